@@ -1,0 +1,238 @@
+// The service's contracts: the export request schema (API body and scheduled input), the state machine's
+// state, and the outcome document. Types are derived from the schemas where input is untrusted.
+import { z } from 'zod';
+import { InvalidRequestError } from './errors.js';
+import {
+  bucketNameProblems,
+  CLUSTER_ID_PATTERN,
+  defaultTargetSnapshotName,
+  SOURCE_SNAPSHOT_NAME_PATTERN,
+  TARGET_SNAPSHOT_NAME_MAX_LENGTH,
+  TARGET_SNAPSHOT_NAME_PATTERN,
+} from './naming.js';
+
+/** Largest accepted request body, in bytes. */
+export const MAX_REQUEST_BYTES = 16 * 1024;
+
+const bucketName = z.string().superRefine((name, ctx) => {
+  for (const problem of bucketNameProblems(name)) {
+    ctx.addIssue({ code: 'custom', message: `S3 bucket name ${problem}` });
+  }
+});
+
+const clusterId = (what: string, max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max, `${what} must be at most ${max} characters`)
+    .regex(
+      CLUSTER_ID_PATTERN,
+      `${what} must start with a letter and contain only letters, digits and single hyphens, not ending in a hyphen`,
+    );
+
+/** The body of `POST /exports`, and the input of a scheduled export. Unknown fields are rejected. */
+export const exportRequestSchema = z
+  .strictObject({
+    sourceSnapshotName: z
+      .string()
+      .min(1)
+      .max(255, 'sourceSnapshotName must be at most 255 characters')
+      .regex(SOURCE_SNAPSHOT_NAME_PATTERN, 'sourceSnapshotName must be an ElastiCache snapshot name')
+      .optional(),
+    replicationGroupId: clusterId('replicationGroupId', 40).optional(),
+    cacheClusterId: clusterId('cacheClusterId', 50).optional(),
+    targetSnapshotName: z
+      .string()
+      .min(1)
+      .max(
+        TARGET_SNAPSHOT_NAME_MAX_LENGTH,
+        `targetSnapshotName must be at most ${TARGET_SNAPSHOT_NAME_MAX_LENGTH} characters`,
+      )
+      .regex(
+        TARGET_SNAPSHOT_NAME_PATTERN,
+        "targetSnapshotName must start with a letter or digit and contain only letters, digits, '.', '_' and '-' (it becomes the S3 key; there is no prefix)",
+      )
+      .optional(),
+    targetBucket: bucketName.optional(),
+  })
+  .superRefine((request, ctx) => {
+    const sources = [request.sourceSnapshotName, request.replicationGroupId, request.cacheClusterId].filter(
+      (value) => value !== undefined,
+    );
+    if (sources.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: 'Give exactly one of sourceSnapshotName, replicationGroupId, cacheClusterId',
+      });
+    }
+  });
+
+export type ExportRequestBody = z.infer<typeof exportRequestSchema>;
+
+/** A request after defaults are applied: exactly one source, a target name and a bucket. */
+export interface ExportRequest {
+  sourceSnapshotName?: string | undefined;
+  replicationGroupId?: string | undefined;
+  cacheClusterId?: string | undefined;
+  targetSnapshotName: string;
+  targetBucket: string;
+}
+
+export interface NormalizeOptions {
+  /** `DEFAULT_TARGET_BUCKET`, used when the request names no bucket. */
+  defaultTargetBucket?: string | undefined;
+  /** Clock for the default target name. */
+  now: Date;
+}
+
+const issuePath = (path: ReadonlyArray<PropertyKey>): string => (path.length === 0 ? '$' : path.map(String).join('.'));
+
+/**
+ * Parses untrusted input (API body or scheduled input) once, applies the defaults and returns the normalized
+ * request. Throws InvalidRequestError listing every problem with its path.
+ */
+export const normalizeExportRequest = (raw: unknown, options: NormalizeOptions): ExportRequest => {
+  const parsed = exportRequestSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => ({ path: issuePath(issue.path), message: issue.message }));
+    throw new InvalidRequestError(
+      `Invalid export request: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+      issues,
+    );
+  }
+  const body = parsed.data;
+  const targetBucket = body.targetBucket ?? options.defaultTargetBucket;
+  if (!targetBucket) {
+    throw new InvalidRequestError(
+      'Invalid export request: targetBucket is required (no DEFAULT_TARGET_BUCKET is configured)',
+      [{ path: 'targetBucket', message: 'targetBucket is required (no DEFAULT_TARGET_BUCKET is configured)' }],
+    );
+  }
+  // Exactly one of the three is set (checked by the schema).
+  const source = body.sourceSnapshotName ?? body.replicationGroupId ?? body.cacheClusterId ?? '';
+  return canonicalRequest({
+    sourceSnapshotName: body.sourceSnapshotName,
+    replicationGroupId: body.replicationGroupId,
+    cacheClusterId: body.cacheClusterId,
+    targetSnapshotName: body.targetSnapshotName ?? defaultTargetSnapshotName(source, options.now),
+    targetBucket,
+  });
+};
+
+/**
+ * The request with its keys in a fixed order. The execution input is compared byte for byte by StartExecution's
+ * idempotency and by our replay/conflict check, so it must always serialise the same way.
+ */
+export const canonicalRequest = (request: ExportRequest): ExportRequest => ({
+  ...(request.sourceSnapshotName !== undefined && { sourceSnapshotName: request.sourceSnapshotName }),
+  ...(request.replicationGroupId !== undefined && { replicationGroupId: request.replicationGroupId }),
+  ...(request.cacheClusterId !== undefined && { cacheClusterId: request.cacheClusterId }),
+  targetSnapshotName: request.targetSnapshotName,
+  targetBucket: request.targetBucket,
+});
+
+/** Parses the allow-list setting: comma or whitespace separated bucket names; empty means no bucket is allowed. */
+export const parseAllowList = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(/[\s,]+/)
+    .map((name) => name.trim())
+    .filter((name) => name.length > 0);
+
+// ---- State machine ------------------------------------------------------------------------------------------
+
+/** What the state machine hands ValidateExport: the raw execution input plus execution facts. */
+export interface ExecutionContext {
+  /** The execution name; the export id. */
+  exportId: string;
+  /** `$$.Execution.StartTime`. */
+  startedAt: string;
+  /** The execution input as given (a POST body shape). */
+  input: unknown;
+}
+
+/** What we learnt about the source snapshot. */
+export interface SnapshotSummary {
+  snapshotName: string;
+  engine: string;
+  engineVersion?: string;
+  replicationGroupId?: string;
+  cacheClusterId?: string;
+  numNodeGroups: number;
+  topicArn?: string;
+}
+
+export interface ExportedObject {
+  key: string;
+  size: number;
+}
+
+export type PollStatus = 'exporting' | 'settling' | 'exported';
+
+/** Polling progress. `elapsedSeconds` is the sum of the waits so far, which the backoff grows with. */
+export interface PollState {
+  attempt: number;
+  elapsedSeconds: number;
+  waitSeconds: number;
+  status: PollStatus;
+  /** Consecutive checks that found the source `available` but the objects missing. */
+  missingChecks: number;
+}
+
+/** The state object every task after ValidateExport receives and returns (input spread plus new fields). */
+export interface ExportState extends ExecutionContext {
+  request: ExportRequest;
+  sourceSnapshotName: string;
+  targetSnapshotName: string;
+  targetBucket: string;
+  snapshot: SnapshotSummary;
+  topicArn: string;
+  /** ISO time after which the export counts as failed (DeadlinePassed). */
+  deadline: string;
+  poll: PollState;
+  objects: ExportedObject[];
+}
+
+/** What a Catch puts at `$.error`. */
+export interface StepError {
+  Error: string;
+  Cause?: string;
+}
+
+/** PublishFailure's input: whatever state the failing step had, plus the error. */
+export type FailureInput = ExecutionContext & Partial<Omit<ExportState, keyof ExecutionContext>> & { error: StepError };
+
+// ---- Outcome --------------------------------------------------------------------------------------------------
+
+export type OutcomeStatus = 'SUCCEEDED' | 'FAILED';
+
+export interface OutcomeError {
+  code: string;
+  message: string;
+  solution: string;
+  docsUrl: string;
+  awsErrorCode?: string;
+  requestId?: string;
+}
+
+/** The state machine's final output, the JSON body of every notification, and `outcome` in GET /exports/{id}. */
+export interface Outcome {
+  version: 1;
+  exportId: string;
+  status: OutcomeStatus;
+  sourceSnapshotName?: string;
+  targetSnapshotName?: string;
+  targetBucket?: string;
+  objects: ExportedObject[];
+  snapshot?: {
+    engine: string;
+    engineVersion?: string;
+    replicationGroupId?: string;
+    cacheClusterId?: string;
+    numNodeGroups: number;
+  };
+  startedAt: string;
+  finishedAt: string;
+  durationSeconds: number;
+  error?: OutcomeError;
+}

@@ -1,0 +1,310 @@
+// The error catalogue: every way an export can fail, mapped to a code, a solution a person can act on, a docs
+// link and whether asking again can help. Matched on ElastiCache's message text first, then on the error code.
+//
+// The first eight entries are the error messages of the CopySnapshot reference
+// (../shared/reference/aws-cli-elasticache-copy-snapshot.rst); their Solution text is carried word for word
+// (RST markup removed, the link moved to docsUrl). `%s` in those messages is the bucket name (and the key).
+import type { OutcomeError } from './contracts.js';
+import type { DecodedFailure } from './errors.js';
+
+export interface CatalogueEntry {
+  code: string;
+  solution: string;
+  docsUrl: string;
+  retryable: boolean;
+  /** ElastiCache's message text, when the failure is recognised by it. */
+  messagePattern?: RegExp;
+  /** Our own codes, AWS wire codes and error names that select this entry when no message matched. */
+  codes?: readonly string[];
+}
+
+const DOCS = 'https://docs.aws.amazon.com/AmazonElastiCache/latest/UserGuide';
+const CREATE_BUCKET_URL = `${DOCS}/Snapshots.Exporting.html#Snapshots.Exporting.CreateBucket`;
+const GRANT_ACCESS_URL = `${DOCS}/Snapshots.Exporting.html#Snapshots.Exporting.GrantAccess`;
+const EXPORTING_URL = `${DOCS}/Snapshots.Exporting.html`;
+const IAM_URL = `${DOCS}/IAM.html`;
+const COPY_SNAPSHOT_URL = 'https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CopySnapshot.html';
+const DESCRIBE_SNAPSHOTS_URL =
+  'https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_DescribeSnapshots.html';
+const BACKUPS_URL = `${DOCS}/backups.html`;
+const QUOTAS_URL = 'https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/quota-limits.html';
+
+const CREATE_BUCKET_SOLUTION =
+  'Create an Amazon S3 bucket in the same region as your snapshot. For more information, see Step 1: Create an Amazon S3 Bucket in the ElastiCache User Guide.';
+
+/**
+ * Appended to the three grant solutions: the seed text assumes ACLs work, and on buckets created since April 2023
+ * they are disabled by default, which is the commonest reason the grant "cannot be added".
+ */
+const ACLS_DISABLED_NOTE =
+  ' If the bucket\'s Object Ownership is "Bucket owner enforced" (the S3 default since April 2023), ACLs are disabled and the grant to the ElastiCache canonical ID cannot be added: switch Object Ownership to "Bucket owner preferred" and add the grant, or grant the service principal <region>.elasticache-snapshot.amazonaws.com s3:GetObject, s3:PutObject, s3:ListBucket, s3:GetBucketAcl, s3:ListMultipartUploadParts and s3:ListBucketMultipartUploads in the bucket policy.';
+
+export const CATALOGUE: readonly CatalogueEntry[] = [
+  // ---- The CopySnapshot reference's error messages, Solution word for word ----
+  {
+    code: 'S3BucketOutsideRegion',
+    messagePattern: /^The S3 bucket \S+ is outside of the region\.?/,
+    solution: CREATE_BUCKET_SOLUTION,
+    docsUrl: CREATE_BUCKET_URL,
+    retryable: false,
+  },
+  {
+    code: 'S3BucketNotFound',
+    messagePattern: /^The S3 bucket \S+ does not exist\.?/,
+    solution: CREATE_BUCKET_SOLUTION,
+    docsUrl: CREATE_BUCKET_URL,
+    retryable: false,
+  },
+  {
+    code: 'S3BucketNotOwned',
+    messagePattern: /^The S3 bucket \S+ is not owned by the authenticated user\.?/,
+    solution: CREATE_BUCKET_SOLUTION,
+    docsUrl: CREATE_BUCKET_URL,
+    retryable: false,
+  },
+  {
+    code: 'InsufficientPermissions',
+    messagePattern: /^The authenticated user does not have sufficient permissions to perform the desired activity\.?/,
+    solution: 'Contact your system administrator to get the needed permissions.',
+    docsUrl: IAM_URL,
+    retryable: false,
+  },
+  {
+    code: 'S3ObjectAlreadyExists',
+    messagePattern: /^The S3 bucket \S+ already contains an object with key \S+?\.?$/m,
+    solution:
+      'Give the TargetSnapshotName a new and unique value. If exporting a snapshot, you could alternatively create a new Amazon S3 bucket and use this same value for TargetSnapshotName .',
+    docsUrl: COPY_SNAPSHOT_URL,
+    retryable: false,
+  },
+  {
+    code: 'S3ReadPermissionMissing',
+    messagePattern: /^ElastiCache has not been granted READ permissions .*on the S3 Bucket\.?/,
+    solution: `Add List and Read permissions on the bucket. For more information, see Step 2: Grant ElastiCache Access to Your Amazon S3 Bucket in the ElastiCache User Guide.${ACLS_DISABLED_NOTE}`,
+    docsUrl: GRANT_ACCESS_URL,
+    retryable: false,
+  },
+  {
+    code: 'S3WritePermissionMissing',
+    messagePattern: /^ElastiCache has not been granted WRITE permissions .*on the S3 Bucket\.?/,
+    solution: `Add Upload/Delete permissions on the bucket. For more information, see Step 2: Grant ElastiCache Access to Your Amazon S3 Bucket in the ElastiCache User Guide.${ACLS_DISABLED_NOTE}`,
+    docsUrl: GRANT_ACCESS_URL,
+    retryable: false,
+  },
+  {
+    code: 'S3ReadAcpPermissionMissing',
+    messagePattern: /^ElastiCache has not been granted READ_ACP permissions .*on the S3 Bucket\.?/,
+    solution: `Add View Permissions on the bucket. For more information, see Step 2: Grant ElastiCache Access to Your Amazon S3 Bucket in the ElastiCache User Guide.${ACLS_DISABLED_NOTE}`,
+    docsUrl: GRANT_ACCESS_URL,
+    retryable: false,
+  },
+
+  // ---- CopySnapshot's modeled faults and other AWS errors, by code ----
+  {
+    code: 'SnapshotNotFound',
+    codes: ['SnapshotNotFound', 'SnapshotNotFoundFault'],
+    solution:
+      'Check the snapshot name and Region with `aws elasticache describe-snapshots`; the snapshot may have been deleted. Snapshots of ElastiCache Serverless caches are exported with ExportServerlessCacheSnapshot and are not listed there.',
+    docsUrl: DESCRIBE_SNAPSHOTS_URL,
+    retryable: false,
+  },
+  {
+    code: 'InvalidSnapshotState',
+    codes: ['InvalidSnapshotState', 'SnapshotNotAvailable'],
+    solution:
+      'The source snapshot is not in the available state (it is being created, copied, exported or deleted). Wait until `aws elasticache describe-snapshots` shows it as available, then request the export again.',
+    docsUrl: COPY_SNAPSHOT_URL,
+    retryable: true,
+  },
+  {
+    code: 'SnapshotAlreadyExists',
+    codes: ['SnapshotAlreadyExistsFault'],
+    solution: 'A snapshot with the target name already exists. Give the export a new, unique targetSnapshotName.',
+    docsUrl: COPY_SNAPSHOT_URL,
+    retryable: false,
+  },
+  {
+    code: 'SnapshotQuotaExceeded',
+    codes: ['SnapshotQuotaExceededFault'],
+    solution:
+      'The account has reached its snapshot quota. Delete manual snapshots you no longer need, or request a quota increase in Service Quotas, then request the export again.',
+    docsUrl: QUOTAS_URL,
+    retryable: false,
+  },
+  {
+    code: 'TagQuotaPerResourceExceeded',
+    codes: ['TagQuotaPerResourceExceeded'],
+    solution:
+      'The snapshot carries the maximum number of tags. Remove tags you do not need, then request the export again.',
+    docsUrl: COPY_SNAPSHOT_URL,
+    retryable: false,
+  },
+  {
+    code: 'InvalidParameterCombination',
+    codes: ['InvalidParameterCombination'],
+    solution:
+      'ElastiCache rejected the combination of CopySnapshot parameters. Read the message above for the parameter at fault and correct the request.',
+    docsUrl: COPY_SNAPSHOT_URL,
+    retryable: false,
+  },
+  {
+    code: 'InvalidKMSKey',
+    codes: ['InvalidKMSKeyFault'],
+    solution:
+      'The KMS key of the snapshot or bucket cannot be used. Check that the key exists, is enabled and that its key policy allows ElastiCache; prefer SSE-S3 default encryption on export buckets.',
+    docsUrl: EXPORTING_URL,
+    retryable: false,
+  },
+  {
+    code: 'AccessDenied',
+    codes: ['AccessDenied', 'AccessDeniedException', 'Forbidden', 'UnauthorizedOperation'],
+    solution:
+      "The service's IAM role was refused an action. Redeploy the stack so the role has its statements (elasticache:CopySnapshot and DescribeSnapshots, s3:ListAllMyBuckets, s3:GetBucketLocation, s3:GetBucketAcl, s3:GetBucketPolicy, s3:ListBucket, sns:Publish), and check that no SCP or permissions boundary denies them.",
+    docsUrl: IAM_URL,
+    retryable: false,
+  },
+  {
+    code: 'InvalidParameterValue',
+    codes: ['InvalidParameterValue'],
+    solution:
+      'ElastiCache rejected a parameter value. Read the message above for the value at fault and correct the request.',
+    docsUrl: COPY_SNAPSHOT_URL,
+    retryable: false,
+  },
+
+  // ---- Failures our own checks and the state machine recognise ----
+  {
+    code: 'Throttled',
+    codes: ['AwsThrottledError'],
+    solution:
+      'AWS kept throttling the calls ("Rate exceeded") after every retry. Spread scheduled exports over time, or ask for a higher API rate in Service Quotas, then request the export again.',
+    docsUrl: QUOTAS_URL,
+    retryable: true,
+  },
+  {
+    code: 'AwsUnavailable',
+    codes: ['AwsUnavailableError'],
+    solution:
+      'ElastiCache or S3 kept failing on the AWS side after every retry. Check the AWS Health Dashboard, then request the export again.',
+    docsUrl: 'https://health.aws.amazon.com/health/status',
+    retryable: true,
+  },
+  {
+    code: 'UnsupportedEngine',
+    codes: ['UnsupportedEngine'],
+    solution:
+      'Only Redis OSS and Valkey snapshots can be exported to S3; Memcached clusters have no snapshots to export.',
+    docsUrl: EXPORTING_URL,
+    retryable: false,
+  },
+  {
+    code: 'DataTieringNotSupported',
+    codes: ['DataTieringNotSupported'],
+    solution:
+      'Snapshots of clusters with data tiering (r6gd nodes) cannot be exported to S3. Restore the snapshot to a cluster without data tiering, take a snapshot there and export that one.',
+    docsUrl: EXPORTING_URL,
+    retryable: false,
+  },
+  {
+    code: 'NoAvailableSnapshot',
+    codes: ['NoAvailableSnapshot'],
+    solution:
+      'The replication group or cluster has no snapshot in the available state. Turn on automatic backups or create one with `aws elasticache create-snapshot`, wait until it is available, then request the export again. Backups are not supported on cluster-mode-disabled T1 nodes.',
+    docsUrl: BACKUPS_URL,
+    retryable: true,
+  },
+  {
+    code: 'TargetBucketNotAllowed',
+    codes: ['TargetBucketNotAllowed', 'TargetBucketNotAllowedError'],
+    solution:
+      'This deployment exports only to the buckets in ALLOWED_TARGET_BUCKETS, because whoever may call CopySnapshot can copy snapshots into any bucket. Choose an allowed bucket, or ask the operators to add this one to the allow-list.',
+    docsUrl: EXPORTING_URL,
+    retryable: false,
+  },
+  {
+    code: 'InvalidRequest',
+    codes: ['InvalidRequest', 'InvalidRequestError'],
+    solution:
+      'The export request does not match the request schema. Correct the fields named in the message (for a scheduled export, in the schedule configuration) and request the export again.',
+    docsUrl: EXPORTING_URL,
+    retryable: false,
+  },
+  {
+    code: 'ExportNoObjects',
+    codes: ['ExportNoObjects'],
+    solution:
+      'ElastiCache finished the export but wrote no .rdb object to the bucket. Check the bucket grants, its default encryption (use SSE-S3) and any bucket policy that denies writes, then request the export again under a new targetSnapshotName.',
+    docsUrl: GRANT_ACCESS_URL,
+    retryable: true,
+  },
+  {
+    code: 'ExportIncomplete',
+    codes: ['ExportIncomplete'],
+    solution:
+      'ElastiCache finished the export but wrote fewer .rdb objects than the snapshot has shards, or empty ones. Do not restore from these files; request the export again under a new targetSnapshotName.',
+    docsUrl: EXPORTING_URL,
+    retryable: true,
+  },
+  {
+    code: 'ExportFailed',
+    codes: ['ExportFailed'],
+    solution:
+      'ElastiCache reported the export as failed or the source snapshot disappeared while it ran. Check the ElastiCache events for the snapshot (`aws elasticache describe-events --source-type cache-cluster`), then request the export again under a new targetSnapshotName.',
+    docsUrl: EXPORTING_URL,
+    retryable: true,
+  },
+  {
+    code: 'DeadlinePassed',
+    codes: ['DeadlinePassed', 'ExportDeadlineError'],
+    solution:
+      'The export did not finish before its deadline (EXPORT_DEADLINE_MINUTES). Very large snapshots take longer: raise the deadline, check the snapshot in the ElastiCache console, and look in the bucket before exporting again.',
+    docsUrl: EXPORTING_URL,
+    retryable: true,
+  },
+  {
+    code: 'TaskTimedOut',
+    codes: ['States.Timeout'],
+    solution:
+      'A step of the export workflow ran out of time after its retries. Check the function logs of the export workflow, then request the export again.',
+    docsUrl: 'https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html',
+    retryable: true,
+  },
+];
+
+export const UNKNOWN_ENTRY: CatalogueEntry = {
+  code: 'Unknown',
+  solution:
+    'The export failed for a reason this service does not recognise. The message above is the raw error; search for it in the ElastiCache documentation or open an issue with it and the request id.',
+  docsUrl: EXPORTING_URL,
+  retryable: false,
+};
+
+/** The catalogue entry for a failure: message text first, then our code, the AWS code, the error name. */
+export const catalogueEntryFor = (failure: DecodedFailure): CatalogueEntry => {
+  const byMessage = CATALOGUE.find((entry) => entry.messagePattern?.test(failure.message));
+  if (byMessage) return byMessage;
+  const keys = [failure.details.code, failure.details.awsErrorCode, failure.errorName].filter(
+    (key): key is string => key !== undefined,
+  );
+  for (const key of keys) {
+    const byCode = CATALOGUE.find((entry) => entry.codes?.includes(key));
+    if (byCode) return byCode;
+  }
+  return UNKNOWN_ENTRY;
+};
+
+/** The `error` of the outcome document: the catalogue's words plus the raw message and request id. */
+export const explainFailure = (failure: DecodedFailure): OutcomeError => {
+  const entry = catalogueEntryFor(failure);
+  const message =
+    failure.message ||
+    (entry === UNKNOWN_ENTRY ? `The export failed with ${failure.errorName} and no message.` : entry.code);
+  return {
+    code: entry.code,
+    message,
+    solution: entry.solution,
+    docsUrl: entry.docsUrl,
+    ...(failure.details.awsErrorCode && { awsErrorCode: failure.details.awsErrorCode }),
+    ...(failure.details.requestId && { requestId: failure.details.requestId }),
+  };
+};
