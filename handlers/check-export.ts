@@ -1,0 +1,130 @@
+// State CheckExport: ExportState -> ExportState (poll advanced; status `exported` with the objects once they landed).
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import type { S3Client } from '@aws-sdk/client-s3';
+import middy from '@middy/core';
+import { findSnapshot } from './lib/aws/elasticache.js';
+import { listObjects } from './lib/aws/s3.js';
+import { DEFAULT_BACKOFF, nextWaitSeconds } from './lib/backoff.js';
+import { elastiCache } from './lib/clients/elasticache.js';
+import { s3 } from './lib/clients/s3.js';
+import type { ExportedObject, ExportState, PollState } from './lib/contracts.js';
+import { ExportDeadlineError, ExportFailedError } from './lib/errors.js';
+import { logger } from './lib/logger.js';
+import { expectedObjectKeys, isExportObjectKey, objectKeyBase } from './lib/naming.js';
+import { durationSeconds, formatDuration } from './lib/outcome.js';
+
+export interface CheckExportDeps {
+  elastiCache: ElastiCacheClient;
+  s3: S3Client;
+  now: () => Date;
+}
+
+/** Source statuses that mean the export is still running. `creating` is assumed to precede `copying`. */
+const STILL_EXPORTING = new Set(['copying', 'creating']);
+
+/**
+ * Checks made after the source was back to `available` but the objects were missing or incomplete, before we
+ * call the export failed. ElastiCache may flip the source to `available` a moment before the last object is
+ * visible in S3; S3 listings are strongly consistent, so one more check after a short wait is enough to tell
+ * "still landing" from "never written" ("reported success, bucket empty" must never count as a success).
+ */
+const GRACE_CHECKS = 1;
+
+const byKey = (a: ExportedObject, b: ExportedObject): number => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
+const describeObjects = (objects: readonly ExportedObject[]): string =>
+  objects.length === 0 ? 'none' : objects.map((object) => `${object.key} (${object.size} bytes)`).join(', ');
+
+/** The next poll after this check: the wait just done counts towards the elapsed time the backoff grows with. */
+const advance = (poll: PollState, status: PollState['status'], missingChecks: number, waitSeconds?: number) => {
+  const elapsedSeconds = poll.elapsedSeconds + poll.waitSeconds;
+  return {
+    attempt: poll.attempt + 1,
+    elapsedSeconds,
+    waitSeconds: waitSeconds ?? nextWaitSeconds(elapsedSeconds),
+    status,
+    missingChecks,
+  } satisfies PollState;
+};
+
+/**
+ * One look at a running export. Progress is data (`exporting`, `settling`, `exported`); a failed export, a
+ * vanished source, missing or empty objects after the grace check, and a passed deadline are thrown.
+ */
+export const checkExport = async (state: ExportState, deps: CheckExportDeps): Promise<ExportState> => {
+  const { sourceSnapshotName, targetSnapshotName, targetBucket } = state;
+  const target = `${targetSnapshotName} in s3://${targetBucket}`;
+
+  // Checked before anything else so the deadline stays a hard bound even while AWS calls keep failing.
+  const now = deps.now();
+  const deadline = Date.parse(state.deadline);
+  if (!Number.isNaN(deadline) && now.getTime() > deadline) {
+    throw new ExportDeadlineError(
+      `The export of snapshot ${sourceSnapshotName} to ${target} did not finish by its deadline ${state.deadline}; ` +
+        `it has been running for ${formatDuration(durationSeconds(state.startedAt, now))}, since ${state.startedAt}.`,
+    );
+  }
+
+  const snapshot = await findSnapshot(deps.elastiCache, sourceSnapshotName);
+  if (!snapshot) {
+    throw new ExportFailedError(
+      `The source snapshot ${sourceSnapshotName} disappeared while it was being exported to ${target}.`,
+      { code: 'ExportFailed' },
+    );
+  }
+  const status = snapshot.SnapshotStatus ?? 'unknown';
+  if (STILL_EXPORTING.has(status)) {
+    const poll = advance(state.poll, 'exporting', 0);
+    logger.info('Export still running', { sourceSnapshotName, snapshotStatus: status, poll });
+    return { ...state, poll };
+  }
+  if (status !== 'available') {
+    // `failed`, or `deleting`/`restoring`: the export is not running any more and will not produce objects.
+    throw new ExportFailedError(
+      `ElastiCache reported the source snapshot ${sourceSnapshotName} as '${status}' while exporting it to ${target}.`,
+      { code: 'ExportFailed' },
+    );
+  }
+
+  const expectedCount = state.snapshot.numNodeGroups;
+  const objects = (await listObjects(deps.s3, targetBucket, objectKeyBase(targetSnapshotName)))
+    .filter((object) => isExportObjectKey(targetSnapshotName, object.key))
+    .sort(byKey);
+  const empty = objects.filter((object) => object.size <= 0);
+  if (objects.length >= expectedCount && empty.length === 0) {
+    logger.info('Export objects verified', { sourceSnapshotName, targetBucket, objectCount: objects.length });
+    return { ...state, poll: advance(state.poll, 'exported', state.poll.missingChecks, 0), objects };
+  }
+
+  if (state.poll.missingChecks < GRACE_CHECKS) {
+    const poll = advance(state.poll, 'settling', state.poll.missingChecks + 1, DEFAULT_BACKOFF.minSeconds);
+    logger.warn('Source available but export objects missing; checking once more', {
+      sourceSnapshotName,
+      targetBucket,
+      expectedCount,
+      foundCount: objects.length,
+      emptyCount: empty.length,
+    });
+    return { ...state, poll, objects };
+  }
+
+  if (objects.length === 0) {
+    throw new ExportFailedError(
+      `ElastiCache finished exporting snapshot ${sourceSnapshotName}, but s3://${targetBucket} has no object ` +
+        `${objectKeyBase(targetSnapshotName)}.rdb or ${objectKeyBase(targetSnapshotName)}-NNNN.rdb.`,
+      { code: 'ExportNoObjects' },
+    );
+  }
+  throw new ExportFailedError(
+    `ElastiCache finished exporting snapshot ${sourceSnapshotName} to s3://${targetBucket}, but the objects are ` +
+      `incomplete: expected ${expectedCount} non-empty (${expectedObjectKeys(targetSnapshotName, expectedCount).join(', ')}), ` +
+      `found ${objects.length}: ${describeObjects(objects)}` +
+      (empty.length > 0 ? `; empty: ${empty.map((object) => object.key).join(', ')}.` : '.'),
+    { code: 'ExportIncomplete' },
+  );
+};
+
+export const handler = middy<ExportState, ExportState>()
+  .use(injectLambdaContext(logger, { clearState: true }))
+  .handler((state) => checkExport(state, { elastiCache, s3, now: () => new Date() }));

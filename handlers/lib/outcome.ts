@@ -1,0 +1,207 @@
+// The outcome document and the notification that carries it. Pure: no AWS calls, no clock (callers pass `now`).
+
+import type { Notification } from './aws/sns.js';
+import type { ExportedObject, Outcome, OutcomeError, SnapshotSummary } from './contracts.js';
+
+/** What is known about an export when it ends; everything but the ids may be missing after an early failure. */
+export interface OutcomeFacts {
+  exportId: string;
+  startedAt: string;
+  finishedAt: Date;
+  sourceSnapshotName?: string | undefined;
+  targetSnapshotName?: string | undefined;
+  targetBucket?: string | undefined;
+  objects?: readonly ExportedObject[] | undefined;
+  snapshot?: SnapshotSummary | undefined;
+  /** Present exactly when the export failed. */
+  error?: OutcomeError | undefined;
+}
+
+/** Whole seconds from `startedAt` to `finishedAt`; 0 when the start time is unreadable or in the future. */
+export const durationSeconds = (startedAt: string, finishedAt: Date): number => {
+  const started = Date.parse(startedAt);
+  if (Number.isNaN(started)) return 0;
+  return Math.max(0, Math.round((finishedAt.getTime() - started) / 1000));
+};
+
+/** `3h 05m 09s`, `2m 30s`, `45s`: for messages people read. */
+export const formatDuration = (totalSeconds: number): string => {
+  const seconds = Math.max(0, Math.round(totalSeconds));
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  const two = (value: number): string => value.toString().padStart(2, '0');
+  if (h > 0) return `${h}h ${two(m)}m ${two(s)}s`;
+  if (m > 0) return `${m}m ${two(s)}s`;
+  return `${s}s`;
+};
+
+/** The outcome document (DESIGN "The outcome document"): plain JSON, no undefined fields. */
+export const buildOutcome = (facts: OutcomeFacts): Outcome => {
+  const snapshot = facts.snapshot;
+  return {
+    version: 1,
+    exportId: facts.exportId,
+    status: facts.error ? 'FAILED' : 'SUCCEEDED',
+    ...(facts.sourceSnapshotName !== undefined && { sourceSnapshotName: facts.sourceSnapshotName }),
+    ...(facts.targetSnapshotName !== undefined && { targetSnapshotName: facts.targetSnapshotName }),
+    ...(facts.targetBucket !== undefined && { targetBucket: facts.targetBucket }),
+    objects: [...(facts.objects ?? [])]
+      .map((object) => ({ key: object.key, size: object.size }))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
+    // The topic is delivery detail, not part of the document.
+    ...(snapshot && {
+      snapshot: {
+        engine: snapshot.engine,
+        ...(snapshot.engineVersion !== undefined && { engineVersion: snapshot.engineVersion }),
+        ...(snapshot.replicationGroupId !== undefined && { replicationGroupId: snapshot.replicationGroupId }),
+        ...(snapshot.cacheClusterId !== undefined && { cacheClusterId: snapshot.cacheClusterId }),
+        numNodeGroups: snapshot.numNodeGroups,
+      },
+    }),
+    startedAt: facts.startedAt,
+    finishedAt: facts.finishedAt.toISOString(),
+    durationSeconds: durationSeconds(facts.startedAt, facts.finishedAt),
+    ...(facts.error && { error: facts.error }),
+  };
+};
+
+// ---- Notification ---------------------------------------------------------------------------------------------
+
+/**
+ * SNS rejects a Subject with control or non-ASCII characters, and the Publish reference says it "must be less
+ * than 100 characters long"; DESIGN says at most 100. 99 satisfies both.
+ */
+export const MAX_SUBJECT_LENGTH = 99;
+
+/** Protocols that receive the outcome document itself; `default` (and so `email`) gets the plain text. */
+export const OUTCOME_PROTOCOLS = ['sqs', 'lambda', 'http', 'https', 'email-json'] as const;
+
+/** Objects listed one per line in the e-mail text; the rest are counted (the JSON bodies list them all). */
+const MAX_LISTED_OBJECTS = 50;
+
+/** Printable ASCII only: accents lose their mark (é -> e), anything else non-ASCII becomes '?'. */
+const toAscii = (text: string): string =>
+  text
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[\r\n\t\f\v]+/g, ' ')
+    .replace(/[^\x20-\x7e]/g, '?');
+
+const subjectFor = (outcome: Outcome): string => {
+  const name = outcome.targetSnapshotName ?? outcome.sourceSnapshotName ?? outcome.exportId;
+  const full = toAscii(`ElastiCache export ${outcome.status}: ${name}`).replace(/ {2,}/g, ' ').trim();
+  return full.length <= MAX_SUBJECT_LENGTH ? full : `${full.slice(0, MAX_SUBJECT_LENGTH - 3).trimEnd()}...`;
+};
+
+const UNITS = ['KiB', 'MiB', 'GiB', 'TiB'] as const;
+
+/** `1,234 bytes`, or `1.2 MiB (1,234,567 bytes)` for people who compare sizes at a glance. */
+export const formatSize = (bytes: number): string => {
+  const exact = `${bytes.toLocaleString('en-US')} bytes`;
+  let value = bytes;
+  let unit = '';
+  for (const next of UNITS) {
+    if (value < 1024) break;
+    value /= 1024;
+    unit = next;
+  }
+  return unit ? `${value.toFixed(1)} ${unit} (${exact})` : exact;
+};
+
+const describeSnapshot = (outcome: Outcome): string => {
+  const snapshot = outcome.snapshot;
+  if (!snapshot) return '';
+  const owner = snapshot.replicationGroupId
+    ? `replication group ${snapshot.replicationGroupId}`
+    : snapshot.cacheClusterId
+      ? `cluster ${snapshot.cacheClusterId}`
+      : undefined;
+  const shards = `${snapshot.numNodeGroups} shard${snapshot.numNodeGroups === 1 ? '' : 's'}`;
+  const engine = [snapshot.engine, snapshot.engineVersion].filter(Boolean).join(' ');
+  return ` (${[engine, owner, shards].filter(Boolean).join(', ')})`;
+};
+
+const objectLines = (outcome: Outcome): string[] => {
+  const bucket = outcome.targetBucket ?? '?';
+  const listed = outcome.objects
+    .slice(0, MAX_LISTED_OBJECTS)
+    .map((object) => `  s3://${bucket}/${object.key}  ${formatSize(object.size)}`);
+  const rest = outcome.objects.length - listed.length;
+  return rest > 0 ? [...listed, `  ... and ${rest} more (the JSON notification lists every object)`] : listed;
+};
+
+const timingLines = (outcome: Outcome): string[] => [
+  `Export id: ${outcome.exportId}`,
+  `Started:   ${outcome.startedAt}`,
+  `Finished:  ${outcome.finishedAt} (took ${formatDuration(outcome.durationSeconds)})`,
+];
+
+const successText = (outcome: Outcome): string[] => {
+  const total = outcome.objects.reduce((sum, object) => sum + object.size, 0);
+  return [
+    `The ElastiCache snapshot export ${outcome.targetSnapshotName ?? outcome.exportId} SUCCEEDED.`,
+    '',
+    `Source snapshot: ${outcome.sourceSnapshotName ?? '(unknown)'}${describeSnapshot(outcome)}`,
+    `Exported ${outcome.objects.length} object${outcome.objects.length === 1 ? '' : 's'} (${formatSize(total)}) to:`,
+    ...objectLines(outcome),
+    '',
+    ...timingLines(outcome),
+  ];
+};
+
+const failureText = (outcome: Outcome, error: OutcomeError): string[] => {
+  const ids = [
+    `Error code: ${error.code}`,
+    ...(error.awsErrorCode ? [`AWS error code: ${error.awsErrorCode}`] : []),
+    ...(error.requestId ? [`AWS request id: ${error.requestId}`] : []),
+  ];
+  const target = [outcome.targetSnapshotName, outcome.targetBucket && `in s3://${outcome.targetBucket}`]
+    .filter(Boolean)
+    .join(' ');
+  return [
+    `The ElastiCache snapshot export ${outcome.targetSnapshotName ?? outcome.sourceSnapshotName ?? outcome.exportId} FAILED.`,
+    '',
+    error.message,
+    '',
+    `Solution: ${error.solution}`,
+    '',
+    `Documentation: ${error.docsUrl}`,
+    '',
+    `Source snapshot: ${outcome.sourceSnapshotName ?? '(unknown)'}${describeSnapshot(outcome)}`,
+    `Target: ${target || '(unknown)'}`,
+    ...(outcome.objects.length > 0 ? ['Objects found in the bucket:', ...objectLines(outcome)] : []),
+    ...ids,
+    ...timingLines(outcome),
+  ];
+};
+
+export interface RenderOptions {
+  /** A paragraph put first in the plain text, e.g. why the notification went to the default topic. */
+  note?: string;
+}
+
+/**
+ * The SNS notification for an outcome (DESIGN "Notifications (SNS)"): an ASCII subject, the plain text for
+ * e-mail as `default`, the outcome document for machine protocols, and attributes subscribers can filter on.
+ */
+export const renderNotification = (outcome: Outcome, topicArn: string, options: RenderOptions = {}): Notification => {
+  const lines = outcome.error ? failureText(outcome, outcome.error) : successText(outcome);
+  const text = [...(options.note ? [options.note, ''] : []), ...lines].join('\n');
+  const document = JSON.stringify(outcome);
+  return {
+    topicArn,
+    subject: subjectFor(outcome),
+    message: {
+      default: text,
+      ...Object.fromEntries(OUTCOME_PROTOCOLS.map((protocol) => [protocol, document])),
+    },
+    attributes: {
+      status: outcome.status,
+      exportId: outcome.exportId,
+      sourceSnapshotName: outcome.sourceSnapshotName ?? '',
+      targetBucket: outcome.targetBucket ?? '',
+      ...(outcome.error && { errorCode: outcome.error.code }),
+    },
+  };
+};

@@ -1,0 +1,359 @@
+import {
+  DescribeSnapshotsCommand,
+  ElastiCacheClient,
+  type Snapshot,
+  SnapshotNotFoundFault,
+} from '@aws-sdk/client-elasticache';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { checkExport, handler } from '../../../handlers/check-export';
+import type { ExportState, PollState } from '../../../handlers/lib/contracts';
+import {
+  AwsThrottledError,
+  decodeFailureCause,
+  ExportDeadlineError,
+  ExportFailedError,
+} from '../../../handlers/lib/errors';
+
+const elastiCacheMock = mockClient(ElastiCacheClient);
+const s3Mock = mockClient(S3Client);
+
+const STARTED_AT = '2026-11-25T03:00:00.000Z';
+const NOW = new Date('2026-11-25T03:10:00.000Z');
+
+const poll = (overrides: Partial<PollState> = {}): PollState => ({
+  attempt: 0,
+  elapsedSeconds: 0,
+  waitSeconds: 15,
+  status: 'exporting',
+  missingChecks: 0,
+  ...overrides,
+});
+
+const exportState = (overrides: Partial<ExportState> = {}): ExportState => ({
+  exportId: 'nightly-2026-11-25-exports-bucket-0123456789ab',
+  startedAt: STARTED_AT,
+  input: { sourceSnapshotName: 'nightly', targetSnapshotName: 'Nightly-2026-11-25' },
+  request: { sourceSnapshotName: 'nightly', targetSnapshotName: 'Nightly-2026-11-25', targetBucket: 'exports-bucket' },
+  sourceSnapshotName: 'nightly',
+  targetSnapshotName: 'Nightly-2026-11-25',
+  targetBucket: 'exports-bucket',
+  snapshot: {
+    snapshotName: 'nightly',
+    engine: 'redis',
+    engineVersion: '7.1',
+    replicationGroupId: 'orders',
+    numNodeGroups: 2,
+  },
+  topicArn: 'arn:aws:sns:us-east-1:123456789012:elasticache-export-outcomes-test',
+  deadline: '2026-11-25T15:00:00.000Z',
+  poll: poll(),
+  objects: [],
+  ...overrides,
+});
+
+const sourceIs = (status: string): void => {
+  const snapshot: Snapshot = { SnapshotName: 'nightly', SnapshotStatus: status, Engine: 'redis', NumNodeGroups: 2 };
+  elastiCacheMock.on(DescribeSnapshotsCommand, { SnapshotName: 'nightly' }).resolves({ Snapshots: [snapshot] });
+};
+
+const bucketHolds = (objects: Array<{ key: string; size: number }>): void => {
+  s3Mock.on(ListObjectsV2Command).resolves({ Contents: objects.map(({ key, size }) => ({ Key: key, Size: size })) });
+};
+
+const deps = () => ({ elastiCache: new ElastiCacheClient({}), s3: new S3Client({}), now: () => NOW });
+
+const rejectionOf = async (promise: Promise<unknown>): Promise<unknown> => {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the promise to reject');
+};
+
+beforeEach(() => {
+  elastiCacheMock.reset();
+  s3Mock.reset();
+});
+
+describe('checkExport', () => {
+  it('keeps polling while the source is copying, adding the wait just done to the elapsed time', async () => {
+    // Arrange
+    sourceIs('copying');
+
+    // Act
+    const result = await checkExport(
+      exportState({ poll: poll({ attempt: 4, elapsedSeconds: 100, waitSeconds: 20 }) }),
+      deps(),
+    );
+
+    // Assert: 100 + 20 = 120 s elapsed; the next wait is 15 % of it.
+    expect(result.poll).toEqual({
+      attempt: 5,
+      elapsedSeconds: 120,
+      waitSeconds: 18,
+      status: 'exporting',
+      missingChecks: 0,
+    });
+    expect(s3Mock).not.toHaveReceivedCommand(ListObjectsV2Command);
+  });
+
+  it('caps the wait of a long export at the policy maximum', async () => {
+    // Arrange
+    sourceIs('copying');
+
+    // Act
+    const result = await checkExport(
+      exportState({ poll: poll({ attempt: 40, elapsedSeconds: 7000, waitSeconds: 180 }) }),
+      deps(),
+    );
+
+    // Assert
+    expect(result.poll).toMatchObject({ attempt: 41, elapsedSeconds: 7180, waitSeconds: 180, status: 'exporting' });
+  });
+
+  it('treats a source that is still creating as an export in progress', async () => {
+    // Arrange
+    sourceIs('creating');
+
+    // Act
+    const result = await checkExport(exportState(), deps());
+
+    // Assert
+    expect(result.poll).toMatchObject({ attempt: 1, status: 'exporting' });
+  });
+
+  it('returns exported with the objects sorted by key once every shard has landed', async () => {
+    // Arrange
+    sourceIs('available');
+    bucketHolds([
+      { key: 'nightly-2026-11-25-0002.rdb', size: 2048 },
+      { key: 'nightly-2026-11-25-0001.rdb', size: 1024 },
+    ]);
+
+    // Act
+    const result = await checkExport(exportState({ poll: poll({ attempt: 3 }) }), deps());
+
+    // Assert
+    expect(result.poll).toMatchObject({ status: 'exported', attempt: 4 });
+    expect(result.objects).toEqual([
+      { key: 'nightly-2026-11-25-0001.rdb', size: 1024 },
+      { key: 'nightly-2026-11-25-0002.rdb', size: 2048 },
+    ]);
+  });
+
+  it('lists the bucket under the lowercased target name and ignores keys that are not this export', async () => {
+    // Arrange
+    sourceIs('available');
+    bucketHolds([
+      { key: 'nightly-2026-11-25-0001.rdb', size: 1024 },
+      { key: 'nightly-2026-11-25-0002.rdb', size: 2048 },
+      { key: 'nightly-2026-11-25-restored-0001.rdb', size: 5 },
+      { key: 'nightly-2026-11-25-0003.rdb.tmp', size: 5 },
+    ]);
+
+    // Act
+    const result = await checkExport(exportState(), deps());
+
+    // Assert
+    expect(s3Mock).toHaveReceivedCommandWith(ListObjectsV2Command, {
+      Bucket: 'exports-bucket',
+      Prefix: 'nightly-2026-11-25',
+    });
+    expect(result.objects.map((object) => object.key)).toEqual([
+      'nightly-2026-11-25-0001.rdb',
+      'nightly-2026-11-25-0002.rdb',
+    ]);
+  });
+
+  it('gives an available source with an empty bucket one more short check before judging', async () => {
+    // Arrange
+    sourceIs('available');
+    bucketHolds([]);
+
+    // Act
+    const result = await checkExport(
+      exportState({ poll: poll({ attempt: 6, elapsedSeconds: 300, waitSeconds: 45 }) }),
+      deps(),
+    );
+
+    // Assert
+    expect(result.poll).toEqual({
+      attempt: 7,
+      elapsedSeconds: 345,
+      waitSeconds: 15,
+      status: 'settling',
+      missingChecks: 1,
+    });
+  });
+
+  it('reports success when the objects appear during the grace check', async () => {
+    // Arrange
+    sourceIs('available');
+    bucketHolds([
+      { key: 'nightly-2026-11-25-0001.rdb', size: 1024 },
+      { key: 'nightly-2026-11-25-0002.rdb', size: 2048 },
+    ]);
+
+    // Act
+    const result = await checkExport(exportState({ poll: poll({ status: 'settling', missingChecks: 1 }) }), deps());
+
+    // Assert
+    expect(result.poll.status).toBe('exported');
+    expect(result.objects).toHaveLength(2);
+  });
+
+  it('fails with ExportNoObjects when the bucket is still empty after the grace check', async () => {
+    // Arrange
+    sourceIs('available');
+    bucketHolds([]);
+
+    // Act
+    const error = await rejectionOf(
+      checkExport(exportState({ poll: poll({ status: 'settling', missingChecks: 1 }) }), deps()),
+    );
+
+    // Assert
+    expect(error).toBeInstanceOf(ExportFailedError);
+    expect(error).toMatchObject({ details: { code: 'ExportNoObjects' } });
+    expect((error as Error).message).toContain('s3://exports-bucket has no object nightly-2026-11-25');
+  });
+
+  it('fails with ExportIncomplete listing expected and found keys when a shard is missing after the grace check', async () => {
+    // Arrange
+    sourceIs('available');
+    bucketHolds([{ key: 'nightly-2026-11-25-0001.rdb', size: 1024 }]);
+
+    // Act
+    const error = await rejectionOf(
+      checkExport(exportState({ poll: poll({ status: 'settling', missingChecks: 1 }) }), deps()),
+    );
+
+    // Assert
+    expect(error).toBeInstanceOf(ExportFailedError);
+    expect(error).toMatchObject({ details: { code: 'ExportIncomplete' } });
+    const { message } = decodeFailureCause('ExportFailedError', (error as Error).message);
+    expect(message).toContain('expected 2 non-empty (nightly-2026-11-25-0001.rdb, nightly-2026-11-25-0002.rdb)');
+    expect(message).toContain('found 1: nightly-2026-11-25-0001.rdb (1024 bytes)');
+  });
+
+  it('first grants the grace check when a shard is missing', async () => {
+    // Arrange
+    sourceIs('available');
+    bucketHolds([{ key: 'nightly-2026-11-25-0001.rdb', size: 1024 }]);
+
+    // Act
+    const result = await checkExport(exportState(), deps());
+
+    // Assert
+    expect(result.poll).toMatchObject({ status: 'settling', missingChecks: 1 });
+    expect(result.objects).toEqual([{ key: 'nightly-2026-11-25-0001.rdb', size: 1024 }]);
+  });
+
+  it('fails with ExportIncomplete naming the empty object when a shard landed with zero bytes', async () => {
+    // Arrange
+    sourceIs('available');
+    bucketHolds([
+      { key: 'nightly-2026-11-25-0001.rdb', size: 1024 },
+      { key: 'nightly-2026-11-25-0002.rdb', size: 0 },
+    ]);
+
+    // Act
+    const error = await rejectionOf(
+      checkExport(exportState({ poll: poll({ status: 'settling', missingChecks: 1 }) }), deps()),
+    );
+
+    // Assert
+    expect(error).toMatchObject({ name: 'ExportFailedError', details: { code: 'ExportIncomplete' } });
+    expect((error as Error).message).toContain('empty: nightly-2026-11-25-0002.rdb');
+  });
+
+  it('fails with ExportFailed when the source snapshot vanished during the export', async () => {
+    // Arrange
+    elastiCacheMock
+      .on(DescribeSnapshotsCommand)
+      .rejects(new SnapshotNotFoundFault({ message: 'Snapshot nightly not found.', $metadata: {} }));
+
+    // Act
+    const error = await rejectionOf(checkExport(exportState(), deps()));
+
+    // Assert
+    expect(error).toBeInstanceOf(ExportFailedError);
+    expect(error).toMatchObject({ details: { code: 'ExportFailed' } });
+    expect((error as Error).message).toContain('nightly disappeared');
+  });
+
+  it.each(['failed', 'deleting', 'restoring'])('fails with ExportFailed when the source turns %s', async (status) => {
+    // Arrange
+    sourceIs(status);
+
+    // Act
+    const error = await rejectionOf(checkExport(exportState(), deps()));
+
+    // Assert
+    expect(error).toBeInstanceOf(ExportFailedError);
+    expect(error).toMatchObject({ details: { code: 'ExportFailed' } });
+    expect((error as Error).message).toContain(`'${status}'`);
+    expect(s3Mock).not.toHaveReceivedCommand(ListObjectsV2Command);
+  });
+
+  it('throws ExportDeadlineError giving the deadline and the time spent, without asking AWS', async () => {
+    // Arrange
+    const late = new Date('2026-11-25T15:00:01.000Z');
+
+    // Act
+    const error = await rejectionOf(checkExport(exportState(), { ...deps(), now: () => late }));
+
+    // Assert
+    expect(error).toBeInstanceOf(ExportDeadlineError);
+    expect(error).toMatchObject({ details: { code: 'DeadlinePassed' } });
+    expect((error as Error).message).toContain('deadline 2026-11-25T15:00:00.000Z');
+    expect((error as Error).message).toContain('running for 12h 00m 01s');
+    expect(elastiCacheMock).not.toHaveReceivedCommand(DescribeSnapshotsCommand);
+  });
+
+  it('lets AWS throttling through for the state machine to retry', async () => {
+    // Arrange
+    elastiCacheMock
+      .on(DescribeSnapshotsCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } }));
+
+    // Act
+    const error = await rejectionOf(checkExport(exportState(), deps()));
+
+    // Assert
+    expect(error).toBeInstanceOf(AwsThrottledError);
+  });
+
+  it('returns plain JSON that survives a round trip unchanged', async () => {
+    // Arrange
+    sourceIs('available');
+    bucketHolds([
+      { key: 'nightly-2026-11-25-0001.rdb', size: 1024 },
+      { key: 'nightly-2026-11-25-0002.rdb', size: 2048 },
+    ]);
+
+    // Act
+    const result = await checkExport(exportState(), deps());
+
+    // Assert
+    expect(JSON.parse(JSON.stringify(result))).toEqual(result);
+  });
+});
+
+describe('handler', () => {
+  it('runs checkExport with the module clients and the real clock', async () => {
+    // Arrange
+    sourceIs('copying');
+    const state = exportState({ deadline: '2999-01-01T00:00:00.000Z' });
+
+    // Act
+    const result = await handler(state, {} as Context);
+
+    // Assert
+    expect(result.poll).toMatchObject({ attempt: 1, status: 'exporting' });
+    expect(elastiCacheMock).toHaveReceivedCommandWith(DescribeSnapshotsCommand, { SnapshotName: 'nightly' });
+  });
+});
