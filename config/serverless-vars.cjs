@@ -1,0 +1,125 @@
+// Values serverless.yml cannot compute with plain variables, resolved when the service is packaged:
+// the schedule events built from the schedules file (inputs checked with the same code as POST /exports)
+// and the IAM resources for the target-bucket allow-list. Used as ${file(config/serverless-vars.cjs):<name>}.
+'use strict';
+
+const { existsSync } = require('node:fs');
+const path = require('node:path');
+const { require: tsRequire } = require('tsx/cjs/api');
+
+const SERVICE_DIR = path.join(__dirname, '..');
+
+/** The request contracts and bucket naming rules, loaded from the TypeScript sources the handlers bundle. */
+const core = () => ({
+  contracts: tsRequire('../handlers/lib/contracts.ts', __filename),
+  naming: tsRequire('../handlers/lib/naming.ts', __filename),
+});
+
+// EventBridge Scheduler: names are [0-9a-zA-Z-_.]{1,64}; ours are exportSnapshot-<stage>-<name>.
+const SCHEDULE_NAME_PATTERN = /^[A-Za-z0-9._-]{1,40}$/;
+const SCHEDULE_EXPRESSION_PATTERN = /^(cron|rate|at)\([^"\\]+\)$/;
+const TIMEZONE_PATTERN = /^[A-Za-z0-9_+/-]+$/;
+const SCHEDULE_KEYS = new Set(['name', 'schedule', 'timezone', 'enabled', 'input']);
+
+const fail = (file, message) => {
+  throw new Error(`${file}: ${message}`);
+};
+
+const allowList = async (resolveVariable) => {
+  const { contracts, naming } = core();
+  const buckets = contracts.parseAllowList(await resolveVariable('self:custom.allowedTargetBuckets'));
+  for (const bucket of buckets) {
+    const problems = naming.bucketNameProblems(bucket);
+    if (problems.length > 0) throw new Error(`ALLOWED_TARGET_BUCKETS: ${bucket}: ${problems.join('; ')}`);
+  }
+  return buckets;
+};
+
+const readSchedules = async (resolveVariable, file) => {
+  if (!existsSync(path.resolve(SERVICE_DIR, file))) fail(file, 'schedules file not found');
+  const content = await resolveVariable(`file(${file})`);
+  if (content === null || typeof content !== 'object' || Array.isArray(content)) {
+    fail(file, 'expected a mapping with a `schedules` list');
+  }
+  const schedules = content.schedules ?? [];
+  if (!Array.isArray(schedules)) fail(file, '`schedules` must be a list');
+  return schedules;
+};
+
+const checkSchedule = (file, entry, index, context) => {
+  const at = `schedules[${index}]`;
+  if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) fail(file, `${at} must be a mapping`);
+  for (const key of Object.keys(entry)) if (!SCHEDULE_KEYS.has(key)) fail(file, `${at}: unknown key ${key}`);
+  const { name, schedule, timezone, enabled, input } = entry;
+  if (typeof name !== 'string' || !SCHEDULE_NAME_PATTERN.test(name)) {
+    fail(file, `${at}.name must be 1-40 letters, digits, '.', '_' or '-'`);
+  }
+  if (typeof schedule !== 'string' || !SCHEDULE_EXPRESSION_PATTERN.test(schedule)) {
+    fail(file, `${at}.schedule must be cron(...), rate(...) or at(...)`);
+  }
+  if (timezone !== undefined && (typeof timezone !== 'string' || !TIMEZONE_PATTERN.test(timezone))) {
+    fail(file, `${at}.timezone must be an IANA time zone name such as Europe/Paris`);
+  }
+  if (enabled !== undefined && typeof enabled !== 'boolean') fail(file, `${at}.enabled must be true or false`);
+
+  // The same parsing and defaults ValidateExport applies at run time, so a bad input fails the deploy, not 2 a.m.
+  let request;
+  try {
+    request = context.contracts.normalizeExportRequest(input, {
+      defaultTargetBucket: context.defaultTargetBucket,
+      now: new Date(),
+    });
+  } catch (error) {
+    fail(file, `${at}.input: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (!context.allowedBuckets.includes(request.targetBucket)) {
+    fail(file, `${at}.input: target bucket ${request.targetBucket} is not in ALLOWED_TARGET_BUCKETS`);
+  }
+  // A fixed target name is fine once; a recurring schedule would collide with its own previous export.
+  if (input.targetSnapshotName !== undefined && !schedule.startsWith('at(')) {
+    fail(file, `${at}.input.targetSnapshotName is only allowed for one-time at(...) schedules`);
+  }
+  return { name, schedule, timezone, enabled, input };
+};
+
+/** serverless-step-functions `schedule` events (EventBridge Scheduler), one per entry of the schedules file. */
+const scheduleEvents = async ({ resolveVariable }) => {
+  const file = await resolveVariable('self:custom.schedulesFile');
+  const stage = await resolveVariable('sls:stage');
+  const entries = await readSchedules(resolveVariable, file);
+  if (entries.length === 0) return [];
+
+  const context = {
+    contracts: core().contracts,
+    allowedBuckets: await allowList(resolveVariable),
+    defaultTargetBucket: (await resolveVariable('self:custom.defaultTargetBucket')) || undefined,
+  };
+  const schedules = entries.map((entry, index) => checkSchedule(file, entry, index, context));
+  const names = schedules.map((s) => s.name);
+  const duplicate = names.find((name, index) => names.indexOf(name) !== index);
+  if (duplicate) fail(file, `schedule name ${duplicate} is used twice`);
+
+  return schedules.map(({ name, schedule, timezone, enabled, input }) => ({
+    schedule: {
+      method: 'scheduler',
+      name: `exportSnapshot-${stage}-${name}`,
+      description: `ElastiCache snapshot export ${name}`,
+      rate: schedule,
+      ...(timezone !== undefined && { timezone }),
+      enabled: enabled ?? true,
+      input,
+    },
+  }));
+};
+
+/** 'true' when the allow-list names at least one bucket (drives the HasAllowedTargetBuckets condition). */
+const hasAllowedTargetBuckets = async ({ resolveVariable }) => String((await allowList(resolveVariable)).length > 0);
+
+/** The allow-listed buckets as IAM resources. Empty allow-list: a placeholder the condition keeps out of IAM. */
+const allowedTargetBucketArns = async ({ resolveVariable }) => {
+  const buckets = await allowList(resolveVariable);
+  if (buckets.length === 0) return ['arn:aws:s3:::no-allowed-target-bucket'];
+  return buckets.map((bucket) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${bucket}` }));
+};
+
+module.exports = { scheduleEvents, hasAllowedTargetBuckets, allowedTargetBucketArns };
