@@ -1,0 +1,77 @@
+// handlers/start-export.ts: state StartExport. ExportState → ExportState (CopySnapshot to the bucket started).
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import type { S3Client } from '@aws-sdk/client-s3';
+import middy from '@middy/core';
+import { exportSnapshotToBucket, findSnapshot } from './lib/aws/elasticache.js';
+import { elastiCache } from './lib/clients/elasticache.js';
+import { s3 } from './lib/clients/s3.js';
+import type { ExportState } from './lib/contracts.js';
+import { catalogueEntryFor } from './lib/error-catalogue.js';
+import { decodeFailureCause, ExportRejectedError } from './lib/errors.js';
+import { logger } from './lib/logger.js';
+
+export interface StartExportDeps {
+  elastiCache: ElastiCacheClient;
+  /** Not used to start the export; part of the agreed signature shared by the polling tasks. */
+  s3: S3Client;
+}
+
+/**
+ * Starts the export (CopySnapshot with TargetBucket). Safe to run twice: see `isOurEarlierAttempt`.
+ */
+export const startExport = async (state: ExportState, deps: StartExportDeps): Promise<ExportState> => {
+  const keys = {
+    exportId: state.exportId,
+    sourceSnapshotName: state.sourceSnapshotName,
+    targetSnapshotName: state.targetSnapshotName,
+    targetBucket: state.targetBucket,
+  };
+  try {
+    await exportSnapshotToBucket(deps.elastiCache, {
+      sourceSnapshotName: state.sourceSnapshotName,
+      targetSnapshotName: state.targetSnapshotName,
+      targetBucket: state.targetBucket,
+    });
+    logger.info('Snapshot export started', keys);
+  } catch (error) {
+    const earlier = await isOurEarlierAttempt(error, deps.elastiCache, state.sourceSnapshotName);
+    if (!earlier) throw error;
+    logger.warn('Export already started by an earlier attempt of this task; resuming polling', {
+      ...keys,
+      evidence: earlier,
+    });
+  }
+  return state;
+};
+
+/**
+ * Step Functions retries this task when the Lambda invocation fails or times out, and AWS may have accepted the
+ * CopySnapshot of the first attempt even though its response was lost. The retry then finds one of two things:
+ *
+ * - "The S3 bucket … already contains an object with key …": ValidateExport proved moments ago that no object
+ *   of this export's name was in the bucket, so the object is the one our first attempt's export wrote.
+ * - InvalidSnapshotState with the source snapshot now `copying`: ValidateExport saw it `available`, so the export
+ *   our first attempt started is running.
+ *
+ * In both cases we carry on polling. The guess can be wrong (someone else wrote the key, or another export of the
+ * same source started in between), but CheckExport verifies that the source is back to `available` and that
+ * every expected object is in the bucket, so a wrong guess still ends in a failure notification, never a false
+ * success. Any other error, including InvalidSnapshotState with the source not `copying`, propagates.
+ */
+const isOurEarlierAttempt = async (
+  error: unknown,
+  client: ElastiCacheClient,
+  sourceSnapshotName: string,
+): Promise<'object-exists' | 'source-copying' | undefined> => {
+  if (!(error instanceof ExportRejectedError)) return undefined;
+  const decoded = decodeFailureCause(error.name, error.message);
+  if (catalogueEntryFor(decoded).code === 'S3ObjectAlreadyExists') return 'object-exists';
+  if (error.details.awsErrorCode !== 'InvalidSnapshotState') return undefined;
+  const source = await findSnapshot(client, sourceSnapshotName);
+  return source?.SnapshotStatus === 'copying' ? 'source-copying' : undefined;
+};
+
+export const handler = middy<ExportState, ExportState>()
+  .use(injectLambdaContext(logger, { clearState: true }))
+  .handler((event) => startExport(event, { elastiCache, s3 }));

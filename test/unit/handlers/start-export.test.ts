@@ -1,0 +1,227 @@
+import {
+  CopySnapshotCommand,
+  DescribeSnapshotsCommand,
+  ElastiCacheClient,
+  ElastiCacheServiceException,
+  InvalidParameterValueException,
+  InvalidSnapshotStateFault,
+  type Snapshot,
+  SnapshotNotFoundFault,
+} from '@aws-sdk/client-elasticache';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { ExportState } from '../../../handlers/lib/contracts';
+import { catalogueEntryFor } from '../../../handlers/lib/error-catalogue';
+import { AwsThrottledError, decodeFailureCause, ExportRejectedError } from '../../../handlers/lib/errors';
+import { handler, type StartExportDeps, startExport } from '../../../handlers/start-export';
+
+const elastiCacheMock = mockClient(ElastiCacheClient);
+const s3Mock = mockClient(S3Client);
+
+const exportState = (overrides: Partial<ExportState> = {}): ExportState => ({
+  exportId: 'nightly-export-exports-bucket-0123456789ab',
+  startedAt: '2026-11-25T03:00:00.000Z',
+  input: { sourceSnapshotName: 'nightly', targetSnapshotName: 'Nightly-Export', targetBucket: 'exports-bucket' },
+  request: { sourceSnapshotName: 'nightly', targetSnapshotName: 'Nightly-Export', targetBucket: 'exports-bucket' },
+  sourceSnapshotName: 'nightly',
+  targetSnapshotName: 'Nightly-Export',
+  targetBucket: 'exports-bucket',
+  snapshot: {
+    snapshotName: 'nightly',
+    engine: 'redis',
+    engineVersion: '7.1',
+    replicationGroupId: 'orders',
+    numNodeGroups: 2,
+  },
+  topicArn: 'arn:aws:sns:us-east-1:123456789012:elasticache-export-outcomes-test',
+  deadline: '2026-11-25T15:00:00.000Z',
+  poll: { attempt: 0, elapsedSeconds: 0, waitSeconds: 15, status: 'exporting', missingChecks: 0 },
+  objects: [],
+  ...overrides,
+});
+
+const source = (status: string): Snapshot => ({ SnapshotName: 'nightly', SnapshotStatus: status, Engine: 'redis' });
+
+// maxAttempts 1: the SDK's own retries would only slow the error tests down.
+const deps = (): StartExportDeps => ({
+  elastiCache: new ElastiCacheClient({ maxAttempts: 1 }),
+  s3: new S3Client({ maxAttempts: 1 }),
+});
+
+const objectExists = () =>
+  new InvalidParameterValueException({
+    message: 'The S3 bucket exports-bucket already contains an object with key nightly-export-0001.rdb.',
+    $metadata: { httpStatusCode: 400, requestId: 'req-exists' },
+  });
+
+const snapshotBusy = () =>
+  new InvalidSnapshotStateFault({
+    message: 'Cannot copy snapshot nightly because it is not in the available state.',
+    $metadata: { httpStatusCode: 400, requestId: 'req-busy' },
+  });
+
+const catalogueCodeOf = (error: Error): string => catalogueEntryFor(decodeFailureCause(error.name, error.message)).code;
+
+beforeEach(() => {
+  elastiCacheMock.reset();
+  s3Mock.reset();
+});
+
+describe('starting the export', () => {
+  it('asks ElastiCache to copy the source snapshot into the target bucket', async () => {
+    // Arrange
+    elastiCacheMock.on(CopySnapshotCommand).resolves({ Snapshot: source('copying') });
+
+    // Act
+    await startExport(exportState(), deps());
+
+    // Assert
+    expect(elastiCacheMock).toHaveReceivedCommandTimes(CopySnapshotCommand, 1);
+    expect(elastiCacheMock).toHaveReceivedCommandWith(CopySnapshotCommand, {
+      SourceSnapshotName: 'nightly',
+      TargetSnapshotName: 'Nightly-Export',
+      TargetBucket: 'exports-bucket',
+    });
+  });
+
+  it('returns the state unchanged as plain JSON', async () => {
+    // Arrange
+    const state = exportState();
+    elastiCacheMock.on(CopySnapshotCommand).resolves({ Snapshot: source('copying') });
+
+    // Act
+    const result = await startExport(state, deps());
+
+    // Assert
+    expect(result).toStrictEqual(exportState());
+    expect(JSON.parse(JSON.stringify(result))).toStrictEqual(result);
+  });
+});
+
+describe('running twice', () => {
+  it('resumes polling when the bucket already holds the object our first attempt wrote', async () => {
+    // Arrange
+    elastiCacheMock.on(CopySnapshotCommand).rejects(objectExists());
+
+    // Act
+    const result = await startExport(exportState(), deps());
+
+    // Assert
+    expect(result).toStrictEqual(exportState());
+    expect(elastiCacheMock).toHaveReceivedCommandTimes(DescribeSnapshotsCommand, 0);
+  });
+
+  it('resumes polling when the source is busy copying the export our first attempt started', async () => {
+    // Arrange
+    elastiCacheMock.on(CopySnapshotCommand).rejects(snapshotBusy());
+    elastiCacheMock
+      .on(DescribeSnapshotsCommand, { SnapshotName: 'nightly' })
+      .resolves({ Snapshots: [source('copying')] });
+
+    // Act
+    const result = await startExport(exportState(), deps());
+
+    // Assert
+    expect(result).toStrictEqual(exportState());
+    expect(elastiCacheMock).toHaveReceivedCommandWith(DescribeSnapshotsCommand, { SnapshotName: 'nightly' });
+  });
+
+  it('fails with InvalidSnapshotState when the busy source is not copying', async () => {
+    // Arrange
+    elastiCacheMock.on(CopySnapshotCommand).rejects(snapshotBusy());
+    elastiCacheMock.on(DescribeSnapshotsCommand).resolves({ Snapshots: [source('deleting')] });
+
+    // Act
+    const error: unknown = await startExport(exportState(), deps()).catch((reason: unknown) => reason);
+
+    // Assert
+    expect(error).toBeInstanceOf(ExportRejectedError);
+    expect(error).toMatchObject({ details: { awsErrorCode: 'InvalidSnapshotState', requestId: 'req-busy' } });
+    expect(catalogueCodeOf(error as Error)).toBe('InvalidSnapshotState');
+  });
+
+  it('fails with InvalidSnapshotState when the source has disappeared', async () => {
+    // Arrange
+    elastiCacheMock.on(CopySnapshotCommand).rejects(snapshotBusy());
+    elastiCacheMock
+      .on(DescribeSnapshotsCommand)
+      .rejects(new SnapshotNotFoundFault({ message: 'Snapshot nightly not found.', $metadata: {} }));
+
+    // Act
+    const error: unknown = await startExport(exportState(), deps()).catch((reason: unknown) => reason);
+
+    // Assert
+    expect(error).toBeInstanceOf(ExportRejectedError);
+    expect(catalogueCodeOf(error as Error)).toBe('InvalidSnapshotState');
+  });
+});
+
+describe('other failures propagate', () => {
+  it('rejects with ElastiCache message when another seed error comes back', async () => {
+    // Arrange
+    elastiCacheMock.on(CopySnapshotCommand).rejects(
+      new InvalidParameterValueException({
+        message: 'ElastiCache has not been granted WRITE permissions exports-bucket on the S3 Bucket.',
+        $metadata: { httpStatusCode: 400, requestId: 'req-write' },
+      }),
+    );
+
+    // Act
+    const error: unknown = await startExport(exportState(), deps()).catch((reason: unknown) => reason);
+
+    // Assert
+    expect(error).toBeInstanceOf(ExportRejectedError);
+    expect(error).toMatchObject({ details: { awsErrorCode: 'InvalidParameterValue', requestId: 'req-write' } });
+    expect(catalogueCodeOf(error as Error)).toBe('S3WritePermissionMissing');
+    expect(elastiCacheMock).toHaveReceivedCommandTimes(DescribeSnapshotsCommand, 0);
+  });
+
+  it('rejects with SnapshotNotFound when the source was deleted after validation', async () => {
+    // Arrange
+    elastiCacheMock
+      .on(CopySnapshotCommand)
+      .rejects(
+        new SnapshotNotFoundFault({ message: 'Snapshot nightly not found.', $metadata: { httpStatusCode: 404 } }),
+      );
+
+    // Act
+    const error: unknown = await startExport(exportState(), deps()).catch((reason: unknown) => reason);
+
+    // Assert
+    expect(error).toBeInstanceOf(ExportRejectedError);
+    expect(catalogueCodeOf(error as Error)).toBe('SnapshotNotFound');
+  });
+
+  it('turns throttling into AwsThrottledError so the state machine retries the task', async () => {
+    // Arrange
+    elastiCacheMock.on(CopySnapshotCommand).rejects(
+      new ElastiCacheServiceException({
+        name: 'Throttling',
+        $fault: 'client',
+        message: 'Rate exceeded',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+
+    // Act
+    const result = startExport(exportState(), deps());
+
+    // Assert
+    await expect(result).rejects.toBeInstanceOf(AwsThrottledError);
+  });
+});
+
+describe('handler', () => {
+  it('starts the export with the module clients', async () => {
+    // Arrange
+    elastiCacheMock.on(CopySnapshotCommand).resolves({ Snapshot: source('copying') });
+
+    // Act
+    const result = await handler(exportState(), {} as Context);
+
+    // Assert
+    expect(result).toStrictEqual(exportState());
+    expect(elastiCacheMock).toHaveReceivedCommandWith(CopySnapshotCommand, { TargetBucket: 'exports-bucket' });
+  });
+});
