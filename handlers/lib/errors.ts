@@ -89,6 +89,14 @@ export class ExportConflictError extends Error {
   }
 }
 
+/** No export has this id (GET /exports/{exportId}). */
+export class ExportNotFoundError extends Error {
+  public constructor(message: string) {
+    super(message);
+    this.name = 'ExportNotFoundError';
+  }
+}
+
 /** A required setting is missing or malformed; raised at cold start. */
 export class ConfigError extends Error {
   public constructor(message: string) {

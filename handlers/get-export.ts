@@ -1,0 +1,49 @@
+// GET /exports/{exportId}: export id → the export's status, request and, once finished, its outcome document.
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import middy from '@middy/core';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { describeExecution } from './lib/aws/sfn.js';
+import { sfn } from './lib/clients/sfn.js';
+import { requireEnv } from './lib/env.js';
+import { ExportNotFoundError } from './lib/errors.js';
+import {
+  type ApiResult,
+  EXPORT_ID_PATTERN,
+  type ExportDetails,
+  executionArnFor,
+  toExportDetails,
+} from './lib/exports-api.js';
+import { API_LOGGER_OPTIONS, httpErrors, toHttpResponse } from './lib/http.js';
+import { logger } from './lib/logger.js';
+
+const STATE_MACHINE_ARN = requireEnv('STATE_MACHINE_ARN');
+
+export interface GetExportDeps {
+  sfn: SFNClient;
+  stateMachineArn: string;
+}
+
+export const getExport = async (
+  exportId: string | undefined,
+  deps: GetExportDeps,
+): Promise<ApiResult<ExportDetails>> => {
+  // Not an id we could have issued, so there is no such export; checked here so it never reaches an ARN.
+  if (exportId === undefined || !EXPORT_ID_PATTERN.test(exportId)) {
+    throw new ExportNotFoundError(
+      "No such export: an export id is 1 to 80 letters, digits, '-' or '_', as returned by POST /exports.",
+    );
+  }
+  const execution = await describeExecution(deps.sfn, executionArnFor(deps.stateMachineArn, exportId));
+  if (!execution) throw new ExportNotFoundError(`No export with id ${exportId}.`);
+  return { statusCode: 200, body: toExportDetails(execution) };
+};
+
+const deps: GetExportDeps = { sfn, stateMachineArn: STATE_MACHINE_ARN };
+
+export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+  .use(injectLambdaContext(logger, API_LOGGER_OPTIONS))
+  .use(httpHeaderNormalizer())
+  .use(httpErrors())
+  .handler(async (event) => toHttpResponse(await getExport(event.pathParameters?.exportId, deps)));

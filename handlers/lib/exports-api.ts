@@ -1,0 +1,192 @@
+// The HTTP API's documents (DESIGN.md "HTTP API"): how a Step Functions execution is shown as an export, the
+// list query, and the execution ARN an export id stands for. Pure: no AWS calls, no Lambda types.
+import { isDeepStrictEqual } from 'node:util';
+import { z } from 'zod';
+import type { ExportRequest, Outcome } from './contracts.js';
+import { ConfigError, InvalidRequestError } from './errors.js';
+
+/** What a handler's core returns; the middy layer serialises `body` as JSON. */
+export interface ApiResult<T> {
+  statusCode: 200 | 202;
+  body: T;
+}
+
+export const EXPORT_STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] as const;
+export type ExportStatus = (typeof EXPORT_STATUSES)[number];
+
+/** Step Functions execution names: at most 80 characters; ours (exportIdFor) use only these. */
+export const EXPORT_ID_PATTERN = /^[A-Za-z0-9_-]{1,80}$/;
+
+export interface ExportLinks {
+  self: string;
+}
+
+/** The 202 and 200 body of POST /exports. */
+export interface ExportAccepted {
+  exportId: string;
+  executionArn: string;
+  status: ExportStatus;
+  request: ExportRequest;
+  links: ExportLinks;
+}
+
+/** The 200 body of GET /exports/{exportId}. */
+export interface ExportDetails {
+  exportId: string;
+  status: ExportStatus;
+  /** The execution input, parsed; `null` when it is not JSON. */
+  request: unknown;
+  startedAt: string;
+  stoppedAt?: string;
+  outcome?: Outcome;
+}
+
+export interface ExportListItem {
+  exportId: string;
+  status: ExportStatus;
+  startedAt: string;
+  stoppedAt?: string;
+  links: ExportLinks;
+}
+
+/** The 200 body of GET /exports. */
+export interface ExportList {
+  exports: ExportListItem[];
+  nextToken?: string;
+}
+
+/** The execution facts the views need (the Step Functions adapter's shape). */
+export interface ExecutionFacts {
+  name: string;
+  status: string;
+  startedAt: string;
+  stoppedAt?: string;
+  input?: string;
+  output?: string;
+  cause?: string;
+}
+
+export const linksFor = (exportId: string): ExportLinks => ({ self: `/exports/${exportId}` });
+
+/**
+ * The ARN of the execution named `exportId` of this state machine:
+ * `arn:aws:states:r:a:stateMachine:sm` → `arn:aws:states:r:a:execution:sm:exportId`.
+ */
+export const executionArnFor = (stateMachineArn: string, exportId: string): string => {
+  if (!/^arn:[^:]+:states:[^:]*:[^:]*:stateMachine:[^:]+$/.test(stateMachineArn)) {
+    throw new ConfigError(`STATE_MACHINE_ARN is not a state machine ARN: ${stateMachineArn}`);
+  }
+  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${exportId}`;
+};
+
+/**
+ * The API's status for an execution status. PENDING_REDRIVE means a redrive is about to run it again, so the export
+ * is not finished; a status this code does not know yet is shown as RUNNING for the same reason.
+ */
+export const toExportStatus = (executionStatus: string): ExportStatus =>
+  EXPORT_STATUSES.find((status) => status === executionStatus) ?? 'RUNNING';
+
+const parseJson = (text: string | undefined): unknown => {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+};
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Just enough of the outcome document's shape to tell it from other JSON (e.g. a Lambda error with its trace). */
+const isOutcome = (value: unknown): value is Outcome =>
+  isRecord(value) &&
+  value.version === 1 &&
+  typeof value.exportId === 'string' &&
+  (value.status === 'SUCCEEDED' || value.status === 'FAILED');
+
+/**
+ * The outcome document of a finished execution: its output when it succeeded; its Cause when it failed, because
+ * the ExportFailed state puts the outcome JSON there. Anything else (a failure of the failure publisher itself,
+ * whose Cause is Lambda's error with a stack trace; a timeout; an abort) has no outcome.
+ */
+export const outcomeOf = (execution: ExecutionFacts): Outcome | undefined => {
+  const source =
+    execution.status === 'SUCCEEDED' ? execution.output : execution.status === 'FAILED' ? execution.cause : undefined;
+  const parsed = parseJson(source);
+  return isOutcome(parsed) ? parsed : undefined;
+};
+
+export const toExportDetails = (execution: ExecutionFacts): ExportDetails => {
+  const outcome = outcomeOf(execution);
+  return {
+    exportId: execution.name,
+    status: toExportStatus(execution.status),
+    request: parseJson(execution.input) ?? null,
+    startedAt: execution.startedAt,
+    ...(execution.stoppedAt && { stoppedAt: execution.stoppedAt }),
+    ...(outcome && { outcome }),
+  };
+};
+
+export const toExportListItem = (execution: ExecutionFacts): ExportListItem => ({
+  exportId: execution.name,
+  status: toExportStatus(execution.status),
+  startedAt: execution.startedAt,
+  ...(execution.stoppedAt && { stoppedAt: execution.stoppedAt }),
+  links: linksFor(execution.name),
+});
+
+/**
+ * Whether an execution's input is this request. Compared as JSON values rather than bytes, so an input that
+ * Step Functions (or an older version of this service) wrote with other spacing or key order still matches.
+ */
+export const isSameRequest = (executionInput: string | undefined, request: ExportRequest): boolean =>
+  isDeepStrictEqual(parseJson(executionInput), JSON.parse(JSON.stringify(request)));
+
+// ---- GET /exports query -----------------------------------------------------------------------------------------
+
+export const DEFAULT_LIST_LIMIT = 20;
+export const MAX_LIST_LIMIT = 100;
+
+const limitMessage = `limit must be a whole number from 1 to ${MAX_LIST_LIMIT}`;
+
+export const listQuerySchema = z.strictObject({
+  status: z.enum(EXPORT_STATUSES, { error: `status must be one of ${EXPORT_STATUSES.join(', ')}` }).optional(),
+  limit: z
+    .string()
+    .regex(/^\d{1,3}$/, limitMessage)
+    .transform(Number)
+    .pipe(z.number().int().min(1, limitMessage).max(MAX_LIST_LIMIT, limitMessage))
+    .optional(),
+  // Step Functions' tokens are at most 1024 characters.
+  nextToken: z.string().min(1, 'nextToken must not be empty').max(1024, 'nextToken is too long').optional(),
+});
+
+export interface ListQuery {
+  status?: ExportStatus;
+  limit: number;
+  nextToken?: string;
+}
+
+/** Parses `?status=&limit=&nextToken=`; unknown parameters are rejected. Throws InvalidRequestError. */
+export const parseListQuery = (raw: Readonly<Record<string, string | undefined>> | null | undefined): ListQuery => {
+  const parsed = listQuerySchema.safeParse(raw ?? {});
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => ({
+      path: issue.path.length === 0 ? '$' : issue.path.map(String).join('.'),
+      message:
+        issue.code === 'unrecognized_keys' ? `Unknown query parameter(s): ${issue.keys.join(', ')}` : issue.message,
+    }));
+    throw new InvalidRequestError(
+      `Invalid query: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`,
+      issues,
+    );
+  }
+  const { status, limit, nextToken } = parsed.data;
+  return {
+    limit: limit ?? DEFAULT_LIST_LIMIT,
+    ...(status && { status }),
+    ...(nextToken && { nextToken }),
+  };
+};

@@ -1,0 +1,220 @@
+import {
+  DescribeExecutionCommand,
+  type DescribeExecutionOutput,
+  ExecutionDoesNotExist,
+  SFNClient,
+} from '@aws-sdk/client-sfn';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { type GetExportDeps, getExport, handler } from '../../../handlers/get-export';
+import type { Outcome } from '../../../handlers/lib/contracts';
+import { ExportNotFoundError } from '../../../handlers/lib/errors';
+import { apiEvent } from './api-event';
+
+const sfnMock = mockClient(SFNClient);
+
+const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:exportSnapshot-test';
+const EXPORT_ID = 'nightly-copy-exports-bucket-0123456789ab';
+const EXECUTION_ARN = `arn:aws:states:us-east-1:123456789012:execution:exportSnapshot-test:${EXPORT_ID}`;
+const REQUEST = { replicationGroupId: 'orders', targetSnapshotName: 'nightly-copy', targetBucket: 'exports-bucket' };
+
+const deps = (): GetExportDeps => ({ sfn: new SFNClient({}), stateMachineArn: STATE_MACHINE_ARN });
+
+const execution = (overrides: Partial<DescribeExecutionOutput> = {}): DescribeExecutionOutput => ({
+  executionArn: EXECUTION_ARN,
+  stateMachineArn: STATE_MACHINE_ARN,
+  name: EXPORT_ID,
+  status: 'RUNNING',
+  startDate: new Date('2026-11-25T03:00:00.000Z'),
+  input: JSON.stringify(REQUEST),
+  ...overrides,
+});
+
+const outcome = (overrides: Partial<Outcome> = {}): Outcome => ({
+  version: 1,
+  exportId: EXPORT_ID,
+  status: 'SUCCEEDED',
+  sourceSnapshotName: 'automatic.orders-2026-11-25-03-00',
+  targetSnapshotName: 'nightly-copy',
+  targetBucket: 'exports-bucket',
+  objects: [{ key: 'nightly-copy-0001.rdb', size: 123 }],
+  startedAt: '2026-11-25T03:00:00.000Z',
+  finishedAt: '2026-11-25T03:20:00.000Z',
+  durationSeconds: 1200,
+  ...overrides,
+});
+
+beforeEach(() => sfnMock.reset());
+
+describe('getExport', () => {
+  it('shows a running export with its request and no outcome', async () => {
+    // Arrange
+    sfnMock.on(DescribeExecutionCommand, { executionArn: EXECUTION_ARN }).resolves(execution());
+
+    // Act
+    const result = await getExport(EXPORT_ID, deps());
+
+    // Assert
+    expect(result).toEqual({
+      statusCode: 200,
+      body: { exportId: EXPORT_ID, status: 'RUNNING', request: REQUEST, startedAt: '2026-11-25T03:00:00.000Z' },
+    });
+  });
+
+  it('shows a succeeded export with the outcome document from the execution output', async () => {
+    // Arrange
+    const document = outcome();
+    sfnMock.on(DescribeExecutionCommand).resolves(
+      execution({
+        status: 'SUCCEEDED',
+        stopDate: new Date('2026-11-25T03:20:01.000Z'),
+        output: JSON.stringify(document),
+      }),
+    );
+
+    // Act
+    const result = await getExport(EXPORT_ID, deps());
+
+    // Assert
+    expect(result.body).toEqual({
+      exportId: EXPORT_ID,
+      status: 'SUCCEEDED',
+      request: REQUEST,
+      startedAt: '2026-11-25T03:00:00.000Z',
+      stoppedAt: '2026-11-25T03:20:01.000Z',
+      outcome: document,
+    });
+  });
+
+  it('shows a failed export with the outcome document the Fail state put in Cause', async () => {
+    // Arrange
+    const document = outcome({
+      status: 'FAILED',
+      objects: [],
+      error: {
+        code: 'S3BucketOutsideRegion',
+        message: 'The S3 bucket exports-bucket is outside of the region.',
+        solution: 'Create an Amazon S3 bucket in the same region as your snapshot.',
+        docsUrl: 'https://docs.aws.amazon.com/',
+        awsErrorCode: 'InvalidParameterValue',
+      },
+    });
+    sfnMock.on(DescribeExecutionCommand).resolves(
+      execution({
+        status: 'FAILED',
+        stopDate: new Date('2026-11-25T03:01:00.000Z'),
+        error: 'S3BucketOutsideRegion',
+        cause: JSON.stringify(document),
+      }),
+    );
+
+    // Act
+    const result = await getExport(EXPORT_ID, deps());
+
+    // Assert
+    expect(result.body.status).toBe('FAILED');
+    expect(result.body.outcome).toEqual(document);
+  });
+
+  it('leaves out the outcome when the Cause is a Lambda error rather than an outcome document', async () => {
+    // Arrange: PublishFailure itself failed, so Cause carries the function's error and stack trace.
+    const lambdaError = {
+      errorType: 'Error',
+      errorMessage: 'boom',
+      trace: ['Error: boom', '    at publish (x.js:1:1)'],
+    };
+    sfnMock
+      .on(DescribeExecutionCommand)
+      .resolves(execution({ status: 'FAILED', stopDate: new Date(), cause: JSON.stringify(lambdaError) }));
+
+    // Act
+    const result = await getExport(EXPORT_ID, deps());
+
+    // Assert
+    expect(result.body.status).toBe('FAILED');
+    expect(result.body).not.toHaveProperty('outcome');
+    expect(JSON.stringify(result.body)).not.toContain('x.js');
+  });
+
+  it('leaves out the outcome when the output is not JSON', async () => {
+    // Arrange
+    sfnMock.on(DescribeExecutionCommand).resolves(execution({ status: 'SUCCEEDED', output: 'not json' }));
+
+    // Act
+    const result = await getExport(EXPORT_ID, deps());
+
+    // Assert
+    expect(result.body).not.toHaveProperty('outcome');
+  });
+
+  it.each(['TIMED_OUT', 'ABORTED'] as const)('shows a %s export without an outcome', async (status) => {
+    // Arrange
+    sfnMock.on(DescribeExecutionCommand).resolves(execution({ status, stopDate: new Date(), output: undefined }));
+
+    // Act
+    const result = await getExport(EXPORT_ID, deps());
+
+    // Assert
+    expect(result.body.status).toBe(status);
+    expect(result.body).not.toHaveProperty('outcome');
+  });
+
+  it('shows an execution waiting for a redrive as RUNNING', async () => {
+    // Arrange
+    sfnMock.on(DescribeExecutionCommand).resolves(execution({ status: 'PENDING_REDRIVE' }));
+
+    // Act
+    const result = await getExport(EXPORT_ID, deps());
+
+    // Assert
+    expect(result.body.status).toBe('RUNNING');
+  });
+
+  it('rejects an unknown export id with ExportNotFoundError', async () => {
+    // Arrange
+    sfnMock
+      .on(DescribeExecutionCommand)
+      .rejects(new ExecutionDoesNotExist({ message: 'Execution Does Not Exist', $metadata: {} }));
+
+    // Act
+    const act = getExport(EXPORT_ID, deps());
+
+    // Assert
+    await expect(act).rejects.toThrow(ExportNotFoundError);
+    await expect(act).rejects.toThrow(`No export with id ${EXPORT_ID}.`);
+  });
+
+  it.each([
+    ['too long', 'a'.repeat(81)],
+    ['containing a colon', 'export:other'],
+    ['empty', ''],
+    ['missing', undefined],
+  ])('rejects an export id that is %s without calling Step Functions', async (_, exportId) => {
+    // Act
+    const act = getExport(exportId, deps());
+
+    // Assert
+    await expect(act).rejects.toThrow("an export id is 1 to 80 letters, digits, '-' or '_'");
+    expect(sfnMock.calls()).toHaveLength(0);
+  });
+});
+
+describe('handler', () => {
+  it('answers GET /exports/{exportId} with 404 and an ExportNotFound body for an unknown id', async () => {
+    // Arrange
+    sfnMock
+      .on(DescribeExecutionCommand)
+      .rejects(new ExecutionDoesNotExist({ message: 'Execution Does Not Exist', $metadata: {} }));
+    const event = apiEvent({ pathParameters: { exportId: EXPORT_ID }, resource: '/exports/{exportId}' });
+
+    // Act
+    const response = await handler(event, {} as Context);
+
+    // Assert
+    expect(response.statusCode).toBe(404);
+    expect(response.headers).toEqual({ 'Content-Type': 'application/json' });
+    expect(JSON.parse(response.body)).toEqual({
+      error: { code: 'ExportNotFound', message: `No export with id ${EXPORT_ID}.` },
+    });
+  });
+});
