@@ -110,7 +110,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   },
   {
     code: 'InvalidSnapshotState',
-    codes: ['InvalidSnapshotState', 'SnapshotNotAvailable'],
+    codes: ['InvalidSnapshotState', 'InvalidSnapshotStateFault', 'SnapshotNotAvailable'],
     solution:
       'The source snapshot is not in the available state (it is being created, copied, exported or deleted). Wait until `aws elasticache describe-snapshots` shows it as available, then request the export again.',
     docsUrl: COPY_SNAPSHOT_URL,
@@ -141,7 +141,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   },
   {
     code: 'InvalidParameterCombination',
-    codes: ['InvalidParameterCombination'],
+    codes: ['InvalidParameterCombination', 'InvalidParameterCombinationException'],
     solution:
       'ElastiCache rejected the combination of CopySnapshot parameters. Read the message above for the parameter at fault and correct the request.',
     docsUrl: COPY_SNAPSHOT_URL,
@@ -165,7 +165,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   },
   {
     code: 'InvalidParameterValue',
-    codes: ['InvalidParameterValue'],
+    codes: ['InvalidParameterValue', 'InvalidParameterValueException'],
     solution:
       'ElastiCache rejected a parameter value. Read the message above for the value at fault and correct the request.',
     docsUrl: COPY_SNAPSHOT_URL,
