@@ -95,7 +95,12 @@ const issuePath = (path: ReadonlyArray<PropertyKey>): string => (path.length ===
 export const normalizeExportRequest = (raw: unknown, options: NormalizeOptions): ExportRequest => {
   const parsed = exportRequestSchema.safeParse(raw);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => ({ path: issuePath(issue.path), message: issue.message }));
+    const issues = parsed.error.issues.flatMap((issue) =>
+      // An unknown field is reported at the field itself, so the caller sees which one to remove.
+      issue.code === 'unrecognized_keys'
+        ? issue.keys.map((key) => ({ path: issuePath([...issue.path, key]), message: `Unknown field ${key}` }))
+        : [{ path: issuePath(issue.path), message: issue.message }],
+    );
     throw new InvalidRequestError(
       `Invalid export request: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
       issues,
