@@ -4,16 +4,18 @@ import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import type { S3Client } from '@aws-sdk/client-s3';
 import middy from '@middy/core';
 import { exportSnapshotToBucket, findSnapshot } from './lib/aws/elasticache.js';
+import { listObjects } from './lib/aws/s3.js';
 import { elastiCache } from './lib/clients/elasticache.js';
 import { s3 } from './lib/clients/s3.js';
 import type { ExportState } from './lib/contracts.js';
 import { catalogueEntryFor } from './lib/error-catalogue.js';
 import { decodeFailureCause, ExportRejectedError } from './lib/errors.js';
 import { logger } from './lib/logger.js';
+import { isExportObjectKey, objectKeyBase } from './lib/naming.js';
 
 export interface StartExportDeps {
   elastiCache: ElastiCacheClient;
-  /** Not used to start the export; part of the agreed signature shared by the polling tasks. */
+  /** Confirms, on a retry, that the objects ElastiCache says exist are in the bucket. */
   s3: S3Client;
 }
 
@@ -35,7 +37,7 @@ export const startExport = async (state: ExportState, deps: StartExportDeps): Pr
     });
     logger.info('Snapshot export started', keys);
   } catch (error) {
-    const earlier = await isOurEarlierAttempt(error, deps.elastiCache, state.sourceSnapshotName);
+    const earlier = await isOurEarlierAttempt(error, deps, state);
     if (!earlier) throw error;
     logger.warn('Export already started by an earlier attempt of this task; resuming polling', {
       ...keys,
@@ -50,7 +52,8 @@ export const startExport = async (state: ExportState, deps: StartExportDeps): Pr
  * CopySnapshot of the first attempt even though its response was lost. The retry then finds one of two things:
  *
  * - "The S3 bucket … already contains an object with key …": ValidateExport proved moments ago that no object
- *   of this export's name was in the bucket, so the object is the one our first attempt's export wrote.
+ *   of this export's name was in the bucket, so the object is the one our first attempt's export wrote. We list
+ *   the bucket to confirm it is there; if it is not, the message does not describe our export and propagates.
  * - InvalidSnapshotState with the source snapshot now `copying`: ValidateExport saw it `available`, so the export
  *   our first attempt started is running.
  *
@@ -61,14 +64,19 @@ export const startExport = async (state: ExportState, deps: StartExportDeps): Pr
  */
 const isOurEarlierAttempt = async (
   error: unknown,
-  client: ElastiCacheClient,
-  sourceSnapshotName: string,
+  deps: StartExportDeps,
+  state: ExportState,
 ): Promise<'object-exists' | 'source-copying' | undefined> => {
   if (!(error instanceof ExportRejectedError)) return undefined;
   const decoded = decodeFailureCause(error.name, error.message);
-  if (catalogueEntryFor(decoded).code === 'S3ObjectAlreadyExists') return 'object-exists';
+  if (catalogueEntryFor(decoded).code === 'S3ObjectAlreadyExists') {
+    const objects = await listObjects(deps.s3, state.targetBucket, objectKeyBase(state.targetSnapshotName));
+    return objects.some((object) => isExportObjectKey(state.targetSnapshotName, object.key))
+      ? 'object-exists'
+      : undefined;
+  }
   if (error.details.awsErrorCode !== 'InvalidSnapshotState') return undefined;
-  const source = await findSnapshot(client, sourceSnapshotName);
+  const source = await findSnapshot(deps.elastiCache, state.sourceSnapshotName);
   return source?.SnapshotStatus === 'copying' ? 'source-copying' : undefined;
 };
 

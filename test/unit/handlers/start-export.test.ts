@@ -8,7 +8,7 @@ import {
   type Snapshot,
   SnapshotNotFoundFault,
 } from '@aws-sdk/client-elasticache';
-import { S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { ExportState } from '../../../handlers/lib/contracts';
@@ -103,13 +103,32 @@ describe('running twice', () => {
   it('resumes polling when the bucket already holds the object our first attempt wrote', async () => {
     // Arrange
     elastiCacheMock.on(CopySnapshotCommand).rejects(objectExists());
+    s3Mock.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'nightly-export-0001.rdb', Size: 1024 }] });
 
     // Act
     const result = await startExport(exportState(), deps());
 
     // Assert
     expect(result).toStrictEqual(exportState());
+    expect(s3Mock).toHaveReceivedCommandWith(ListObjectsV2Command, {
+      Bucket: 'exports-bucket',
+      Prefix: 'nightly-export',
+    });
     expect(elastiCacheMock).toHaveReceivedCommandTimes(DescribeSnapshotsCommand, 0);
+  });
+
+  it('fails with S3ObjectAlreadyExists when the bucket holds no object of this export after all', async () => {
+    // Arrange
+    elastiCacheMock.on(CopySnapshotCommand).rejects(objectExists());
+    s3Mock.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'nightly-export-0001.rdb.bak', Size: 1024 }] });
+
+    // Act
+    const error: unknown = await startExport(exportState(), deps()).catch((reason: unknown) => reason);
+
+    // Assert
+    expect(error).toBeInstanceOf(ExportRejectedError);
+    expect(error).toMatchObject({ details: { awsErrorCode: 'InvalidParameterValue', requestId: 'req-exists' } });
+    expect(catalogueCodeOf(error as Error)).toBe('S3ObjectAlreadyExists');
   });
 
   it('resumes polling when the source is busy copying the export our first attempt started', async () => {
@@ -175,6 +194,7 @@ describe('other failures propagate', () => {
     expect(error).toMatchObject({ details: { awsErrorCode: 'InvalidParameterValue', requestId: 'req-write' } });
     expect(catalogueCodeOf(error as Error)).toBe('S3WritePermissionMissing');
     expect(elastiCacheMock).toHaveReceivedCommandTimes(DescribeSnapshotsCommand, 0);
+    expect(s3Mock).toHaveReceivedCommandTimes(ListObjectsV2Command, 0);
   });
 
   it('rejects with SnapshotNotFound when the source was deleted after validation', async () => {
