@@ -1,0 +1,82 @@
+import { type BackoffPolicy, checkSchedule, DEFAULT_BACKOFF, nextWaitSeconds } from '../../../handlers/lib/backoff';
+
+describe('nextWaitSeconds', () => {
+  it('starts with the minimum wait', () => {
+    // Act
+    const first = nextWaitSeconds(0);
+
+    // Assert
+    expect(first).toBe(DEFAULT_BACKOFF.minSeconds);
+  });
+
+  it('waits a fixed share of the time already spent once that exceeds the minimum', () => {
+    // Act
+    const waits = [nextWaitSeconds(100), nextWaitSeconds(120), nextWaitSeconds(600)];
+
+    // Assert: 15 % of 100, 120 and 600 seconds.
+    expect(waits).toEqual([15, 18, 90]);
+  });
+
+  it('never waits longer than the maximum', () => {
+    // Act
+    const waits = [nextWaitSeconds(1200), nextWaitSeconds(86_400)];
+
+    // Assert
+    expect(waits).toEqual([DEFAULT_BACKOFF.maxSeconds, DEFAULT_BACKOFF.maxSeconds]);
+  });
+
+  it('follows a given policy', () => {
+    // Arrange
+    const policy: BackoffPolicy = { minSeconds: 1, ratio: 0.5, maxSeconds: 10 };
+
+    // Act
+    const waits = [nextWaitSeconds(0, policy), nextWaitSeconds(8, policy), nextWaitSeconds(100, policy)];
+
+    // Assert
+    expect(waits).toEqual([1, 4, 10]);
+  });
+
+  it('never shrinks as time passes', () => {
+    // Arrange
+    const elapsed = Array.from({ length: 2000 }, (_, index) => index * 7);
+
+    // Act
+    const waits = elapsed.map((seconds) => nextWaitSeconds(seconds));
+
+    // Assert
+    for (let index = 1; index < waits.length; index += 1) {
+      expect(waits[index]).toBeGreaterThanOrEqual(waits[index - 1] ?? 0);
+    }
+  });
+});
+
+describe('checkSchedule', () => {
+  it('checks at the minimum interval first and reaches the horizon', () => {
+    // Act
+    const times = checkSchedule(120);
+
+    // Assert
+    expect(times.slice(0, 3)).toEqual([15, 30, 45]);
+    expect(times.at(-1)).toBeGreaterThanOrEqual(120);
+    expect(times.at(-2)).toBeLessThan(120);
+  });
+
+  it('notices a finished export within about the ratio of its duration plus the minimum', () => {
+    // Arrange
+    const duration = 2 * 3600;
+
+    // Act
+    const firstCheckAfter = checkSchedule(duration).find((time) => time >= duration) ?? Number.POSITIVE_INFINITY;
+
+    // Assert
+    expect(firstCheckAfter - duration).toBeLessThanOrEqual(DEFAULT_BACKOFF.maxSeconds);
+  });
+
+  it('keeps a twelve-hour export far below the 1000-check cap of the state machine', () => {
+    // Act
+    const checks = checkSchedule(12 * 3600).length;
+
+    // Assert: 12 h at the 180 s cap is 240 checks, plus the short early ones.
+    expect(checks).toBeLessThan(300);
+  });
+});
