@@ -2,15 +2,19 @@ import {
   canonicalRequest,
   type ExportRequest,
   MAX_REQUEST_BYTES,
+  type NormalizeOptions,
   normalizeExportRequest,
   parseAllowList,
 } from '../../../handlers/lib/contracts';
 import { InvalidRequestError } from '../../../handlers/lib/errors';
 
 const NOW = new Date('2026-11-25T03:07:00.000Z');
-const options = { defaultTargetBucket: 'exports-bucket', now: NOW };
+const options: NormalizeOptions = { defaultTargetBucket: 'exports-bucket', now: NOW };
 
-const invalidIssues = (raw: unknown, opts = options): ReadonlyArray<{ path: string; message: string }> => {
+const invalidIssues = (
+  raw: unknown,
+  opts: NormalizeOptions = options,
+): ReadonlyArray<{ path: string; message: string }> => {
   try {
     normalizeExportRequest(raw, opts);
   } catch (error) {
