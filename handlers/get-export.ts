@@ -4,7 +4,7 @@ import type { SFNClient } from '@aws-sdk/client-sfn';
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { describeExecution } from './lib/aws/sfn.js';
+import { describeExecution, findStateOutput } from './lib/aws/sfn.js';
 import { sfn } from './lib/clients/sfn.js';
 import { requireEnv } from './lib/env.js';
 import { ExportNotFoundError } from './lib/errors.js';
@@ -35,9 +35,12 @@ export const getExport = async (
       "No such export: an export id is 1 to 80 letters, digits, '-' or '_', as returned by POST /exports.",
     );
   }
-  const execution = await describeExecution(deps.sfn, executionArnFor(deps.stateMachineArn, exportId));
+  const executionArn = executionArnFor(deps.stateMachineArn, exportId);
+  const execution = await describeExecution(deps.sfn, executionArn);
   if (!execution) throw new ExportNotFoundError(`No export with id ${exportId}.`);
-  return { statusCode: 200, body: toExportDetails(execution) };
+  if (execution.status !== 'FAILED') return { statusCode: 200, body: toExportDetails(execution) };
+  const failureOutput = await findStateOutput(deps.sfn, executionArn, 'PublishFailure');
+  return { statusCode: 200, body: toExportDetails({ ...execution, ...(failureOutput && { failureOutput }) }) };
 };
 
 const deps: GetExportDeps = { sfn, stateMachineArn: STATE_MACHINE_ARN };

@@ -159,7 +159,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     code: 'AccessDenied',
     codes: ['AccessDenied', 'AccessDeniedException', 'Forbidden', 'UnauthorizedOperation'],
     solution:
-      "The service's IAM role was refused an action. Redeploy the stack so the role has its statements (elasticache:CopySnapshot and DescribeSnapshots, s3:ListAllMyBuckets, s3:GetBucketLocation, s3:GetBucketAcl, s3:GetBucketPolicy, s3:ListBucket, sns:Publish), and check that no SCP or permissions boundary denies them.",
+      "The service's IAM role was refused an action. Redeploy the stack so the role has its statements (elasticache:CopySnapshot and DescribeSnapshots, s3:ListAllMyBuckets, s3:GetBucketLocation, s3:GetBucketAcl, s3:GetBucketPolicy, s3:GetBucketOwnershipControls, s3:ListBucket, sns:Publish), and check that no SCP or permissions boundary denies them.",
     docsUrl: IAM_URL,
     retryable: false,
   },

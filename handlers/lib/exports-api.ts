@@ -64,6 +64,8 @@ export interface ExecutionFacts {
   input?: string;
   output?: string;
   cause?: string;
+  /** For a failed execution: PublishFailure's output, the outcome document (from the execution history). */
+  failureOutput?: string;
 }
 
 export const linksFor = (exportId: string): ExportLinks => ({ self: `/exports/${exportId}` });
@@ -106,13 +108,17 @@ const isOutcome = (value: unknown): value is Outcome =>
   (value.status === 'SUCCEEDED' || value.status === 'FAILED');
 
 /**
- * The outcome document of a finished execution: its output when it succeeded; its Cause when it failed, because
- * the ExportFailed state puts the outcome JSON there. Anything else (a failure of the failure publisher itself,
- * whose Cause is Lambda's error with a stack trace; a timeout; an abort) has no outcome.
+ * The outcome document of a finished execution: its output when it succeeded; PublishFailure's output when it
+ * failed (a Fail state has no output of its own). Anything else (a failure of the failure publisher itself, a
+ * timeout, an abort) has no outcome.
  */
 export const outcomeOf = (execution: ExecutionFacts): Outcome | undefined => {
   const source =
-    execution.status === 'SUCCEEDED' ? execution.output : execution.status === 'FAILED' ? execution.cause : undefined;
+    execution.status === 'SUCCEEDED'
+      ? execution.output
+      : execution.status === 'FAILED'
+        ? execution.failureOutput
+        : undefined;
   const parsed = parseJson(source);
   return isOutcome(parsed) ? parsed : undefined;
 };

@@ -5,6 +5,7 @@ import {
   ExecutionDoesNotExist,
   ExecutionLimitExceeded,
   type ExecutionStatus,
+  GetExecutionHistoryCommand,
   InvalidToken,
   ListExecutionsCommand,
   type SFNClient,
@@ -129,6 +130,41 @@ export const listExecutions = async (
       ]);
     }
     throw toAwsFailure(error, 'ListExecutions');
+  }
+};
+
+/** Events read back from the end of a history before giving up on finding a state's output. */
+const HISTORY_EVENTS_SCANNED = 100;
+
+/**
+ * The output of the last run of a state (its TaskStateExited event), read from the end of the execution history;
+ * undefined when the state never finished. The history is where a failed execution's outcome document lives:
+ * a Fail state has no output.
+ */
+export const findStateOutput = async (
+  client: SFNClient,
+  executionArn: string,
+  stateName: string,
+): Promise<string | undefined> => {
+  try {
+    let nextToken: string | undefined;
+    let scanned = 0;
+    do {
+      const page = await client.send(
+        new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 25, nextToken }),
+      );
+      const events = page.events ?? [];
+      const exited = events.find(
+        (event) => event.type?.endsWith('StateExited') && event.stateExitedEventDetails?.name === stateName,
+      );
+      if (exited) return exited.stateExitedEventDetails?.output;
+      scanned += events.length;
+      nextToken = page.nextToken;
+    } while (nextToken && scanned < HISTORY_EVENTS_SCANNED);
+    return undefined;
+  } catch (error) {
+    if (error instanceof ExecutionDoesNotExist) return undefined;
+    throw toAwsFailure(error, 'GetExecutionHistory');
   }
 };
 

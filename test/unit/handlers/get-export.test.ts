@@ -2,6 +2,7 @@ import {
   DescribeExecutionCommand,
   type DescribeExecutionOutput,
   ExecutionDoesNotExist,
+  GetExecutionHistoryCommand,
   SFNClient,
 } from '@aws-sdk/client-sfn';
 import type { Context } from 'aws-lambda';
@@ -86,7 +87,7 @@ describe('getExport', () => {
     });
   });
 
-  it('shows a failed export with the outcome document the Fail state put in Cause', async () => {
+  it('shows a failed export with the outcome document PublishFailure left in the execution history', async () => {
     // Arrange
     const document = outcome({
       status: 'FAILED',
@@ -104,9 +105,20 @@ describe('getExport', () => {
         status: 'FAILED',
         stopDate: new Date('2026-11-25T03:01:00.000Z'),
         error: 'S3BucketOutsideRegion',
-        cause: JSON.stringify(document),
+        cause: 'The S3 bucket exports-bucket is outside of the region.',
       }),
     );
+    sfnMock.on(GetExecutionHistoryCommand).resolves({
+      events: [
+        { id: 40, timestamp: new Date(), type: 'FailStateEntered', stateEnteredEventDetails: { name: 'ExportFailed' } },
+        {
+          id: 39,
+          timestamp: new Date(),
+          type: 'TaskStateExited',
+          stateExitedEventDetails: { name: 'PublishFailure', output: JSON.stringify(document) },
+        },
+      ],
+    });
 
     // Act
     const result = await getExport(EXPORT_ID, deps());
@@ -116,7 +128,7 @@ describe('getExport', () => {
     expect(result.body.outcome).toEqual(document);
   });
 
-  it('leaves out the outcome when the Cause is a Lambda error rather than an outcome document', async () => {
+  it('leaves out the outcome when PublishFailure never finished', async () => {
     // Arrange: PublishFailure itself failed, so Cause carries the function's error and stack trace.
     const lambdaError = {
       errorType: 'Error',
@@ -126,6 +138,16 @@ describe('getExport', () => {
     sfnMock
       .on(DescribeExecutionCommand)
       .resolves(execution({ status: 'FAILED', stopDate: new Date(), cause: JSON.stringify(lambdaError) }));
+    sfnMock.on(GetExecutionHistoryCommand).resolves({
+      events: [
+        {
+          id: 12,
+          timestamp: new Date(),
+          type: 'TaskStateExited',
+          stateExitedEventDetails: { name: 'ValidateExport', output: '{"version":1}' },
+        },
+      ],
+    });
 
     // Act
     const result = await getExport(EXPORT_ID, deps());

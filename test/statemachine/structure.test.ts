@@ -1,0 +1,160 @@
+// Structural checks of statemachine/export-snapshot.asl.json (HOUSE-STYLE rule 17): the definition is valid ASL,
+// every transition lands on a state, every Lambda task retries transient errors and is caught, every error name
+// we match is one our handlers can throw, and every function reference is a function in serverless.yml.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import aslValidator from 'asl-validator';
+import { parse } from 'yaml';
+import * as errors from '../../handlers/lib/errors';
+import { type AslState, loadLocalDefinition, readRawDefinition, taskFunctionKeys } from '../../local/statemachine';
+
+const TRANSIENT_LAMBDA_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.ClientExecutionTimeoutException',
+  'Lambda.TooManyRequestsException',
+];
+
+const definition = readRawDefinition();
+const states = Object.entries(definition.States);
+const tasks = states.filter(([, state]) => state.Type === 'Task');
+
+const transitionsOf = (state: AslState): string[] => [
+  ...(state.Next ? [state.Next] : []),
+  ...(state.Default ? [state.Default] : []),
+  ...(state.Choices ?? []).map((choice) => choice.Next),
+  ...(state.Catch ?? []).map((catcher) => catcher.Next),
+];
+
+/** Names of the error classes handlers/lib/errors.ts exports, read from instances so renames are caught. */
+const exportedErrorNames = (): string[] =>
+  Object.values(errors)
+    .filter((value) => typeof value === 'function' && value.prototype instanceof Error)
+    .map((ErrorClass) => new (ErrorClass as unknown as new (message: string) => Error)('x').name);
+
+describe('export-snapshot state machine definition', () => {
+  it('is valid ASL once function references are resolved', () => {
+    // Arrange: asl-validator mutates its input, so it gets its own copy.
+    const resolved = loadLocalDefinition();
+
+    // Act
+    const result = aslValidator(resolved);
+
+    // Assert
+    expect(result.errors).toEqual([]);
+    expect(result.isValid).toBe(true);
+  });
+
+  it('uses JSONPath, which the local runner executes (JSONata would be silently ignored)', () => {
+    expect(definition.QueryLanguage ?? 'JSONPath').toBe('JSONPath');
+  });
+
+  it('only transitions to states that exist, and every state is reachable from StartAt', () => {
+    // Arrange
+    const names = new Set(Object.keys(definition.States));
+    const reachable = new Set<string>();
+    const visit = (name: string): void => {
+      if (reachable.has(name)) return;
+      reachable.add(name);
+      const state = definition.States[name];
+      if (state) for (const next of transitionsOf(state)) visit(next);
+    };
+
+    // Act
+    visit(definition.StartAt);
+
+    // Assert
+    for (const [, state] of states) for (const next of transitionsOf(state)) expect(names).toContain(next);
+    expect([...reachable].sort()).toEqual([...names].sort());
+  });
+
+  it('gives every Lambda task a timeout and a retry of the transient Lambda errors', () => {
+    for (const [name, state] of tasks) {
+      const retried = (state.Retry ?? []).flatMap((retrier) => retrier.ErrorEquals);
+      expect({ name, missing: TRANSIENT_LAMBDA_ERRORS.filter((error) => !retried.includes(error)) }).toEqual({
+        name,
+        missing: [],
+      });
+      expect({ name, timeout: typeof state.TimeoutSeconds }).toEqual({ name, timeout: 'number' });
+    }
+  });
+
+  it('retries throttling with backoff and jitter on every task', () => {
+    for (const [name, state] of tasks) {
+      const throttling = (state.Retry ?? []).find((retrier) => retrier.ErrorEquals.includes('AwsThrottledError'));
+      expect({ name, backoff: throttling?.BackoffRate, jitter: throttling?.JitterStrategy }).toEqual({
+        name,
+        backoff: 2,
+        jitter: 'FULL',
+      });
+    }
+  });
+
+  it('catches every error into PublishFailure on every task except PublishFailure itself', () => {
+    for (const [name, state] of tasks) {
+      if (name === 'PublishFailure') {
+        expect(state.Catch).toBeUndefined();
+        continue;
+      }
+      expect({ name, catch: state.Catch }).toEqual({
+        name,
+        catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'PublishFailure' }],
+      });
+    }
+  });
+
+  it('ends in exactly one Succeed state after PublishSuccess and one Fail state after PublishFailure', () => {
+    const succeed = states.filter(([, state]) => state.Type === 'Succeed').map(([name]) => name);
+    const fail = states.filter(([, state]) => state.Type === 'Fail').map(([name]) => name);
+    expect(succeed).toEqual(['ExportSucceeded']);
+    expect(fail).toEqual(['ExportFailed']);
+    expect(definition.States.PublishSuccess?.Next).toBe('ExportSucceeded');
+    expect(definition.States.PublishFailure?.Next).toBe('ExportFailed');
+    // Nothing but PublishFailure leads to the Fail state, so a failed execution always notified first.
+    const intoFail = states.filter(([, state]) => transitionsOf(state).includes('ExportFailed')).map(([name]) => name);
+    expect(intoFail).toEqual(['PublishFailure']);
+  });
+
+  it('bounds the polling loop with an attempt cap that leads to PublishFailure', () => {
+    const choice = definition.States.IsExportFinished;
+    const cap = choice?.Choices?.find((rule) => rule.Variable === '$.poll.attempt');
+    expect(cap).toMatchObject({ NumericGreaterThanEquals: expect.any(Number) });
+    expect(definition.States[cap?.Next ?? '']?.Next).toBe('PublishFailure');
+  });
+
+  it('only retries or catches errors that our handlers can throw', () => {
+    // Arrange
+    const ours = exportedErrorNames();
+
+    // Act
+    const named = states
+      .flatMap(([, state]) => [...(state.Retry ?? []), ...(state.Catch ?? [])])
+      .flatMap((rule) => rule.ErrorEquals)
+      .filter((name) => !name.startsWith('States.') && !name.startsWith('Lambda.'));
+
+    // Assert
+    expect(named.length).toBeGreaterThan(0);
+    expect(ours).toEqual(expect.arrayContaining(named));
+    expect([...errors.STATE_MACHINE_ERROR_NAMES]).toEqual(expect.arrayContaining(named));
+  });
+
+  it('references only functions that serverless.yml defines, with a handler file for each', () => {
+    // Arrange
+    const serverless = parse(readFileSync(path.join(__dirname, '..', '..', 'serverless.yml'), 'utf8')) as {
+      functions: Record<string, { handler: string }>;
+    };
+
+    // Act
+    const referenced = Object.values(taskFunctionKeys(definition));
+
+    // Assert
+    expect(referenced.length).toBe(tasks.length);
+    for (const key of referenced) {
+      const fn = serverless.functions[key];
+      expect({ key, defined: fn !== undefined }).toEqual({ key, defined: true });
+      const file = path.join(__dirname, '..', '..', `${(fn?.handler ?? '').replace(/\.handler$/, '')}.ts`);
+      expect(readFileSync(file, 'utf8')).toContain(`export const ${key} =`);
+    }
+  });
+});
