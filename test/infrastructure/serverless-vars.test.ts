@@ -1,0 +1,211 @@
+// config/serverless-vars.cjs: what serverless.yml gets for ${file(config/serverless-vars.cjs):...}. It runs in a
+// child Node process, as under `serverless package` (it loads the TypeScript contracts with tsx, which cannot run
+// inside jest's module system); variables are answered from a table, `file(...)` from JSON files.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { SERVICE_DIR } from './serverless-package';
+
+const MODULE = path.join(SERVICE_DIR, 'config', 'serverless-vars.cjs');
+const workDir = mkdtempSync(path.join(tmpdir(), 'serverless-vars-'));
+
+interface Result {
+  value?: unknown;
+  error?: string;
+}
+
+const call = async (fn: string, variables: Record<string, string>): Promise<Result> => {
+  const script = `
+    const { readFileSync } = require('node:fs');
+    const variables = ${JSON.stringify(variables)};
+    const resolveVariable = async (name) => {
+      const file = /^file\\((.+)\\)$/.exec(name);
+      if (file) return JSON.parse(readFileSync(file[1], 'utf8'));
+      if (name in variables) return variables[name];
+      throw new Error('unexpected variable ' + name);
+    };
+    require(${JSON.stringify(MODULE)})[${JSON.stringify(fn)}]({ resolveVariable }).then(
+      (value) => process.stdout.write(JSON.stringify({ value })),
+      (error) => process.stdout.write(JSON.stringify({ error: error.message })),
+    );`;
+  const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], { cwd: SERVICE_DIR });
+  return JSON.parse(stdout) as Result;
+};
+
+let fileCount = 0;
+const schedulesFile = (content: unknown): string => {
+  fileCount += 1;
+  const file = path.join(workDir, `schedules-${fileCount}.json`);
+  writeFileSync(file, JSON.stringify(content));
+  return file;
+};
+
+const settings = (schedules: unknown, overrides: Record<string, string> = {}): Record<string, string> => ({
+  'self:custom.schedulesFile': schedulesFile({ schedules }),
+  'sls:stage': 'qa',
+  'self:custom.allowedTargetBuckets': 'exports-bucket, other-bucket',
+  'self:custom.defaultTargetBucket': '',
+  ...overrides,
+});
+
+const nightly = (overrides: Record<string, unknown> = {}) => ({
+  name: 'sessions-nightly',
+  schedule: 'cron(30 2 * * ? *)',
+  input: { replicationGroupId: 'sessions', targetBucket: 'exports-bucket' },
+  ...overrides,
+});
+
+describe('scheduleEvents', () => {
+  it('returns no events for an empty schedules list', async () => {
+    // Act
+    const result = await call('scheduleEvents', settings([]));
+
+    // Assert
+    expect(result).toEqual({ value: [] });
+  });
+
+  it('turns each entry into a scheduler event named after the stage, keeping the input as written', async () => {
+    // Arrange
+    const variables = settings(
+      [
+        nightly({ timezone: 'Europe/Paris' }),
+        { name: 'weekly', schedule: 'rate(7 days)', enabled: false, input: { cacheClusterId: 'cache-0001' } },
+      ],
+      { 'self:custom.defaultTargetBucket': 'other-bucket' },
+    );
+
+    // Act
+    const result = await call('scheduleEvents', variables);
+
+    // Assert
+    expect(result).toEqual({
+      value: [
+        {
+          schedule: {
+            method: 'scheduler',
+            name: 'exportSnapshot-qa-sessions-nightly',
+            description: 'ElastiCache snapshot export sessions-nightly',
+            rate: 'cron(30 2 * * ? *)',
+            timezone: 'Europe/Paris',
+            enabled: true,
+            input: { replicationGroupId: 'sessions', targetBucket: 'exports-bucket' },
+          },
+        },
+        {
+          schedule: {
+            method: 'scheduler',
+            name: 'exportSnapshot-qa-weekly',
+            description: 'ElastiCache snapshot export weekly',
+            rate: 'rate(7 days)',
+            enabled: false,
+            input: { cacheClusterId: 'cache-0001' },
+          },
+        },
+      ],
+    });
+  });
+
+  it('rejects an input that POST /exports would reject, naming the entry', async () => {
+    // Arrange
+    const variables = settings([nightly({ input: { replicationGroupId: 'sessions', cacheClusterId: 'c1' } })]);
+
+    // Act
+    const result = await call('scheduleEvents', variables);
+
+    // Assert
+    expect(result.error).toMatch(/schedules\[0\]\.input: Invalid export request: .*exactly one of/);
+  });
+
+  it('rejects a target bucket that is not on the allow-list', async () => {
+    // Act
+    const result = await call(
+      'scheduleEvents',
+      settings([nightly({ input: { replicationGroupId: 'sessions', targetBucket: 'elsewhere' } })]),
+    );
+
+    // Assert
+    expect(result.error).toMatch(/target bucket elsewhere is not in ALLOWED_TARGET_BUCKETS/);
+  });
+
+  it('rejects an input without a bucket when no default bucket is configured', async () => {
+    // Act
+    const result = await call('scheduleEvents', settings([nightly({ input: { replicationGroupId: 'sessions' } })]));
+
+    // Assert
+    expect(result.error).toMatch(/targetBucket is required/);
+  });
+
+  it('rejects a fixed targetSnapshotName on a recurring schedule but accepts it on a one-time one', async () => {
+    // Arrange
+    const input = { replicationGroupId: 'sessions', targetBucket: 'exports-bucket', targetSnapshotName: 'fixed' };
+
+    // Act
+    const recurring = await call('scheduleEvents', settings([nightly({ input })]));
+    const once = await call('scheduleEvents', settings([nightly({ schedule: 'at(2027-01-01T02:00:00)', input })]));
+
+    // Assert
+    expect(recurring.error).toMatch(/targetSnapshotName is only allowed for one-time at\(\.\.\.\) schedules/);
+    expect(once.error).toBeUndefined();
+  });
+
+  it('rejects duplicate names, unknown keys and malformed expressions', async () => {
+    // Act
+    const duplicate = await call('scheduleEvents', settings([nightly(), nightly()]));
+    const unknownKey = await call('scheduleEvents', settings([nightly({ cron: 'x' })]));
+    const expression = await call('scheduleEvents', settings([nightly({ schedule: '0 2 * * *' })]));
+
+    // Assert
+    expect(duplicate.error).toMatch(/schedule name sessions-nightly is used twice/);
+    expect(unknownKey.error).toMatch(/schedules\[0\]: unknown key cron/);
+    expect(expression.error).toMatch(/schedules\[0\]\.schedule must be cron\(\.\.\.\), rate\(\.\.\.\) or at\(\.\.\.\)/);
+  });
+
+  it('fails with the file name when the schedules file does not exist', async () => {
+    // Act
+    const result = await call('scheduleEvents', {
+      ...settings([]),
+      'self:custom.schedulesFile': path.join(workDir, 'missing.yml'),
+    });
+
+    // Assert
+    expect(result.error).toMatch(/missing\.yml: schedules file not found/);
+  });
+});
+
+describe('allow-list resources', () => {
+  it('lists each allow-listed bucket as an ARN in the deployment partition', async () => {
+    // Act
+    const arns = await call('allowedTargetBucketArns', settings([]));
+    const has = await call('hasAllowedTargetBuckets', settings([]));
+
+    // Assert
+    expect(arns).toEqual({
+      value: [
+        { 'Fn::Sub': `arn:\${AWS::Partition}:s3:::exports-bucket` },
+        { 'Fn::Sub': `arn:\${AWS::Partition}:s3:::other-bucket` },
+      ],
+    });
+    expect(has).toEqual({ value: 'true' });
+  });
+
+  it('reports an empty allow-list so that the bucket policies are left out', async () => {
+    // Act
+    const has = await call('hasAllowedTargetBuckets', settings([], { 'self:custom.allowedTargetBuckets': ' ,' }));
+
+    // Assert
+    expect(has).toEqual({ value: 'false' });
+  });
+
+  it('rejects an allow-list entry that is not a valid bucket name', async () => {
+    // Act
+    const result = await call(
+      'allowedTargetBucketArns',
+      settings([], { 'self:custom.allowedTargetBuckets': 'exports-bucket,Not_A_Bucket' }),
+    );
+
+    // Assert
+    expect(result.error).toMatch(/^ALLOWED_TARGET_BUCKETS: Not_A_Bucket: /);
+  });
+});

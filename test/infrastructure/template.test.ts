@@ -1,0 +1,539 @@
+// The CloudFormation template that `serverless package` produces (HOUSE-STYLE rule 17): AWS_IAM on the API, a state
+// machine role that may invoke only our functions, least-privilege roles per function, the outcomes topic, the
+// deployed ASL, Node 22 ESM bundles packaged one per function, and the schedules. Two configurations are packaged
+// once each: the defaults (stage dev, empty allow-list, no schedules) and a configured one (stage prod in
+// eu-west-1 with an allow-list and the schedules in fixtures/schedules.yml).
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import {
+  ACCOUNT_ID,
+  getAttPlaceholder,
+  identityStatements,
+  type OwnedStatement,
+  type Resource,
+  refPlaceholder,
+  resourcesOfType,
+  TemplateEvaluator,
+} from './cloudformation';
+import { type PackageConfig, type PackagedService, packageService, SERVICE_DIR } from './serverless-package';
+import { readZip } from './zip';
+
+const DEFAULTS: PackageConfig = { stage: 'dev', region: 'us-east-1' };
+const CONFIGURED: PackageConfig = {
+  stage: 'prod',
+  region: 'eu-west-1',
+  env: {
+    SCHEDULES_FILE: 'test/infrastructure/fixtures/schedules.yml',
+    ALLOWED_TARGET_BUCKETS: 'exports-bucket,other-allowed-bucket',
+    DEFAULT_TARGET_BUCKET: 'other-allowed-bucket',
+    EXPORT_DEADLINE_MINUTES: '240',
+    LOG_LEVEL: 'WARN',
+  },
+};
+
+const FUNCTIONS = {
+  requestExport: 'handlers/request-export',
+  getExport: 'handlers/get-export',
+  listExports: 'handlers/list-exports',
+  validateExport: 'handlers/validate-export',
+  startExport: 'handlers/start-export',
+  checkExport: 'handlers/check-export',
+  publishOutcome: 'handlers/publish-outcome',
+} as const;
+type FunctionKey = keyof typeof FUNCTIONS;
+const FUNCTION_KEYS = Object.keys(FUNCTIONS) as FunctionKey[];
+const API_FUNCTIONS: FunctionKey[] = ['requestExport', 'getExport', 'listExports'];
+
+/** The framework's logical id prefix for a function key: requestExport -> RequestExport. */
+const normalized = (key: string): string => `${key.charAt(0).toUpperCase()}${key.slice(1)}`;
+const functionLogicalId = (key: string): string => `${normalized(key)}LambdaFunction`;
+
+const STATE_MACHINE = 'ExportSnapshotStateMachine';
+const ASL_PATH = path.join(SERVICE_DIR, 'statemachine', 'export-snapshot.asl.json');
+const BUCKET_DISCOVERY_ACTIONS = ['s3:GetBucketLocation', 's3:ListAllMyBuckets'];
+
+interface Packaged extends PackagedService {
+  config: PackageConfig;
+  evaluator: TemplateEvaluator;
+  resources: Record<string, Resource>;
+  statements: OwnedStatement[];
+}
+
+const packaged = async (config: PackageConfig): Promise<Packaged> => {
+  const service = await packageService(config);
+  const evaluator = new TemplateEvaluator(service.template, { region: config.region, accountId: ACCOUNT_ID });
+  const resources = evaluator.resources();
+  return { ...service, config, evaluator, resources, statements: identityStatements(resources) };
+};
+
+let defaults: Packaged;
+let configured: Packaged;
+
+beforeAll(async () => {
+  // One after the other: both runs would share serverless-esbuild's work folder (.esbuild) in the repository.
+  defaults = await packaged(DEFAULTS);
+  configured = await packaged(CONFIGURED);
+}, 180_000);
+
+const properties = (service: Packaged, logicalId: string): Record<string, unknown> => {
+  const resource = service.resources[logicalId];
+  if (resource === undefined) throw new Error(`No resource ${logicalId}`);
+  return resource.Properties ?? {};
+};
+
+const logicalIdOf = (placeholder: unknown): string => {
+  const match = /^\{\{(?:Ref|GetAtt) ([A-Za-z0-9]+)/.exec(String(placeholder));
+  if (!match?.[1]) throw new Error(`Not a resource reference: ${String(placeholder)}`);
+  return match[1];
+};
+
+/** action -> resources granted by the Allow statements of one role. */
+const permissions = (service: Packaged, roleLogicalId: string): Record<string, string[]> => {
+  const granted: Record<string, string[]> = {};
+  for (const { owner, actions, resources, statement } of service.statements) {
+    if (owner !== roleLogicalId) continue;
+    expect(statement.Effect).toBe('Allow');
+    for (const action of actions) granted[action] = [...(granted[action] ?? []), ...resources].sort();
+  }
+  return granted;
+};
+
+const taskFunctionKeys = (): string[] => {
+  const keys = new Set<string>();
+  JSON.parse(readFileSync(ASL_PATH, 'utf8'), (_key, value: unknown) => {
+    const getAtt = (value as Record<string, unknown> | null)?.['Fn::GetAtt'];
+    if (Array.isArray(getAtt) && typeof getAtt[0] === 'string') keys.add(getAtt[0]);
+    return value;
+  });
+  return [...keys].sort();
+};
+
+describe('the API', () => {
+  it('requires AWS_IAM authorization on every method', () => {
+    for (const service of [defaults, configured]) {
+      // Arrange
+      const methods = resourcesOfType(service.resources, 'AWS::ApiGateway::Method').filter(
+        ([, method]) => method.Properties?.HttpMethod !== 'OPTIONS',
+      );
+
+      // Act
+      const authorization = methods.map(([logicalId, method]) => [logicalId, method.Properties?.AuthorizationType]);
+
+      // Assert
+      expect(methods).toHaveLength(3);
+      expect(authorization).toEqual(methods.map(([logicalId]) => [logicalId, 'AWS_IAM']));
+    }
+  });
+
+  it('routes POST /exports, GET /exports and GET /exports/{exportId} to their functions', () => {
+    // Arrange
+    const pathOf = (resourceRef: unknown): string => {
+      if (String(resourceRef).includes('RootResourceId')) return '';
+      const resource = properties(defaults, logicalIdOf(resourceRef));
+      return `${pathOf(resource.ParentId)}/${String(resource.PathPart)}`;
+    };
+
+    // Act
+    const routes = resourcesOfType(defaults.resources, 'AWS::ApiGateway::Method').map(([, method]) => {
+      const props = method.Properties ?? {};
+      const uri = String((props.Integration as { Uri: unknown }).Uri);
+      return `${String(props.HttpMethod)} ${pathOf(props.ResourceId)} -> ${logicalIdOf(/\{\{GetAtt [^}]+\}\}/.exec(uri)?.[0])}`;
+    });
+
+    // Assert
+    expect(routes.sort()).toEqual([
+      'GET /exports -> ListExportsLambdaFunction',
+      'GET /exports/{exportId} -> GetExportLambdaFunction',
+      'POST /exports -> RequestExportLambdaFunction',
+    ]);
+  });
+});
+
+describe('IAM', () => {
+  it('grants no action with a wildcard, in any role or policy', () => {
+    for (const service of [defaults, configured]) {
+      // Act
+      const wildcards = service.statements.filter(
+        ({ actions, statement }) => actions.some((action) => action.includes('*')) || statement.NotAction,
+      );
+
+      // Assert
+      expect(service.statements.length).toBeGreaterThan(10);
+      expect(wildcards).toEqual([]);
+    }
+  });
+
+  it("uses Resource '*' only for s3:ListAllMyBuckets and s3:GetBucketLocation", () => {
+    for (const service of [defaults, configured]) {
+      // Act
+      const onEverything = service.statements.filter(
+        ({ resources, statement }) => resources.includes('*') || statement.NotResource,
+      );
+
+      // Assert
+      expect(onEverything.length).toBeGreaterThan(0);
+      for (const { owner, actions } of onEverything) {
+        expect({ owner, actions: [...actions].sort() }).toEqual({ owner, actions: BUCKET_DISCOVERY_ACTIONS });
+      }
+    }
+  });
+
+  it('gives every function its own role and no shared execution role', () => {
+    // Act
+    const roles = FUNCTION_KEYS.map((key) => properties(defaults, functionLogicalId(key)).Role);
+
+    // Assert
+    expect(roles).toEqual(FUNCTION_KEYS.map((key) => getAttPlaceholder(`${normalized(key)}Role`, 'Arn')));
+    expect(defaults.resources.IamRoleLambdaExecution).toBeUndefined();
+    for (const key of FUNCTION_KEYS) {
+      const trust = properties(defaults, `${normalized(key)}Role`).AssumeRolePolicyDocument;
+      expect(trust).toEqual({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      });
+    }
+  });
+
+  it('grants each function only what it calls, on this account and Region, when no bucket is allowed', () => {
+    // Arrange
+    const arn = (service: string, resource: string) => `arn:aws:${service}:us-east-1:${ACCOUNT_ID}:${resource}`;
+    const logs = (key: string) => {
+      const logGroup = [getAttPlaceholder(`${normalized(key)}LogGroup`, 'Arn')];
+      return { 'logs:CreateLogStream': logGroup, 'logs:PutLogEvents': logGroup };
+    };
+    const executions = [arn('states', 'execution:exportSnapshot-dev:*')];
+    const snapshotSources = [
+      arn('elasticache', 'cluster:*'),
+      arn('elasticache', 'replicationgroup:*'),
+      arn('elasticache', 'snapshot:*'),
+    ];
+    const expected: Record<FunctionKey, Record<string, string[]>> = {
+      requestExport: {
+        ...logs('requestExport'),
+        'states:StartExecution': [refPlaceholder(STATE_MACHINE)],
+        'states:DescribeExecution': executions,
+      },
+      getExport: { ...logs('getExport'), 'states:DescribeExecution': executions },
+      listExports: { ...logs('listExports'), 'states:ListExecutions': [refPlaceholder(STATE_MACHINE)] },
+      validateExport: {
+        ...logs('validateExport'),
+        'elasticache:DescribeSnapshots': snapshotSources,
+        's3:ListAllMyBuckets': ['*'],
+        's3:GetBucketLocation': ['*'],
+      },
+      startExport: {
+        ...logs('startExport'),
+        'elasticache:CopySnapshot': snapshotSources,
+        'elasticache:DescribeSnapshots': snapshotSources,
+        's3:ListAllMyBuckets': ['*'],
+        's3:GetBucketLocation': ['*'],
+      },
+      checkExport: { ...logs('checkExport'), 'elasticache:DescribeSnapshots': snapshotSources },
+      publishOutcome: {
+        ...logs('publishOutcome'),
+        'sns:Publish': [arn('sns', '*'), refPlaceholder('OutcomesTopic')],
+        'elasticache:DescribeSnapshots': snapshotSources,
+      },
+    };
+
+    // Act
+    const granted = Object.fromEntries(
+      FUNCTION_KEYS.map((key) => [key, permissions(defaults, `${normalized(key)}Role`)]),
+    );
+
+    // Assert
+    expect(granted).toEqual(expected);
+  });
+
+  it('grants the bucket-level S3 actions on the allow-listed buckets only', () => {
+    // Arrange
+    const buckets = ['arn:aws:s3:::exports-bucket', 'arn:aws:s3:::other-allowed-bucket'];
+    const bucketGrants = (key: FunctionKey) =>
+      Object.fromEntries(
+        Object.entries(permissions(configured, `${normalized(key)}Role`)).filter(
+          ([action]) => action.startsWith('s3:') && !BUCKET_DISCOVERY_ACTIONS.includes(action),
+        ),
+      );
+
+    // Act
+    const granted = Object.fromEntries(FUNCTION_KEYS.map((key) => [key, bucketGrants(key)]));
+
+    // Assert
+    expect(granted).toEqual({
+      requestExport: {},
+      getExport: {},
+      listExports: {},
+      validateExport: {
+        's3:ListBucket': buckets,
+        's3:GetBucketAcl': buckets,
+        's3:GetBucketPolicy': buckets,
+        's3:GetBucketOwnershipControls': buckets,
+      },
+      startExport: { 's3:ListBucket': buckets },
+      checkExport: { 's3:ListBucket': buckets },
+      publishOutcome: {},
+    });
+  });
+
+  it('lets the state machine invoke only the functions its definition names', () => {
+    for (const service of [defaults, configured]) {
+      // Arrange
+      const role = logicalIdOf(properties(service, STATE_MACHINE).RoleArn);
+      const allowed = taskFunctionKeys().flatMap((key) => {
+        const functionArn = getAttPlaceholder(functionLogicalId(key), 'Arn');
+        return [functionArn, `${functionArn}:*`];
+      });
+
+      // Act
+      const granted = permissions(service, role);
+
+      // Assert
+      expect(taskFunctionKeys()).toEqual(['checkExport', 'publishOutcome', 'startExport', 'validateExport']);
+      expect(granted).toEqual({ 'lambda:InvokeFunction': allowed.sort() });
+    }
+  });
+});
+
+describe('configuration', () => {
+  it('creates the outcomes topic and hands its ARN to every function as DEFAULT_TOPIC_ARN', () => {
+    // Act
+    const topic = defaults.resources.OutcomesTopic;
+    const topicArns = FUNCTION_KEYS.map(
+      (key) =>
+        (properties(defaults, functionLogicalId(key)).Environment as { Variables: Record<string, string> }).Variables
+          .DEFAULT_TOPIC_ARN,
+    );
+
+    // Assert
+    expect(topic?.Type).toBe('AWS::SNS::Topic');
+    expect(topic?.Properties?.TopicName).toBe('elasticache-export-outcomes-dev');
+    expect(topicArns).toEqual(FUNCTION_KEYS.map(() => refPlaceholder('OutcomesTopic')));
+  });
+
+  it('hands every function the ARN of the state machine this stack creates', () => {
+    for (const service of [defaults, configured]) {
+      // Arrange
+      const stateMachine = properties(service, STATE_MACHINE);
+      const expected = `arn:aws:states:${service.config.region}:${ACCOUNT_ID}:stateMachine:${String(stateMachine.StateMachineName)}`;
+
+      // Act
+      const arns = FUNCTION_KEYS.map(
+        (key) =>
+          (properties(service, functionLogicalId(key)).Environment as { Variables: Record<string, string> }).Variables
+            .STATE_MACHINE_ARN,
+      );
+
+      // Assert
+      expect(stateMachine.StateMachineName).toBe(`exportSnapshot-${service.config.stage}`);
+      expect(arns).toEqual(FUNCTION_KEYS.map(() => expected));
+    }
+  });
+
+  it('runs every function on nodejs22.x with JSON logs, source maps and the default settings', () => {
+    // Act
+    const settings = FUNCTION_KEYS.map((key) => {
+      const fn = properties(defaults, functionLogicalId(key));
+      return { key, runtime: fn.Runtime, handler: fn.Handler, logging: fn.LoggingConfig, env: fn.Environment };
+    });
+
+    // Assert
+    expect(settings).toEqual(
+      FUNCTION_KEYS.map((key) => ({
+        key,
+        runtime: 'nodejs22.x',
+        handler: `${FUNCTIONS[key]}.handler`,
+        logging: { LogFormat: 'JSON', ApplicationLogLevel: 'DEBUG' },
+        env: {
+          Variables: {
+            NODE_OPTIONS: '--enable-source-maps',
+            AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+            POWERTOOLS_LOG_LEVEL: 'DEBUG',
+            ALLOWED_TARGET_BUCKETS: '',
+            DEFAULT_TARGET_BUCKET: '',
+            EXPORT_DEADLINE_MINUTES: '720',
+            DEFAULT_TOPIC_ARN: refPlaceholder('OutcomesTopic'),
+            STATE_MACHINE_ARN: `arn:aws:states:us-east-1:${ACCOUNT_ID}:stateMachine:exportSnapshot-dev`,
+          },
+        },
+      })),
+    );
+  });
+
+  it('takes the settings from the environment when they are set there', () => {
+    // Act
+    const fn = properties(configured, functionLogicalId('validateExport'));
+
+    // Assert
+    expect(fn.LoggingConfig).toEqual({ LogFormat: 'JSON', ApplicationLogLevel: 'WARN' });
+    expect((fn.Environment as { Variables: Record<string, string> }).Variables).toMatchObject({
+      POWERTOOLS_LOG_LEVEL: 'WARN',
+      ALLOWED_TARGET_BUCKETS: 'exports-bucket,other-allowed-bucket',
+      DEFAULT_TARGET_BUCKET: 'other-allowed-bucket',
+      EXPORT_DEADLINE_MINUTES: '240',
+    });
+  });
+
+  it("stops every task function before Step Functions' TimeoutSeconds for its state, and API functions at 10 s", () => {
+    // Arrange
+    const asl = JSON.parse(readFileSync(ASL_PATH, 'utf8')) as {
+      States: Record<string, { Parameters?: { FunctionName?: { 'Fn::GetAtt'?: string[] } }; TimeoutSeconds?: number }>;
+    };
+    const taskStates = Object.values(asl.States).filter((state) => state.Parameters?.FunctionName?.['Fn::GetAtt']);
+
+    // Act
+    const timeouts = Object.fromEntries(
+      FUNCTION_KEYS.map((key) => [key, Number(properties(defaults, functionLogicalId(key)).Timeout)]),
+    );
+
+    // Assert
+    expect(taskStates.length).toBeGreaterThan(0);
+    for (const state of taskStates) {
+      const key = state.Parameters?.FunctionName?.['Fn::GetAtt']?.[0] as FunctionKey;
+      expect({ key, below: (timeouts[key] ?? Infinity) < (state.TimeoutSeconds ?? 0) }).toEqual({ key, below: true });
+    }
+    expect(API_FUNCTIONS.map((key) => timeouts[key])).toEqual([10, 10, 10]);
+  });
+});
+
+describe('the state machine', () => {
+  it('deploys statemachine/export-snapshot.asl.json with the function references resolved', () => {
+    // Arrange
+    const expected = JSON.parse(readFileSync(ASL_PATH, 'utf8'), (_key, value: unknown) => {
+      const getAtt = (value as Record<string, unknown> | null)?.['Fn::GetAtt'];
+      return Array.isArray(getAtt) ? getAttPlaceholder(functionLogicalId(String(getAtt[0])), 'Arn') : value;
+    }) as { QueryLanguage?: string };
+
+    // Act
+    const deployed = JSON.parse(String(properties(defaults, STATE_MACHINE).DefinitionString)) as {
+      QueryLanguage?: string;
+      States: Record<string, Record<string, unknown>>;
+    };
+    // The plugin's validator copies the top-level QueryLanguage into every state; same meaning, so drop it.
+    for (const state of Object.values(deployed.States)) {
+      if (state.QueryLanguage === deployed.QueryLanguage) delete state.QueryLanguage;
+    }
+
+    // Assert
+    expect(deployed).toEqual(expected);
+    expect(properties(defaults, STATE_MACHINE).StateMachineType).toBe('STANDARD');
+  });
+});
+
+describe('packaging', () => {
+  it('packages each function on its own, as one ES module bundle with its source map', () => {
+    // Act
+    const artifacts = FUNCTION_KEYS.map((key) => {
+      const code = properties(defaults, functionLogicalId(key)).Code as { S3Key: string };
+      const entries = readZip(path.join(defaults.dir, `${key}.zip`));
+      const bundle = entries.find((entry) => entry.name.endsWith('.mjs'));
+      return {
+        key: path.basename(code.S3Key),
+        entries: entries.map((entry) => entry.name).sort(),
+        banner: bundle?.content().toString('utf8').startsWith('import { createRequire'),
+      };
+    });
+
+    // Assert
+    expect(artifacts).toEqual(
+      FUNCTION_KEYS.map((key) => ({
+        key: `${key}.zip`,
+        entries: [`${FUNCTIONS[key]}.mjs`, `${FUNCTIONS[key]}.mjs.map`],
+        banner: true,
+      })),
+    );
+  });
+
+  it('produces bundles that Node loads as ES modules, each exporting handler', async () => {
+    // Arrange
+    const root = mkdtempSync(path.join(tmpdir(), 'sls-bundles-'));
+    const bundles = FUNCTION_KEYS.map((key) => {
+      for (const entry of readZip(path.join(defaults.dir, `${key}.zip`))) {
+        const target = path.join(root, key, entry.name);
+        mkdirSync(path.dirname(target), { recursive: true });
+        writeFileSync(target, entry.content());
+      }
+      return [key, pathToFileURL(path.join(root, key, `${FUNCTIONS[key]}.mjs`)).href];
+    });
+    const script = `const bundles = ${JSON.stringify(bundles)};
+      const loaded = {};
+      for (const [key, url] of bundles) loaded[key] = typeof (await import(url)).handler;
+      process.stdout.write(JSON.stringify(loaded));`;
+
+    // Act
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    });
+
+    // Assert
+    expect(JSON.parse(stdout)).toEqual(Object.fromEntries(FUNCTION_KEYS.map((key) => [key, 'function'])));
+  });
+});
+
+describe('schedules', () => {
+  it('creates no schedule when config/schedules.yml lists none', () => {
+    // Act
+    const schedules = resourcesOfType(defaults.resources, 'AWS::Scheduler::Schedule');
+
+    // Assert
+    expect(schedules).toEqual([]);
+    expect(resourcesOfType(defaults.resources, 'AWS::Events::Rule')).toEqual([]);
+  });
+
+  it('creates one EventBridge Scheduler schedule per entry, starting the state machine with its input', () => {
+    // Act
+    const schedules = resourcesOfType(configured.resources, 'AWS::Scheduler::Schedule').map(([, schedule]) => {
+      const props = schedule.Properties ?? {};
+      const target = props.Target as { Arn: string; Input: string };
+      return {
+        name: props.Name,
+        expression: props.ScheduleExpression,
+        timezone: props.ScheduleExpressionTimezone,
+        state: props.State,
+        target: target.Arn,
+        input: JSON.parse(target.Input) as unknown,
+      };
+    });
+
+    // Assert
+    expect(schedules).toEqual([
+      {
+        name: 'exportSnapshot-prod-sessions-nightly',
+        expression: 'cron(30 2 * * ? *)',
+        timezone: 'Europe/Paris',
+        state: 'ENABLED',
+        target: refPlaceholder(STATE_MACHINE),
+        input: { replicationGroupId: 'sessions', targetBucket: 'exports-bucket' },
+      },
+      {
+        name: 'exportSnapshot-prod-cache-weekly',
+        expression: 'rate(7 days)',
+        timezone: undefined,
+        state: 'DISABLED',
+        target: refPlaceholder(STATE_MACHINE),
+        input: { cacheClusterId: 'cache-0001' },
+      },
+    ]);
+  });
+
+  it('lets the scheduler start executions of the export state machine and nothing else', () => {
+    // Arrange
+    const targets = resourcesOfType(configured.resources, 'AWS::Scheduler::Schedule').map(
+      ([, schedule]) => schedule.Properties?.Target as { RoleArn: string },
+    );
+    const roles = [...new Set(targets.map((target) => logicalIdOf(target.RoleArn)))];
+    const role = roles[0] ?? 'none';
+
+    // Act
+    const granted = permissions(configured, role);
+    const trust = properties(configured, role).AssumeRolePolicyDocument as { Statement: Array<{ Principal: unknown }> };
+
+    // Assert
+    expect(roles).toHaveLength(1);
+    expect(granted).toEqual({ 'states:StartExecution': [refPlaceholder(STATE_MACHINE)] });
+    expect(trust.Statement.map((statement) => statement.Principal)).toEqual([{ Service: 'scheduler.amazonaws.com' }]);
+  });
+});
