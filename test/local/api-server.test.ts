@@ -1,0 +1,227 @@
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import { type ApiHandlers, type ApiServer, matchRoute, startApiServer } from '../../local/api-server';
+import type { LambdaHandler } from '../../local/lambda';
+
+interface Call {
+  functionKey: string;
+  event: APIGatewayProxyEvent;
+  context: Context;
+}
+
+const recorder = (calls: Call[], functionKey: string, response: unknown): LambdaHandler =>
+  (async (event: APIGatewayProxyEvent, context: Context) => {
+    calls.push({ functionKey, event, context });
+    if (response instanceof Error) throw response;
+    return response;
+  }) as unknown as LambdaHandler;
+
+const ok = (statusCode: number, body: unknown, headers: Record<string, string> = {}) => ({
+  statusCode,
+  headers: { 'Content-Type': 'application/json', ...headers },
+  body: JSON.stringify(body),
+});
+
+let server: ApiServer | undefined;
+let calls: Call[] = [];
+
+const startWith = async (overrides: Partial<ApiHandlers> = {}): Promise<ApiServer> => {
+  const handlers: ApiHandlers = {
+    requestExport: recorder(calls, 'requestExport', ok(202, { exportId: 'e-1' }, { 'X-Custom': 'yes' })),
+    getExport: recorder(calls, 'getExport', ok(200, { exportId: 'e-1', status: 'RUNNING' })),
+    listExports: recorder(calls, 'listExports', ok(200, { exports: [] })),
+    ...overrides,
+  };
+  server = await startApiServer({ port: 0, handlers, accountId: '123456789012', log: () => {} });
+  return server;
+};
+
+beforeEach(() => {
+  calls = [];
+});
+
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+describe('routing', () => {
+  it('sends POST /exports to requestExport as an API Gateway REST proxy event', async () => {
+    // Arrange
+    const api = await startWith();
+
+    // Act
+    const response = await fetch(`${api.url}/exports`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Idempotency-Key': 'k-1' },
+      body: '{"sourceSnapshotName":"demo"}',
+    });
+
+    // Assert
+    expect(calls.map((call) => call.functionKey)).toEqual(['requestExport']);
+    const { event, context } = calls[0] ?? ({} as Call);
+    expect(event).toMatchObject({
+      httpMethod: 'POST',
+      path: '/exports',
+      resource: '/exports',
+      pathParameters: null,
+      queryStringParameters: null,
+      multiValueQueryStringParameters: null,
+      body: '{"sourceSnapshotName":"demo"}',
+      isBase64Encoded: false,
+      stageVariables: null,
+    });
+    expect(event.headers['Idempotency-Key']).toBe('k-1');
+    expect(event.multiValueHeaders['Content-Type']).toEqual(['application/json']);
+    expect(event.requestContext).toMatchObject({
+      accountId: '123456789012',
+      httpMethod: 'POST',
+      resourcePath: '/exports',
+      stage: 'local',
+    });
+    expect(event.requestContext.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(context.functionName).toBe('requestExport');
+    expect(response.headers.get('x-amzn-requestid')).toBe(event.requestContext.requestId);
+  });
+
+  it('writes the handler status, headers and body back', async () => {
+    // Arrange
+    const api = await startWith();
+
+    // Act
+    const response = await fetch(`${api.url}/exports`, { method: 'POST', body: '{}' });
+
+    // Assert
+    expect(response.status).toBe(202);
+    expect(response.headers.get('content-type')).toBe('application/json');
+    expect(response.headers.get('x-custom')).toBe('yes');
+    expect(await response.json()).toEqual({ exportId: 'e-1' });
+  });
+
+  it('sends GET /exports/{exportId} to getExport with the decoded path parameter', async () => {
+    // Arrange
+    const api = await startWith();
+
+    // Act
+    const response = await fetch(`${api.url}/exports/nightly%2Dexport-abc`);
+
+    // Assert
+    expect(response.status).toBe(200);
+    expect(calls.map((call) => call.functionKey)).toEqual(['getExport']);
+    expect(calls[0]?.event).toMatchObject({
+      resource: '/exports/{exportId}',
+      path: '/exports/nightly%2Dexport-abc',
+      pathParameters: { exportId: 'nightly-export-abc' },
+      body: null,
+    });
+  });
+
+  it('sends GET /exports to listExports with single- and multi-value query parameters', async () => {
+    // Arrange
+    const api = await startWith();
+
+    // Act
+    await fetch(`${api.url}/exports?status=RUNNING&limit=5&status=FAILED`);
+
+    // Assert
+    expect(calls.map((call) => call.functionKey)).toEqual(['listExports']);
+    expect(calls[0]?.event.queryStringParameters).toEqual({ status: 'FAILED', limit: '5' });
+    expect(calls[0]?.event.multiValueQueryStringParameters).toEqual({ status: ['RUNNING', 'FAILED'], limit: ['5'] });
+  });
+
+  it('ignores one trailing slash as API Gateway does', async () => {
+    // Arrange
+    const api = await startWith();
+
+    // Act
+    const response = await fetch(`${api.url}/exports/`);
+
+    // Assert
+    expect(response.status).toBe(200);
+    expect(calls.map((call) => call.functionKey)).toEqual(['listExports']);
+  });
+});
+
+describe('errors of the runner itself', () => {
+  it('answers 404 JSON for an unknown route without calling a handler', async () => {
+    // Arrange
+    const api = await startWith();
+
+    // Act
+    const response = await fetch(`${api.url}/dev/exports`);
+
+    // Assert
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toBe('application/json');
+    expect(await response.json()).toEqual({ error: { code: 'NotFound', message: 'No route for GET /dev/exports' } });
+    expect(calls).toHaveLength(0);
+  });
+
+  it.each([
+    ['DELETE', '/exports', 'GET, POST'],
+    ['PUT', '/exports/e-1', 'GET'],
+    ['POST', '/exports/e-1', 'GET'],
+  ])('answers 405 JSON with Allow for %s %s', async (method, route, allow) => {
+    // Arrange
+    const api = await startWith();
+
+    // Act
+    const response = await fetch(`${api.url}${route}`, { method });
+
+    // Assert
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe(allow);
+    expect(await response.json()).toMatchObject({ error: { code: 'MethodNotAllowed' } });
+    expect(calls).toHaveLength(0);
+  });
+
+  it('answers 502 as API Gateway does when the handler throws', async () => {
+    // Arrange
+    const api = await startWith({ getExport: recorder(calls, 'getExport', new Error('boom')) });
+
+    // Act
+    const response = await fetch(`${api.url}/exports/e-1`);
+
+    // Assert
+    expect(response.status).toBe(502);
+    expect(await response.json()).toEqual({ message: 'Internal server error' });
+  });
+
+  it('answers 502 when the handler returns something that is not a proxy result', async () => {
+    // Arrange
+    const api = await startWith({ listExports: recorder(calls, 'listExports', { body: 'no status' }) });
+
+    // Act
+    const response = await fetch(`${api.url}/exports`);
+
+    // Assert
+    expect(response.status).toBe(502);
+  });
+});
+
+describe('matchRoute', () => {
+  it.each([
+    ['POST', '/exports', { kind: 'handler', functionKey: 'requestExport', resource: '/exports', pathParameters: null }],
+    [
+      'GET',
+      '/exports/abc',
+      {
+        kind: 'handler',
+        functionKey: 'getExport',
+        resource: '/exports/{exportId}',
+        pathParameters: { exportId: 'abc' },
+      },
+    ],
+    ['GET', '/exports/a/b', { kind: 'notFound' }],
+    ['GET', '/', { kind: 'notFound' }],
+    ['GET', '/exports/%E0%A4%A', { kind: 'notFound' }],
+    ['PATCH', '/exports', { kind: 'methodNotAllowed', allow: ['GET', 'POST'] }],
+  ])('matches %s %s', (method, route, expected) => {
+    // Arrange: the route table of serverless.yml
+
+    // Act
+    const match = matchRoute(method, route);
+
+    // Assert
+    expect(match).toEqual(expected);
+  });
+});
