@@ -18,7 +18,7 @@ export interface BackoffPolicy {
   maxSeconds: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffPolicy = { minSeconds: 15, ratio: 0.15, maxSeconds: 180 };
+export const DEFAULT_BACKOFF: BackoffPolicy = { minSeconds: 15, ratio: 0.1, maxSeconds: 120 };
 
 /** Seconds to wait before the next check, given the seconds already spent waiting. */
 export const nextWaitSeconds = (elapsedSeconds: number, policy: BackoffPolicy = DEFAULT_BACKOFF): number =>

@@ -358,7 +358,7 @@ describe('export state machine: exports that do not land', () => {
 
     // Assert
     expectFailureNotified(run, 'DeadlinePassed');
-    expect(run.visits.CheckExport).toBe(1000);
+    expect(run.visits.CheckExport).toBe(1500);
     expect(run.visits.StopPolling).toBe(1);
   });
 

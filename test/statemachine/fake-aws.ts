@@ -41,6 +41,8 @@ export interface FakeExportPlan {
   checksUntilDone: number;
   /** What the export leaves behind: all shards, none, or only the first. */
   result: 'objects' | 'none' | 'partial' | 'failed';
+  /** When set, the export ends once `elapsedSeconds` reaches this instead of after a number of checks. */
+  doneAfterSeconds?: number;
 }
 
 export const fullGrants = (): Grant[] =>
@@ -79,6 +81,8 @@ export class FakeAws {
   public exportPlan: FakeExportPlan = { checksUntilDone: 2, result: 'objects' };
   /** Errors CopySnapshot throws, one per call, before it succeeds. */
   public copyFailures: Error[] = [];
+  /** Simulated seconds since the export started, for time-based export plans. */
+  public elapsedSeconds = 0;
   private checksLeft = 0;
   private exporting: { source: string; target: string; bucket: string } | undefined;
 
@@ -97,6 +101,7 @@ export class FakeAws {
     this.copyFailures = [];
     this.exportPlan = { checksUntilDone: 2, result: 'objects' };
     this.exporting = undefined;
+    this.elapsedSeconds = 0;
     this.wire();
   }
 
@@ -200,7 +205,9 @@ export class FakeAws {
   private advanceExport(snapshotName: string): void {
     const running = this.exporting;
     if (!running || running.source !== snapshotName) return;
-    if (this.checksLeft > 0) {
+    const { doneAfterSeconds } = this.exportPlan;
+    if (doneAfterSeconds !== undefined && this.elapsedSeconds < doneAfterSeconds) return;
+    if (doneAfterSeconds === undefined && this.checksLeft > 0) {
       this.checksLeft -= 1;
       return;
     }

@@ -85,14 +85,14 @@ describe('checkExport', () => {
 
     // Act
     const result = await checkExport(
-      exportState({ poll: poll({ attempt: 4, elapsedSeconds: 100, waitSeconds: 20 }) }),
+      exportState({ poll: poll({ attempt: 4, elapsedSeconds: 160, waitSeconds: 20 }) }),
       deps(),
     );
 
-    // Assert: 100 + 20 = 120 s elapsed; the next wait is 15 % of it.
+    // Assert: 160 + 20 = 180 s elapsed; the next wait is 10 % of it.
     expect(result.poll).toEqual({
       attempt: 5,
-      elapsedSeconds: 120,
+      elapsedSeconds: 180,
       waitSeconds: 18,
       status: 'exporting',
       missingChecks: 0,
@@ -106,12 +106,12 @@ describe('checkExport', () => {
 
     // Act
     const result = await checkExport(
-      exportState({ poll: poll({ attempt: 40, elapsedSeconds: 7000, waitSeconds: 180 }) }),
+      exportState({ poll: poll({ attempt: 40, elapsedSeconds: 7000, waitSeconds: 120 }) }),
       deps(),
     );
 
     // Assert
-    expect(result.poll).toMatchObject({ attempt: 41, elapsedSeconds: 7180, waitSeconds: 180, status: 'exporting' });
+    expect(result.poll).toMatchObject({ attempt: 41, elapsedSeconds: 7120, waitSeconds: 120, status: 'exporting' });
   });
 
   it('treats a source that is still creating as an export in progress', async () => {

@@ -232,7 +232,7 @@ describe('requestExport', () => {
     await expect(act).rejects.toThrow(InvalidRequestError);
     const error: unknown = await act.catch((caught: unknown) => caught);
     const paths = error instanceof InvalidRequestError ? error.issues.map((issue) => issue.path) : [];
-    expect(paths).toEqual(expect.arrayContaining(['targetBucket', '$']));
+    expect(paths).toEqual(expect.arrayContaining(['targetBucket', 'colour']));
     expect(sfnMock.calls()).toHaveLength(0);
   });
 

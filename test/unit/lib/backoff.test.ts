@@ -11,10 +11,10 @@ describe('nextWaitSeconds', () => {
 
   it('waits a fixed share of the time already spent once that exceeds the minimum', () => {
     // Act
-    const waits = [nextWaitSeconds(100), nextWaitSeconds(120), nextWaitSeconds(600)];
+    const waits = [nextWaitSeconds(100), nextWaitSeconds(180), nextWaitSeconds(600)];
 
-    // Assert: 15 % of 100, 120 and 600 seconds.
-    expect(waits).toEqual([15, 18, 90]);
+    // Assert: 10 % of 180 and 600 seconds; 10 % of 100 is below the 15 s minimum.
+    expect(waits).toEqual([15, 18, 60]);
   });
 
   it('never waits longer than the maximum', () => {
@@ -72,11 +72,11 @@ describe('checkSchedule', () => {
     expect(firstCheckAfter - duration).toBeLessThanOrEqual(DEFAULT_BACKOFF.maxSeconds);
   });
 
-  it('keeps a twelve-hour export far below the 1000-check cap of the state machine', () => {
+  it('keeps a twelve-hour export far below the 1500-check cap of the state machine', () => {
     // Act
     const checks = checkSchedule(12 * 3600).length;
 
-    // Assert: 12 h at the 180 s cap is 240 checks, plus the short early ones.
-    expect(checks).toBeLessThan(300);
+    // Assert: 12 h at the 120 s cap is 360 checks, plus the short early ones.
+    expect(checks).toBeLessThan(400);
   });
 });

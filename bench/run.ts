@@ -1,0 +1,11 @@
+// `npm run bench`: every benchmark, figures printed as ratios against a baseline measured in the same run.
+import { runPollingBenchmark } from './polling';
+
+const main = async (): Promise<void> => {
+  await runPollingBenchmark();
+};
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});
