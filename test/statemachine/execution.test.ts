@@ -1,12 +1,12 @@
 // The real state machine definition executed with the real handlers against an in-memory AWS: one test per path.
 // Every path must end in exactly one notification, and the execution status must match the outcome.
-import { InvalidParameterValueException, ElastiCacheServiceException } from '@aws-sdk/client-elasticache';
+import { ElastiCacheServiceException, InvalidParameterValueException } from '@aws-sdk/client-elasticache';
 import type { PublishCommandInput } from '@aws-sdk/client-sns';
 import { checkExport } from '../../handlers/check-export';
 import { elastiCache } from '../../handlers/lib/clients/elasticache';
 import { s3 } from '../../handlers/lib/clients/s3';
 import type { ExportState, Outcome } from '../../handlers/lib/contracts';
-import { lambdaInvokeTask, LambdaFunctionError } from '../../local/lambda';
+import { LambdaFunctionError, lambdaInvokeTask } from '../../local/lambda';
 import { FakeAws, snapshot } from './fake-aws';
 import { HANDLERS, runExportStateMachine } from './run-asl';
 
@@ -88,7 +88,11 @@ describe('export state machine: success', () => {
     aws.addSnapshot(snapshot({ SnapshotName: 'newest-but-creating', SnapshotStatus: 'creating', NodeSnapshots: [] }));
 
     // Act
-    const run = await runExportStateMachine({ replicationGroupId: 'orders', targetSnapshotName: 'rg-export', targetBucket: BUCKET });
+    const run = await runExportStateMachine({
+      replicationGroupId: 'orders',
+      targetSnapshotName: 'rg-export',
+      targetBucket: BUCKET,
+    });
 
     // Assert
     expect(run.status).toBe('SUCCEEDED');
@@ -365,7 +369,11 @@ describe('export state machine: exports that do not land', () => {
   it('ends in one failure notification when a step crashes', async () => {
     // Arrange
     const crash = async () => {
-      throw new LambdaFunctionError('Runtime.ExitError', 'RequestId: 1 Error: Runtime exited with error: signal: killed', []);
+      throw new LambdaFunctionError(
+        'Runtime.ExitError',
+        'RequestId: 1 Error: Runtime exited with error: signal: killed',
+        [],
+      );
     };
 
     // Act
@@ -389,4 +397,3 @@ describe('export state machine: exports that do not land', () => {
     expect(aws.published[0]?.TopicArn).toBe(DEFAULT_TOPIC);
   });
 });
-

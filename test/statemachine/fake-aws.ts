@@ -67,7 +67,12 @@ export const snapshot = (overrides: Partial<Snapshot> = {}): Snapshot => ({
 });
 
 const s3Error = (name: string, status: number): S3ServiceException =>
-  new S3ServiceException({ name, $fault: 'client', $metadata: { httpStatusCode: status, requestId: 'req-s3' }, message: name });
+  new S3ServiceException({
+    name,
+    $fault: 'client',
+    $metadata: { httpStatusCode: status, requestId: 'req-s3' },
+    message: name,
+  });
 
 export class FakeAws {
   public readonly elastiCacheMock = mockClient(ElastiCacheClient);
@@ -110,7 +115,13 @@ export class FakeAws {
   }
 
   public addBucket(name: string, overrides: Partial<FakeBucket> = {}): FakeBucket {
-    const bucket: FakeBucket = { region: REGION, ownedByUs: true, grants: fullGrants(), objects: new Map(), ...overrides };
+    const bucket: FakeBucket = {
+      region: REGION,
+      ownedByUs: true,
+      grants: fullGrants(),
+      objects: new Map(),
+      ...overrides,
+    };
     this.buckets.set(name, bucket);
     return bucket;
   }
@@ -147,7 +158,11 @@ export class FakeAws {
         });
       }
       this.snapshots.set(source.SnapshotName ?? '', { ...source, SnapshotStatus: 'copying' });
-      this.exporting = { source: input.SourceSnapshotName ?? '', target: input.TargetSnapshotName ?? '', bucket: input.TargetBucket ?? '' };
+      this.exporting = {
+        source: input.SourceSnapshotName ?? '',
+        target: input.TargetSnapshotName ?? '',
+        bucket: input.TargetBucket ?? '',
+      };
       this.checksLeft = this.exportPlan.checksUntilDone;
       return { Snapshot: source };
     });
