@@ -217,7 +217,11 @@ describe('IAM', () => {
         'states:StartExecution': [refPlaceholder(STATE_MACHINE)],
         'states:DescribeExecution': executions,
       },
-      getExport: { ...logs('getExport'), 'states:DescribeExecution': executions },
+      getExport: {
+        ...logs('getExport'),
+        'states:DescribeExecution': executions,
+        'states:GetExecutionHistory': executions,
+      },
       listExports: { ...logs('listExports'), 'states:ListExecutions': [refPlaceholder(STATE_MACHINE)] },
       validateExport: {
         ...logs('validateExport'),
