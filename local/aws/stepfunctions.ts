@@ -429,6 +429,11 @@ export class StepFunctionsService implements EmulatedService {
     return arn;
   }
 
+  /** Imports the handlers of every state machine now, so a broken handler shows at start rather than mid-run. */
+  public async preload(): Promise<void> {
+    await Promise.all([...this.machines.values()].map((machine) => this.handlersOf(machine)));
+  }
+
   /** Resolves when the execution has closed and its history is complete. */
   public async settled(executionArn: string): Promise<void> {
     await this.executions.get(executionArn)?.settled;
