@@ -650,7 +650,7 @@ describe('the project state machine with fake handlers', () => {
     ]);
   });
 
-  it('publishes the failure and fails the execution with the outcome code and document', async () => {
+  it('publishes the failure and fails the execution with the outcome code, its message and the document in the history', async () => {
     // Arrange
     const h = await projectHarness(true);
 
@@ -664,11 +664,16 @@ describe('the project state machine with fake handlers', () => {
     );
     await h.service.settled(executionArn ?? '');
     const described = await h.client.send(new DescribeExecutionCommand({ executionArn }));
+    const { events } = await h.client.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true }));
 
     // Assert
     expect(described.status).toBe('FAILED');
     expect(described.error).toBe('TargetBucketNotAllowed');
-    expect(JSON.parse(described.cause ?? '')).toMatchObject({
+    expect(described.cause).toBe('not allowed');
+    const published = events?.find(
+      (event) => event.type === 'TaskStateExited' && event.stateExitedEventDetails?.name === 'PublishFailure',
+    );
+    expect(JSON.parse(published?.stateExitedEventDetails?.output ?? '')).toMatchObject({
       exportId: 'export-rejected',
       status: 'FAILED',
       error: { code: 'TargetBucketNotAllowed' },
