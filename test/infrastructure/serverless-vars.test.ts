@@ -2,7 +2,7 @@
 // child Node process, as under `serverless package` (it loads the TypeScript contracts with tsx, which cannot run
 // inside jest's module system); variables are answered from a table, `file(...)` from JSON files.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -10,6 +10,7 @@ import { SERVICE_DIR } from './serverless-package';
 
 const MODULE = path.join(SERVICE_DIR, 'config', 'serverless-vars.cjs');
 const workDir = mkdtempSync(path.join(tmpdir(), 'serverless-vars-'));
+afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
 interface Result {
   value?: unknown;

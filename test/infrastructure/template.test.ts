@@ -4,7 +4,7 @@
 // once each: the defaults (stage dev, empty allow-list, no schedules) and a configured one (stage prod in
 // eu-west-1 with an allow-list and the schedules in fixtures/schedules.yml).
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -78,6 +78,13 @@ beforeAll(async () => {
   defaults = await packaged(DEFAULTS);
   configured = await packaged(CONFIGURED);
 }, 180_000);
+
+const temporary: string[] = [];
+afterAll(() => {
+  for (const dir of [defaults?.dir, configured?.dir, ...temporary]) {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 const properties = (service: Packaged, logicalId: string): Record<string, unknown> => {
   const resource = service.resources[logicalId];
@@ -454,6 +461,7 @@ describe('packaging', () => {
   it('produces bundles that Node loads as ES modules, each exporting handler', async () => {
     // Arrange
     const root = mkdtempSync(path.join(tmpdir(), 'sls-bundles-'));
+    temporary.push(root);
     const bundles = FUNCTION_KEYS.map((key) => {
       for (const entry of readZip(path.join(defaults.dir, `${key}.zip`))) {
         const target = path.join(root, key, entry.name);
