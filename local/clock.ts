@@ -43,7 +43,9 @@ class AbortError extends Error {
 }
 
 export const createClock = (timeScale: number = timeScaleFromEnv()): Clock => {
-  if (!Number.isFinite(timeScale) || timeScale < 0) throw new Error(`timeScale must be a number >= 0, got ${timeScale}`);
+  if (!Number.isFinite(timeScale) || timeScale < 0) {
+    throw new Error(`timeScale must be a number >= 0, got ${timeScale}`);
+  }
   const pending = new Map<NodeJS.Timeout, () => void>();
   const realMs = (emulatedSeconds: number): number => Math.max(0, Math.round(emulatedSeconds * 1000 * timeScale));
 

@@ -1,0 +1,256 @@
+// The emulator's HTTP server: routing by the SigV4 scope, local endpoints, and errors that never crash or hang.
+import { DescribeSnapshotsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { ListBucketsCommand } from '@aws-sdk/client-s3';
+import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { ListTopicsCommand } from '@aws-sdk/client-sns';
+import type { EmulatedService } from '../../local/aws/types';
+import { type Harness, httpStatusOf, rawRequest, rejectionOf, startHarness } from './emulator-harness';
+
+let harness: Harness;
+const seen: Array<{ service: string; accountId: string; region: string; target?: string }> = [];
+
+/** A stand-in JSON service, as the Step Functions service plugs in: records what the server routed to it. */
+const echoStates: EmulatedService = {
+  name: 'states',
+  handle: async (request) => {
+    seen.push({ service: request.service, ...request.caller, target: request.headers['x-amz-target'] });
+    if (request.headers['x-amz-target'] === 'AWSStepFunctions.DescribeExecution') throw new Error('boom');
+    return { status: 200, headers: { 'content-type': 'application/x-amz-json-1.0' }, body: '{}' };
+  },
+};
+
+const stuck: EmulatedService = { name: 'stuck', handle: () => new Promise(() => {}) };
+
+beforeAll(async () => {
+  harness = await startHarness({ services: [echoStates, stuck], requestTimeoutMs: 300 });
+});
+
+afterAll(() => harness.stop());
+
+describe('routing', () => {
+  it('treats a 12-digit access key id as the account and takes the Region from the signature', async () => {
+    // Arrange
+    const sfn = new SFNClient({
+      endpoint: harness.aws.url,
+      region: 'eu-west-1',
+      credentials: { accessKeyId: '111111111111', secretAccessKey: 'test' },
+    });
+
+    // Act
+    await sfn
+      .send(new DescribeExecutionCommand({ executionArn: 'arn:aws:states:eu-west-1:111111111111:execution:x:y' }))
+      .catch(() => undefined);
+    sfn.destroy();
+
+    // Assert
+    expect(seen.at(-1)).toEqual({
+      service: 'states',
+      accessKeyId: '111111111111',
+      accountId: '111111111111',
+      region: 'eu-west-1',
+      target: 'AWSStepFunctions.DescribeExecution',
+    });
+  });
+
+  it('treats any other access key id as account 000000000000', async () => {
+    // Arrange
+    const sfn = new SFNClient({
+      endpoint: harness.aws.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'test' },
+    });
+
+    // Act
+    await sfn
+      .send(new DescribeExecutionCommand({ executionArn: 'arn:aws:states:us-east-1:0:execution:x:y' }))
+      .catch(() => undefined);
+    sfn.destroy();
+
+    // Assert
+    expect(seen.at(-1)).toMatchObject({ accountId: '000000000000', region: 'us-east-1' });
+  });
+
+  it('keeps the state of each account apart', async () => {
+    // Arrange
+    const mine = harness.s3({ accessKeyId: '111111111111' });
+    const theirs = harness.s3({ accessKeyId: '222222222222' });
+    await harness.aws.s3.seedBucket({ name: 'only-for-111', accountId: '111111111111' });
+
+    // Act
+    const mineList = await mine.send(new ListBucketsCommand({}));
+    const theirList = await theirs.send(new ListBucketsCommand({}));
+
+    // Assert
+    expect(mineList.Buckets?.map((bucket) => bucket.Name)).toContain('only-for-111');
+    expect(theirList.Buckets?.map((bucket) => bucket.Name) ?? []).not.toContain('only-for-111');
+  });
+
+  it('routes an unsigned query request by its API version', async () => {
+    // Act
+    const response = await fetch(`${harness.aws.url}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'Action=ListTopics&Version=2010-03-31',
+    });
+
+    // Assert
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('<ListTopicsResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/">');
+  });
+});
+
+describe('local endpoints', () => {
+  it('reports health with the services it serves', async () => {
+    // Act
+    const response = await fetch(`${harness.aws.url}/_local/health`);
+
+    // Assert
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({
+      status: 'ok',
+      services: expect.arrayContaining(['elasticache', 's3', 'sns', 'states']),
+    });
+  });
+
+  it('answers 404 for an unknown local endpoint', async () => {
+    // Act
+    const response = await fetch(`${harness.aws.url}/_local/nothing-here`);
+
+    // Assert
+    expect(response.status).toBe(404);
+  });
+});
+
+describe('errors', () => {
+  it('answers an unknown ElastiCache action with InvalidAction naming it', async () => {
+    // Act
+    const response = await fetch(`${harness.aws.url}/`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/elasticache/aws4_request, SignedHeaders=host, Signature=x',
+      },
+      body: 'Action=RebootCacheCluster&Version=2015-02-02',
+    });
+    const text = await response.text();
+
+    // Assert
+    expect(response.status).toBe(400);
+    expect(text).toContain('<Code>InvalidAction</Code>');
+    expect(text).toContain('RebootCacheCluster');
+    expect(text).toMatch(/<ErrorResponse[^>]*><Error><Type>Sender<\/Type>/);
+  });
+
+  it('answers a service that is not emulated with a query-style error', async () => {
+    // Act
+    const response = await fetch(`${harness.aws.url}/`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/rds/aws4_request, SignedHeaders=host, Signature=x',
+      },
+      body: 'Action=DescribeDBInstances&Version=2014-10-31',
+    });
+
+    // Assert
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('rds');
+  });
+
+  it('turns an exception inside a JSON service into a 500 InternalFailure the SDK parses', async () => {
+    // Arrange
+    const sfn = new SFNClient({
+      endpoint: harness.aws.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    });
+
+    // Act
+    const error = await rejectionOf(
+      sfn.send(new DescribeExecutionCommand({ executionArn: 'arn:aws:states:us-east-1:0:execution:x:y' })),
+    );
+    sfn.destroy();
+
+    // Assert
+    expect(error.name).toBe('InternalFailure');
+    expect(httpStatusOf(error)).toBe(500);
+  });
+
+  it('answers 500 instead of hanging when a service never answers', async () => {
+    // Act
+    const response = await fetch(`${harness.aws.url}/`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/stuck/aws4_request, SignedHeaders=host, Signature=x',
+      },
+      body: 'Action=Anything&Version=1',
+    });
+
+    // Assert
+    expect(response.status).toBe(500);
+    expect(await response.text()).toContain('<Code>InternalFailure</Code>');
+  });
+
+  it('keeps serving after a failure', async () => {
+    // Arrange
+    const elastiCache = harness.elastiCache();
+    const s3 = harness.s3();
+    const sns = harness.sns();
+
+    // Act
+    const snapshots = await elastiCache.send(new DescribeSnapshotsCommand({}));
+    const buckets = await s3.send(new ListBucketsCommand({}));
+    const topics = await sns.send(new ListTopicsCommand({}));
+
+    // Assert
+    expect(snapshots.Snapshots).toEqual([]);
+    expect(buckets.$metadata.httpStatusCode).toBe(200);
+    expect(topics.Topics).toEqual([]);
+  });
+});
+
+describe('lifecycle', () => {
+  it('stops listening when stopped', async () => {
+    // Arrange
+    const other = await startHarness();
+    const client = new ElastiCacheClient({
+      endpoint: other.aws.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    });
+
+    // Act
+    await other.stop();
+    const error = await rejectionOf(client.send(new DescribeSnapshotsCommand({})));
+    client.destroy();
+
+    // Assert
+    expect(String((error as { code?: unknown }).code ?? error.message)).toMatch(/ECONNREFUSED/);
+  });
+
+  it('serves S3 clients that use virtual-hosted style through a bucket.localhost Host', async () => {
+    // Arrange
+    await harness.aws.s3.seedBucket({ name: 'virtual-hosted-bucket' });
+    harness.aws.s3.putObject('virtual-hosted-bucket', 'greeting.txt', 'hello');
+
+    // Act
+    const response = await rawRequest(harness.aws.url, {
+      path: '/greeting.txt',
+      headers: {
+        host: `virtual-hosted-bucket.localhost:${harness.aws.port}`,
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=x',
+      },
+    });
+
+    // Assert
+    expect(response.status).toBe(200);
+    expect(response.body).toBe('hello');
+  });
+});
