@@ -872,7 +872,8 @@ export class StepFunctionsService implements EmulatedService {
       const timestamp = event.timestamp;
       switch (event.type) {
         case 'ExecutionStarted':
-          add('ExecutionStarted', timestamp, 'executionStartedEventDetails', {
+          // The same instant DescribeExecution reports as startDate, as in AWS.
+          add('ExecutionStarted', execution.startDate, 'executionStartedEventDetails', {
             input: execution.input,
             inputDetails: { truncated: false },
             roleArn: machine.roleArn,

@@ -1,0 +1,221 @@
+// Seeds the local stack's demo data through the emulator's public AWS interface, with the real SDK clients, the way
+// an operator would prepare an account: an outcomes topic, an allowed bucket that grants ElastiCache access by ACL,
+// a two-shard Redis OSS replication group notifying the topic, and an available manual snapshot of it.
+// Idempotent: what already exists (the bucket persists in the data folder) is reused and brought to the right state.
+import {
+  CreateReplicationGroupCommand,
+  CreateSnapshotCommand,
+  DescribeReplicationGroupsCommand,
+  DescribeSnapshotsCommand,
+  ElastiCacheClient,
+  ReplicationGroupNotFoundFault,
+  type Snapshot,
+  SnapshotNotFoundFault,
+} from '@aws-sdk/client-elasticache';
+import {
+  type BucketLocationConstraint,
+  CreateBucketCommand,
+  GetBucketAclCommand,
+  HeadBucketCommand,
+  NotFound,
+  PutBucketAclCommand,
+  PutBucketOwnershipControlsCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+
+/** ElastiCache's canonical user id in the default Regions (the grantee of the export ACL). */
+export const ELASTICACHE_CANONICAL_ID = '540804c33a284a299d2547575ce1010f2312ef3da9b3a053c8bc45bf233e4353';
+
+export interface SeedOptions {
+  endpoint: string;
+  region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  bucket: string;
+  topicName: string;
+  replicationGroupId: string;
+  snapshotName: string;
+  numNodeGroups: number;
+  /** Real milliseconds between two looks at a resource that is still being created. */
+  pollIntervalMs?: number;
+  /** Real milliseconds to wait for the replication group and the snapshot to become available. */
+  timeoutMs?: number;
+  /** Progress lines (default: none). */
+  log?: (line: string) => void;
+}
+
+export interface SeedResult {
+  topicArn: string;
+  bucket: string;
+  replicationGroupId: string;
+  snapshotName: string;
+  /** What this run had to create (empty when everything was there already). */
+  created: string[];
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `look` until it returns a value; throws after `timeoutMs` with `what` in the message. */
+const waitFor = async <T>(
+  what: string,
+  look: () => Promise<T | undefined>,
+  options: { pollIntervalMs: number; timeoutMs: number },
+): Promise<T> => {
+  const deadline = Date.now() + options.timeoutMs;
+  for (;;) {
+    const value = await look();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${options.timeoutMs} ms waiting for ${what}`);
+    await sleep(options.pollIntervalMs);
+  }
+};
+
+export const seedDemoData = async (options: SeedOptions): Promise<SeedResult> => {
+  const config = { endpoint: options.endpoint, region: options.region, credentials: options.credentials };
+  const sns = new SNSClient(config);
+  const s3 = new S3Client({ ...config, forcePathStyle: true });
+  const elastiCache = new ElastiCacheClient(config);
+  const log = options.log ?? (() => {});
+  const polling = { pollIntervalMs: options.pollIntervalMs ?? 100, timeoutMs: options.timeoutMs ?? 120_000 };
+  const created: string[] = [];
+
+  try {
+    // CreateTopic is idempotent for the same name and attributes.
+    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: options.topicName }));
+    if (!TopicArn) throw new Error('CreateTopic returned no TopicArn');
+
+    await ensureBucket(s3, options, created);
+
+    const group = await describeReplicationGroup(elastiCache, options.replicationGroupId);
+    if (!group) {
+      log(`Creating replication group ${options.replicationGroupId}`);
+      await elastiCache.send(
+        new CreateReplicationGroupCommand({
+          ReplicationGroupId: options.replicationGroupId,
+          ReplicationGroupDescription: 'Local demo cache for the snapshot export service',
+          Engine: 'redis',
+          EngineVersion: '7.1',
+          CacheNodeType: 'cache.t3.micro',
+          CacheParameterGroupName: 'default.redis7.cluster.on',
+          NumNodeGroups: options.numNodeGroups,
+          ReplicasPerNodeGroup: 1,
+          AutomaticFailoverEnabled: true,
+          NotificationTopicArn: TopicArn,
+        }),
+      );
+      created.push(`replication group ${options.replicationGroupId}`);
+    }
+    await waitFor(
+      `replication group ${options.replicationGroupId} to become available`,
+      async () => {
+        const status = (await describeReplicationGroup(elastiCache, options.replicationGroupId))?.Status;
+        return status === 'available' ? status : undefined;
+      },
+      polling,
+    );
+
+    const snapshot = await describeSnapshot(elastiCache, options.snapshotName);
+    if (!snapshot) {
+      log(`Creating snapshot ${options.snapshotName}`);
+      await elastiCache.send(
+        new CreateSnapshotCommand({
+          ReplicationGroupId: options.replicationGroupId,
+          SnapshotName: options.snapshotName,
+        }),
+      );
+      created.push(`snapshot ${options.snapshotName}`);
+    } else if (snapshot.SnapshotStatus === 'failed') {
+      throw new Error(`Snapshot ${options.snapshotName} exists but failed; delete it (or the data folder) and restart`);
+    }
+    // A snapshot still `copying` (an export running when the stack stopped) also comes back to available.
+    await waitFor(
+      `snapshot ${options.snapshotName} to become available`,
+      async () => {
+        const status = (await describeSnapshot(elastiCache, options.snapshotName))?.SnapshotStatus;
+        if (status === 'failed') throw new Error(`Snapshot ${options.snapshotName} failed`);
+        return status === 'available' ? status : undefined;
+      },
+      polling,
+    );
+
+    return {
+      topicArn: TopicArn,
+      bucket: options.bucket,
+      replicationGroupId: options.replicationGroupId,
+      snapshotName: options.snapshotName,
+      created,
+    };
+  } finally {
+    sns.destroy();
+    s3.destroy();
+    elastiCache.destroy();
+  }
+};
+
+/** The bucket, with ACLs enabled and the ACL granting ElastiCache READ, WRITE and READ_ACP besides the owner. */
+const ensureBucket = async (s3: S3Client, options: SeedOptions, created: string[]): Promise<void> => {
+  let exists = true;
+  try {
+    await s3.send(new HeadBucketCommand({ Bucket: options.bucket }));
+  } catch (error) {
+    if (!(error instanceof NotFound)) throw error;
+    exists = false;
+  }
+  if (!exists) {
+    await s3.send(
+      new CreateBucketCommand({
+        Bucket: options.bucket,
+        // New buckets have ACLs disabled (BucketOwnerEnforced); the ElastiCache grant needs them enabled.
+        ObjectOwnership: 'ObjectWriter',
+        ...(options.region !== 'us-east-1' && {
+          CreateBucketConfiguration: { LocationConstraint: options.region as BucketLocationConstraint },
+        }),
+      }),
+    );
+    created.push(`bucket ${options.bucket}`);
+  }
+  // Also for a bucket kept from an earlier run: set ownership and grants again, so both are as documented.
+  await s3.send(
+    new PutBucketOwnershipControlsCommand({
+      Bucket: options.bucket,
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'ObjectWriter' }] },
+    }),
+  );
+  const { Owner } = await s3.send(new GetBucketAclCommand({ Bucket: options.bucket }));
+  if (!Owner?.ID) throw new Error(`GetBucketAcl on ${options.bucket} returned no owner`);
+  const elastiCache = { Type: 'CanonicalUser' as const, ID: ELASTICACHE_CANONICAL_ID };
+  await s3.send(
+    new PutBucketAclCommand({
+      Bucket: options.bucket,
+      AccessControlPolicy: {
+        Owner,
+        Grants: [
+          { Grantee: { Type: 'CanonicalUser', ID: Owner.ID }, Permission: 'FULL_CONTROL' },
+          { Grantee: elastiCache, Permission: 'READ' },
+          { Grantee: elastiCache, Permission: 'WRITE' },
+          { Grantee: elastiCache, Permission: 'READ_ACP' },
+        ],
+      },
+    }),
+  );
+};
+
+const describeReplicationGroup = async (client: ElastiCacheClient, id: string) => {
+  try {
+    const { ReplicationGroups } = await client.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: id }));
+    return ReplicationGroups?.[0];
+  } catch (error) {
+    if (error instanceof ReplicationGroupNotFoundFault) return undefined;
+    throw error;
+  }
+};
+
+const describeSnapshot = async (client: ElastiCacheClient, name: string): Promise<Snapshot | undefined> => {
+  try {
+    const { Snapshots } = await client.send(new DescribeSnapshotsCommand({ SnapshotName: name }));
+    return Snapshots?.[0];
+  } catch (error) {
+    if (error instanceof SnapshotNotFoundFault) return undefined;
+    throw error;
+  }
+};

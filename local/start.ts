@@ -1,0 +1,212 @@
+// `npm start`: the whole service on this machine with no AWS account. The AWS-compatible endpoint (ElastiCache, S3,
+// SNS, and Step Functions running the real ASL with the real handlers), the HTTP API, and seeded demo data.
+// `startLocalStack()` is the same stack for the demo and the integration tests (free ports, injected config).
+import { type ApiServer, type ApiServerOptions, startApiServer } from './api-server.js';
+import { type AwsEmulator, startAwsEmulator } from './aws/server.js';
+import { type StepFunctionsOptions, StepFunctionsService } from './aws/stepfunctions.js';
+import { type Clock, createClock } from './clock.js';
+import {
+  credentialsOf,
+  handlerEnvironment,
+  type LocalConfig,
+  readLocalConfig,
+  stateMachineArnOf,
+  topicArnOf,
+} from './config.js';
+import { type SeedResult, seedDemoData } from './seed.js';
+
+export interface LocalStackOptions {
+  /** Where settings are read from (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Settings that win over the environment, e.g. `{ awsPort: 0, apiPort: 0, dataDir }` in tests. */
+  config?: Partial<LocalConfig>;
+  /** Seed the demo data (default true). */
+  seed?: boolean;
+  /** Replace the state machine definition or handlers (tests). */
+  stepFunctions?: Pick<StepFunctionsOptions, 'definition' | 'handlers' | 'taskFunctions'>;
+  /** Replace the API handlers (tests). */
+  apiHandlers?: ApiServerOptions['handlers'];
+  /** Progress lines while starting (default: none). */
+  log?: (line: string) => void;
+}
+
+export interface LocalStack {
+  config: LocalConfig;
+  awsUrl: string;
+  apiUrl: string;
+  stateMachineArn: string;
+  topicArn: string;
+  dataDir: string;
+  seed?: SeedResult;
+  clock: Clock;
+  aws: AwsEmulator;
+  api: ApiServer;
+  stepFunctions: StepFunctionsService;
+  /** Closes both servers, aborts running executions and restores the environment it changed. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Sets the handlers' environment in this process (they read it at module load, and the SDK reads endpoint,
+ * Region and credentials from it) and returns a function that puts the previous values back.
+ */
+const applyEnvironment = (values: Record<string, string | undefined>): (() => void) => {
+  const previous = Object.fromEntries(Object.keys(values).map((name) => [name, process.env[name]]));
+  const assign = (entries: Record<string, string | undefined>) => {
+    for (const [name, value] of Object.entries(entries)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+  assign(values);
+  return () => assign(previous);
+};
+
+export const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalStack> => {
+  const config = readLocalConfig(options.env ?? process.env, options.config);
+  const log = options.log ?? (() => {});
+  const clock = createClock(config.timeScale);
+  const stepFunctions = new StepFunctionsService({
+    region: config.region,
+    accountId: config.accountId,
+    stateMachineName: config.stateMachineName,
+    clock,
+    ...options.stepFunctions,
+  });
+  const cleanups: Array<() => Promise<void> | void> = [() => clock.dispose()];
+  const stopAll = async () => {
+    // Newest first: the API, executions, the emulator, then the environment and the clock.
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    cleanups.length = 0;
+  };
+
+  try {
+    const aws = await startAwsEmulator({
+      port: config.awsPort,
+      host: config.host,
+      dataDir: config.dataDir,
+      clock,
+      services: [stepFunctions],
+    });
+    cleanups.push(() => aws.stop());
+    cleanups.push(applyEnvironment(handlerEnvironment(config, aws.url)));
+    cleanups.push(() => stepFunctions.shutdown());
+    log(`AWS endpoint listening on ${aws.url}`);
+
+    let seed: SeedResult | undefined;
+    if (options.seed ?? true) {
+      log('Seeding demo data (topic, bucket, replication group, snapshot)');
+      seed = await seedDemoData({
+        endpoint: aws.url,
+        region: config.region,
+        credentials: credentialsOf(config),
+        bucket: config.bucket,
+        topicName: config.topicName,
+        replicationGroupId: config.replicationGroupId,
+        snapshotName: config.snapshotName,
+        numNodeGroups: config.numNodeGroups,
+        log,
+      });
+    }
+
+    // The handlers are imported now that their environment is set; a missing setting fails here, not mid-export.
+    if (!options.stepFunctions?.handlers) await stepFunctions.preload();
+    const api = await startApiServer({
+      port: config.apiPort,
+      host: config.host,
+      region: config.region,
+      accountId: config.accountId,
+      ...(options.apiHandlers && { handlers: options.apiHandlers }),
+    });
+    cleanups.push(() => api.close());
+    await api.preload();
+    log(`HTTP API listening on ${api.url}`);
+
+    return {
+      config,
+      awsUrl: aws.url,
+      apiUrl: api.url,
+      stateMachineArn: stateMachineArnOf(config),
+      topicArn: seed?.topicArn ?? topicArnOf(config),
+      dataDir: aws.dataDir,
+      ...(seed && { seed }),
+      clock,
+      aws,
+      api,
+      stepFunctions,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+};
+
+/** What `npm start` prints once everything runs. */
+export const banner = (stack: LocalStack): string => {
+  const { config } = stack;
+  const credentials = credentialsOf(config);
+  const aws = `AWS_ACCESS_KEY_ID=${credentials.accessKeyId} AWS_SECRET_ACCESS_KEY=${credentials.secretAccessKey} aws --endpoint-url ${stack.awsUrl} --region ${config.region}`;
+  const body = JSON.stringify({ sourceSnapshotName: config.snapshotName, targetBucket: config.bucket });
+  return [
+    '',
+    'ElastiCache snapshot export service: local stack',
+    '',
+    `  HTTP API          ${stack.apiUrl}   (POST /exports, GET /exports/{exportId}, GET /exports; no auth)`,
+    `  AWS endpoint      ${stack.awsUrl}   (ElastiCache, S3, SNS, Step Functions)`,
+    `  Region / account  ${config.region} / ${config.accountId}`,
+    `  State machine     ${stack.stateMachineArn}`,
+    `  Snapshot          ${config.snapshotName} (replication group ${config.replicationGroupId}, ${config.numNodeGroups} shards)`,
+    `  Bucket            ${config.bucket} (allowed: ${config.allowedTargetBuckets.join(', ') || 'none'})`,
+    `  Topic             ${stack.topicArn}`,
+    `  Time scale        ${config.timeScale} real seconds per emulated second (LOCAL_TIME_SCALE)`,
+    `  Data folder       ${stack.dataDir}`,
+    '',
+    'Request an export:',
+    `  curl -s -X POST ${stack.apiUrl}/exports -H 'content-type: application/json' -d '${body}'`,
+    'Follow it:',
+    `  curl -s ${stack.apiUrl}/exports/<exportId>`,
+    `  curl -s ${stack.apiUrl}/exports`,
+    'Read the notification:',
+    `  curl -s ${stack.awsUrl}/_local/sns/messages`,
+    'With the AWS CLI:',
+    `  ${aws} elasticache describe-snapshots --snapshot-name ${config.snapshotName}`,
+    `  ${aws} s3 ls s3://${config.bucket}/`,
+    `  ${aws} stepfunctions list-executions --state-machine-arn ${stack.stateMachineArn}`,
+    '',
+    'Ctrl+C stops the stack.',
+    '',
+  ].join('\n');
+};
+
+const main = async (): Promise<void> => {
+  const stack = await startLocalStack({ log: (line) => process.stdout.write(`${line}\n`) });
+  process.stdout.write(banner(stack));
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      process.stderr.write(`${signal} again: exiting without waiting\n`);
+      process.exit(1);
+    }
+    stopping = true;
+    process.stdout.write(`\n${signal}: stopping the local stack\n`);
+    stack.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`Stopping failed: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+};
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(
+      `The local stack failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exit(1);
+  });
+}
