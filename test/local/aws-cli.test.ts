@@ -1,0 +1,145 @@
+// The AWS CLI (botocore's own parsers) against the emulator. CI installs awscli; a missing CLI fails these tests.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type Harness, runAwsCli, startHarness } from './emulator-harness';
+
+let harness: Harness;
+
+beforeAll(async () => {
+  harness = await startHarness();
+  harness.aws.elastiCache.seedReplicationGroup({ replicationGroupId: 'cli-cache', numNodeGroups: 2 });
+  harness.aws.elastiCache.seedSnapshot({ snapshotName: 'cli-nightly', replicationGroupId: 'cli-cache' });
+  harness.aws.s3.seedBucket({ name: 'cli-exports', grantElastiCache: true });
+});
+
+afterAll(() => harness.stop());
+
+const cli = async (...args: string[]): Promise<unknown> => {
+  const result = await runAwsCli(harness.aws.url, args);
+  if (result.code !== 0) throw new Error(`aws ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
+  return JSON.parse(result.stdout) as unknown;
+};
+
+it('describes snapshots with aws elasticache describe-snapshots', async () => {
+  // Act
+  const output = (await cli('elasticache', 'describe-snapshots', '--snapshot-name', 'cli-nightly')) as {
+    Snapshots: Array<Record<string, unknown>>;
+  };
+
+  // Assert
+  expect(output.Snapshots).toHaveLength(1);
+  expect(output.Snapshots[0]).toMatchObject({
+    SnapshotName: 'cli-nightly',
+    ReplicationGroupId: 'cli-cache',
+    SnapshotStatus: 'available',
+    NumNodeGroups: 2,
+    NodeSnapshots: [expect.objectContaining({ NodeGroupId: '0001' }), expect.objectContaining({ NodeGroupId: '0002' })],
+  });
+});
+
+it('reports an export error the way the CLI prints ElastiCache errors', async () => {
+  // Act
+  const result = await runAwsCli(harness.aws.url, [
+    'elasticache',
+    'copy-snapshot',
+    '--source-snapshot-name',
+    'cli-nightly',
+    '--target-snapshot-name',
+    'cli-export',
+    '--target-bucket',
+    'no-such-cli-bucket',
+  ]);
+
+  // Assert
+  expect(result.code).not.toBe(0);
+  expect(result.stderr).toContain(
+    'An error occurred (InvalidParameterValue) when calling the CopySnapshot operation: The S3 bucket no-such-cli-bucket does not exist.',
+  );
+});
+
+it('exports with copy-snapshot and lists the objects with aws s3api list-objects-v2', async () => {
+  // Arrange
+  await cli(
+    'elasticache',
+    'copy-snapshot',
+    '--source-snapshot-name',
+    'cli-nightly',
+    '--target-snapshot-name',
+    'CLI-Export',
+    '--target-bucket',
+    'cli-exports',
+  );
+  await new Promise<void>((resolve, reject) => {
+    const started = Date.now();
+    const poll = (): void => {
+      if (harness.aws.elastiCache.snapshotStatus('cli-nightly') === 'available') resolve();
+      else if (Date.now() - started > 5000) reject(new Error('The export did not finish'));
+      else setTimeout(poll, 10);
+    };
+    poll();
+  });
+
+  // Act
+  const output = (await cli('s3api', 'list-objects-v2', '--bucket', 'cli-exports')) as {
+    Contents: Array<{ Key: string; Size: number }>;
+  };
+
+  // Assert
+  expect(output.Contents.map((object) => object.Key)).toEqual(['cli-export-0001.rdb', 'cli-export-0002.rdb']);
+  expect(output.Contents.every((object) => object.Size > 0)).toBe(true);
+});
+
+it('reads bucket location and ACL with aws s3api', async () => {
+  // Act
+  const location = (await cli('s3api', 'get-bucket-location', '--bucket', 'cli-exports')) as {
+    LocationConstraint: string | null;
+  };
+  const acl = (await cli('s3api', 'get-bucket-acl', '--bucket', 'cli-exports')) as {
+    Grants: Array<{ Grantee: { ID?: string; Type: string }; Permission: string }>;
+  };
+
+  // Assert
+  expect(location.LocationConstraint).toBeNull();
+  expect(
+    acl.Grants.filter((grant) => grant.Grantee.ID?.startsWith('540804c3')).map((grant) => grant.Permission),
+  ).toEqual(['READ', 'WRITE', 'READ_ACP']);
+});
+
+it('uploads and downloads a file with aws s3 cp', async () => {
+  // Arrange
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-upload-'));
+  const upload = path.join(folder, 'upload.bin');
+  const download = path.join(folder, 'download.bin');
+  fs.writeFileSync(upload, Buffer.from(Array.from({ length: 4096 }, (_, index) => index % 251)));
+
+  // Act
+  const put = await runAwsCli(harness.aws.url, ['s3', 'cp', upload, 's3://cli-exports/uploads/upload.bin']);
+  const get = await runAwsCli(harness.aws.url, ['s3', 'cp', 's3://cli-exports/uploads/upload.bin', download]);
+  const same = fs.readFileSync(download).equals(fs.readFileSync(upload));
+  fs.rmSync(folder, { recursive: true, force: true });
+
+  // Assert
+  expect([put.code, put.stderr]).toEqual([0, '']);
+  expect(get.code).toBe(0);
+  expect(same).toBe(true);
+});
+
+it('publishes with aws sns publish', async () => {
+  // Arrange
+  const topic = (await cli('sns', 'create-topic', '--name', 'cli-topic')) as { TopicArn: string };
+
+  // Act
+  const published = (await cli('sns', 'publish', '--topic-arn', topic.TopicArn, '--message', 'hello from the CLI')) as {
+    MessageId: string;
+  };
+
+  // Assert
+  expect(harness.aws.sns.messages()).toContainEqual(
+    expect.objectContaining({
+      messageId: published.MessageId,
+      message: 'hello from the CLI',
+      topicArn: topic.TopicArn,
+    }),
+  );
+});
