@@ -1,10 +1,11 @@
-// Helpers for the Step Functions emulator tests: serve one EmulatedService over HTTP so the real SFNClient (its
-// serializers and parsers) talks to it, fake handlers, and a deferred to hold an execution open.
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+// Helpers for the Step Functions emulator tests: the emulator's server with the service plugged in, so the real
+// SFNClient (its serializers and parsers) talks to it; fake handlers; a deferred to hold an execution open.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { Context } from 'aws-lambda';
+import { startAwsEmulator } from '../../local/aws/server';
 import type { EmulatedService } from '../../local/aws/types';
 import type { Clock } from '../../local/clock';
 import type { LambdaHandler } from '../../local/lambda';
@@ -15,59 +16,29 @@ export interface Served {
 }
 
 /**
- * A minimal stand-in for the emulator's HTTP server: one service, the caller read from the SigV4 scope. Enough for
- * the SDK's wire protocol; routing by service is the real server's job and tested there.
+ * The emulator's HTTP server (local/aws/server.ts) with the service plugged in, on a free port with a throwaway
+ * data folder: requests reach it routed by their SigV4 scope, as from any SDK client or the AWS CLI.
  */
 export const serve = async (service: EmulatedService): Promise<Served> => {
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const headers = Object.fromEntries(
-        Object.entries(req.headers).map(([key, value]) => [
-          key,
-          Array.isArray(value) ? value.join(',') : (value ?? ''),
-        ]),
-      );
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      const scope = /Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\//.exec(headers.authorization ?? '');
-      const accessKeyId = scope?.[1] ?? 'anonymous';
-      service
-        .handle({
-          method: req.method ?? 'GET',
-          path: url.pathname,
-          query: url.searchParams,
-          headers,
-          body: Buffer.concat(chunks),
-          caller: {
-            accessKeyId,
-            accountId: /^\d{12}$/.test(accessKeyId) ? accessKeyId : '000000000000',
-            region: scope?.[2] ?? 'us-east-1',
-          },
-          host: headers.host ?? '',
-          service: scope?.[3] ?? 'states',
-          requestId: `req-${Math.random().toString(16).slice(2)}`,
-        })
-        .then((response) => {
-          res.writeHead(response.status, response.headers);
-          res.end(response.body);
-        })
-        .catch((error: unknown) => {
-          res.writeHead(500);
-          res.end(String(error));
-        });
-    });
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'local-sfn-'));
+  const errors: string[] = [];
+  const aws = await startAwsEmulator({
+    port: 0,
+    dataDir,
+    timeScale: 0,
+    services: [service],
+    log: (level, message, data) => {
+      if (level === 'error') errors.push(`${message} ${JSON.stringify(data)}`);
+    },
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
+    url: aws.url,
+    close: async () => {
+      await aws.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+      // A service that threw (500 InternalFailure) is a bug even when the test did not look at that answer.
+      if (errors.length > 0) throw new Error(`The emulator logged errors:\n${errors.join('\n')}`);
+    },
   };
 };
 

@@ -18,6 +18,7 @@ import { StepFunctionsService } from '../../local/aws/stepfunctions';
 import { type Clock, createClock } from '../../local/clock';
 import type { LambdaHandler } from '../../local/lambda';
 import type { AslDefinition } from '../../local/statemachine';
+import { runAwsCli } from './emulator-harness';
 import {
   type Deferred,
   deferred,
@@ -678,5 +679,51 @@ describe('the project state machine with fake handlers', () => {
       status: 'FAILED',
       error: { code: 'TargetBucketNotAllowed' },
     });
+  });
+});
+
+describe('the AWS CLI as a second judge of the wire format', () => {
+  it('starts, describes, lists and reads the history of an execution, and reports an unknown one', async () => {
+    // Arrange
+    const h = await harness();
+    const url = served?.url ?? '';
+
+    // Act
+    const started = await runAwsCli(url, [
+      'stepfunctions',
+      'start-execution',
+      '--state-machine-arn',
+      h.stateMachineArn,
+      '--name',
+      'from-cli',
+      '--input',
+      '{"mode":"ok"}',
+    ]);
+    const { executionArn } = JSON.parse(started.stdout) as { executionArn: string };
+    await h.service.settled(executionArn);
+    const described = await runAwsCli(url, ['stepfunctions', 'describe-execution', '--execution-arn', executionArn]);
+    const listed = await runAwsCli(url, ['stepfunctions', 'list-executions', '--state-machine-arn', h.stateMachineArn]);
+    const history = await runAwsCli(url, [
+      'stepfunctions',
+      'get-execution-history',
+      '--execution-arn',
+      executionArn,
+      '--reverse-order',
+    ]);
+    const unknown = await runAwsCli(url, [
+      'stepfunctions',
+      'describe-execution',
+      '--execution-arn',
+      `${executionArn}-nope`,
+    ]);
+
+    // Assert
+    expect(started.code).toBe(0);
+    expect(JSON.parse(described.stdout)).toMatchObject({ name: 'from-cli', status: 'SUCCEEDED' });
+    expect(typeof JSON.parse(described.stdout).startDate).toBe('number');
+    expect(JSON.parse(listed.stdout).executions).toEqual([expect.objectContaining({ executionArn })]);
+    expect(JSON.parse(history.stdout).events[0]).toMatchObject({ type: 'ExecutionSucceeded', id: 13 });
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain('ExecutionDoesNotExist');
   });
 });
