@@ -85,6 +85,25 @@ describe('routing', () => {
     expect(theirList.Buckets?.map((bucket) => bucket.Name) ?? []).not.toContain('only-for-111');
   });
 
+  it('reads the account and Region of a presigned URL from X-Amz-Credential', async () => {
+    // Arrange
+    harness.aws.s3.seedBucket({ name: 'presigned-bucket', accountId: '111111111111', region: 'eu-west-1' });
+    harness.aws.s3.putObject('presigned-bucket', 'report.txt', 'for 111111111111 only');
+    const presigned = (accessKeyId: string, region: string): string =>
+      `/presigned-bucket/report.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=${encodeURIComponent(
+        `${accessKeyId}/20260101/${region}/s3/aws4_request`,
+      )}&X-Amz-Date=20260101T000000Z&X-Amz-Expires=900&X-Amz-SignedHeaders=host&X-Amz-Signature=abc`;
+
+    // Act
+    const owner = await rawRequest(harness.aws.url, { path: presigned('111111111111', 'eu-west-1') });
+    const stranger = await rawRequest(harness.aws.url, { path: presigned('AKIDEXAMPLE', 'eu-west-1') });
+
+    // Assert
+    expect([owner.status, owner.body]).toEqual([200, 'for 111111111111 only']);
+    expect(stranger.status).toBe(403);
+    expect(stranger.body).toContain('<Code>AccessDenied</Code>');
+  });
+
   it('routes an unsigned query request by its API version', async () => {
     // Act
     const response = await fetch(`${harness.aws.url}/`, {

@@ -106,6 +106,43 @@ describe('replication groups and cache clusters', () => {
     expect(group.ReplicationGroupCreateTime).toBeInstanceOf(Date);
   });
 
+  it('restores a replication group from a snapshot, taking its shape and engine', async () => {
+    // Arrange
+    const sourceGroup = unique('origin');
+    harness.aws.elastiCache.seedReplicationGroup({
+      replicationGroupId: sourceGroup,
+      numNodeGroups: 2,
+      engine: 'valkey',
+    });
+    const snapshotName = unique('origin-snap');
+    harness.aws.elastiCache.seedSnapshot({ snapshotName, replicationGroupId: sourceGroup });
+    const id = unique('restored');
+
+    // Act
+    const created = await elastiCache.send(
+      new CreateReplicationGroupCommand({
+        ReplicationGroupId: id,
+        ReplicationGroupDescription: 'restored',
+        SnapshotName: snapshotName,
+      }),
+    );
+    const wrongShape = await rejectionOf(
+      elastiCache.send(
+        new CreateReplicationGroupCommand({
+          ReplicationGroupId: unique('misshapen'),
+          ReplicationGroupDescription: 'restored',
+          SnapshotName: snapshotName,
+          NumNodeGroups: 3,
+        }),
+      ),
+    );
+
+    // Assert
+    expect(created.ReplicationGroup).toMatchObject({ Engine: 'valkey', ClusterEnabled: true });
+    expect(created.ReplicationGroup?.NodeGroups).toHaveLength(2);
+    expect(wrongShape.name).toBe('InvalidParameterCombinationException');
+  });
+
   it('refuses a replication group id that exists already', async () => {
     // Arrange
     const id = unique('dup');
