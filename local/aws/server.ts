@@ -16,8 +16,18 @@
 //
 // Local endpoints (not AWS APIs):
 //   GET /_local/health                       {"status":"ok","services":[…]}
-//   GET /_local/sns/messages                 every message published, oldest first; DELETE clears them
-//   GET /_local/elasticache/faults           pending staged faults; POST stages one (body: ElastiCacheFault); DELETE clears
+//   GET /_local/sns/messages[?topicArn=…]    messages published, oldest first: { messageId, topicArn, subject?, message,
+//                                            messageStructure?, messageAttributes, timestamp, accountId, region }
+//   DELETE /_local/sns/messages              forgets them
+//   GET /_local/elasticache/faults           pending staged faults; DELETE clears them; POST stages one, e.g.
+//                                            {"action":"CopySnapshot","count":2} (Throttling "Rate exceeded" by default,
+//                                            or give code/message/status) or {"exportOutcome":"no-objects"|"failed"}
+//
+// Emulated durations (seconds of emulated time, scaled by the clock; option `elastiCache`): a new replication group or
+// cache cluster is `creating` for 10, a snapshot for 15, and an export keeps its source `copying` for 20.
+//
+// S3 clients: an IP endpoint (the default url) makes the SDK use path-style; with a `localhost` endpoint set
+// `forcePathStyle: true`, since `<bucket>.localhost` may not resolve (the server does route such Hosts).
 //
 // Note: buckets made with CreateBucket get Object Ownership "BucketOwnerEnforced" (ACLs disabled), as S3 has done
 // since April 2023. To grant ElastiCache by ACL, create the bucket with `x-amz-object-ownership: ObjectWriter`
@@ -153,12 +163,18 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
     services.set(service.name, service);
   }
 
-  const local = async (method: string, route: string, body: Buffer): Promise<AwsResponse> => {
+  const local = async (method: string, route: string, query: URLSearchParams, body: Buffer): Promise<AwsResponse> => {
     if (route === '/_local/health' && method === 'GET') {
       return json(200, { status: 'ok', services: [...services.keys()], timeScale: clock.timeScale });
     }
     if (route === '/_local/sns/messages') {
-      if (method === 'GET') return json(200, sns.handle.messages());
+      if (method === 'GET') {
+        const topicArn = query.get('topicArn');
+        return json(
+          200,
+          sns.handle.messages().filter((message) => !topicArn || message.topicArn === topicArn),
+        );
+      }
       if (method === 'DELETE') {
         sns.handle.clearMessages();
         return { status: 204 };
@@ -201,7 +217,8 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
     let service = 'unknown';
     try {
       const body = await readBody(incoming);
-      if (requestPath.startsWith('/_local/')) return { response: await local(method, requestPath, body), method };
+      if (requestPath.startsWith('/_local/'))
+        return { response: await local(method, requestPath, query, body), method };
       const scope = credentialScope(headers, query);
       service = scope?.service ?? guessService(headers, query, body);
       const request: AwsRequest = {

@@ -124,6 +124,21 @@ describe('Publish', () => {
     ]);
   });
 
+  it('filters published messages by topic on the local endpoint', async () => {
+    // Arrange
+    const other = (await sns.send(new CreateTopicCommand({ Name: 'other-outcomes' }))).TopicArn ?? '';
+    await sns.send(new PublishCommand({ TopicArn: topicArn, Message: 'mine' }));
+    await sns.send(new PublishCommand({ TopicArn: other, Message: 'theirs' }));
+
+    // Act
+    const response = await rawRequest(harness.aws.url, {
+      path: `/_local/sns/messages?topicArn=${encodeURIComponent(other)}`,
+    });
+
+    // Assert
+    expect((JSON.parse(response.body) as PublishedMessage[]).map((message) => message.message)).toEqual(['theirs']);
+  });
+
   it('clears published messages on DELETE', async () => {
     // Arrange
     await sns.send(new PublishCommand({ TopicArn: topicArn, Message: 'one' }));
