@@ -686,6 +686,7 @@ export class StepFunctionsService implements EmulatedService {
   private taskOverrides(
     machine: RegisteredMachine,
     calls: Map<string, TaskCall[]>,
+    control: RunControl,
   ): Record<string, (input: unknown) => Promise<unknown>> {
     return Object.fromEntries(
       Object.entries(machine.definition.States)
@@ -693,7 +694,9 @@ export class StepFunctionsService implements EmulatedService {
         .map(([stateName, state]) => {
           const functionKey = machine.taskFunctions[stateName];
           const { kind } = taskResourceOf(state);
-          const override = async (input: unknown): Promise<unknown> => {
+          const invoke = async (input: unknown): Promise<unknown> => {
+            // The library may retry a task that fails after StopExecution; AWS invokes nothing once stopped.
+            if (control.stopped) throw namedError('States.Aborted', 'The execution was stopped');
             const call: TaskCall = { parameters: input };
             const list = calls.get(stateName) ?? [];
             list.push(call);
@@ -701,9 +704,7 @@ export class StepFunctionsService implements EmulatedService {
             try {
               const handler = functionKey ? (await this.handlersOf(machine))[functionKey] : undefined;
               if (!handler) {
-                throw Object.assign(new Error(`Function not found: ${functionKey ?? stateName}`), {
-                  name: 'Lambda.ResourceNotFoundException',
-                });
+                throw namedError('Lambda.ResourceNotFoundException', `Function not found: ${functionKey ?? stateName}`);
               }
               const name = functionKey ?? stateName;
               const result =
@@ -716,6 +717,13 @@ export class StepFunctionsService implements EmulatedService {
               call.failed = true;
               throw error;
             }
+          };
+          const override = (input: unknown): Promise<unknown> => {
+            const running = invoke(input);
+            control.inFlight.add(running);
+            const forget = () => control.inFlight.delete(running);
+            running.then(forget, forget);
+            return running;
           };
           return [stateName, override];
         }),
@@ -778,10 +786,11 @@ export class StepFunctionsService implements EmulatedService {
       },
     });
     const calls = new Map<string, TaskCall[]>();
+    const control: RunControl = { stopped: false, inFlight: new Set() };
     const startDate = Date.now();
     const execution = runner.run(parsedInput as never, {
       overrides: {
-        taskResourceLocalHandlers: this.taskOverrides(machine, calls) as never,
+        taskResourceLocalHandlers: this.taskOverrides(machine, calls, control) as never,
         waitTimeOverrides,
         retryIntervalOverrides,
       },
@@ -806,7 +815,10 @@ export class StepFunctionsService implements EmulatedService {
       status: 'RUNNING',
       startDate,
       events: [],
-      abort: execution.abort,
+      abort: () => {
+        control.stopped = true;
+        execution.abort();
+      },
       settled: Promise.resolve(),
     };
     this.executions.set(executionArn, record);
@@ -815,7 +827,9 @@ export class StepFunctionsService implements EmulatedService {
       (error: unknown) => ({ ok: false as const, error }),
     );
     const recorded = this.record(record, execution.eventLogs, calls);
-    record.settled = Promise.all([outcome, recorded]).then(([result]) => this.close(record, result));
+    record.settled = Promise.all([outcome, recorded])
+      .then(([result]) => this.close(record, result))
+      .then(() => drainTasks(control));
     return record;
   }
 
@@ -1015,6 +1029,35 @@ export class StepFunctionsService implements EmulatedService {
     }
   }
 }
+
+interface RunControl {
+  /** Set by StopExecution (and shutdown): no task is invoked any more. */
+  stopped: boolean;
+  /** Handler calls not finished yet; a stopped execution's last call may still be running. */
+  inFlight: Set<Promise<unknown>>;
+}
+
+const DRAIN_LIMIT_MS = 10_000;
+
+/**
+ * Waits for the handler calls a stopped execution left running (so the local stack does not close the emulator
+ * under them), and for anything the library does right after they end; gives up after DRAIN_LIMIT_MS.
+ */
+const drainTasks = async (control: RunControl): Promise<void> => {
+  const deadline = Date.now() + DRAIN_LIMIT_MS;
+  while (control.inFlight.size > 0 && Date.now() < deadline) {
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+    });
+    await Promise.race([Promise.allSettled([...control.inFlight]), limit]);
+    clearTimeout(timer);
+    // Let a rejection reach the library, which may retry (and find the execution stopped) before we look again.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+};
+
+const namedError = (name: string, message: string): Error => Object.assign(new Error(message), { name });
 
 /** A plain Lambda ARN Resource: the state's input is the event and the handler's result the output. */
 const invokeDirect = async (

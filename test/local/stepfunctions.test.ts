@@ -76,6 +76,10 @@ const harness = async (clock: Clock = createClock(0)): Promise<Harness> => {
       throw namedError('FlakyError', `flaky ${flakyFailures}`);
     }
     if (input.mode === 'hold') await gate.promise;
+    if (input.mode === 'hold-then-flaky') {
+      await gate.promise;
+      throw namedError('FlakyError', 'failed after the stop');
+    }
     return { ...event, waitSeconds: 3600, done: true };
   });
   service = new StepFunctionsService({
@@ -519,6 +523,22 @@ describe('StopExecution', () => {
       executionAbortedEventDetails: { error: 'Operator', cause: 'no longer needed' },
     });
     h.gate.resolve();
+  });
+
+  it('invokes no task once stopped, even when the running one then fails with a retryable error', async () => {
+    // Arrange
+    const h = await harness();
+    const { executionArn } = await start(h, 'stop-then-fail', { mode: 'hold-then-flaky' });
+    await h.client.send(new StopExecutionCommand({ executionArn }));
+
+    // Act: the task in progress ends with an error its Retry would match.
+    h.gate.resolve();
+    await h.service.settled(executionArn ?? '');
+
+    // Assert
+    expect(h.calls).toHaveLength(1);
+    const described = await h.client.send(new DescribeExecutionCommand({ executionArn }));
+    expect(described.status).toBe('ABORTED');
   });
 
   it('leaves a closed execution as it ended', async () => {
