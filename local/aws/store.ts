@@ -22,17 +22,6 @@ export class RegionalStore<T> {
     }
     return state;
   }
-
-  public all(): Array<{ accountId: string; region: string; state: T }> {
-    return [...this.states.entries()].map(([key, state]) => {
-      const [accountId = '', region = ''] = key.split('/');
-      return { accountId, region, state };
-    });
-  }
-
-  public clear(): void {
-    this.states.clear();
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -112,15 +101,14 @@ export const ownerFullControl = (accountId: string): Grant => ({
   permission: 'FULL_CONTROL',
 });
 
-const crc32Of = (body: Buffer): string => {
+/** Base64 big-endian CRC32, as S3's x-amz-checksum-crc32 carries it. */
+export const crc32Of = (body: Buffer): string => {
   const buffer = Buffer.alloc(4);
   buffer.writeUInt32BE(zlib.crc32(body) >>> 0);
   return buffer.toString('base64');
 };
 
 export const md5Hex = (body: Buffer): string => createHash('md5').update(body).digest('hex');
-
-export { crc32Of };
 
 // A key segment stored as is on disk: no leading dot (so `.blobs` and `..` cannot occur), portable characters.
 const SAFE_SEGMENT = /^[A-Za-z0-9_\-=+,@()~][A-Za-z0-9._\-=+,@()~ ]*$/;
