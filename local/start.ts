@@ -62,6 +62,11 @@ const applyEnvironment = (values: Record<string, string | undefined>): (() => vo
   return () => assign(previous);
 };
 
+/**
+ * Starts the emulator (with Step Functions), sets the handlers' environment, seeds the demo data and starts the
+ * API. One stack per process at a time: the handlers, once imported, keep their module-scope SDK clients, so a
+ * second stack in the same process must reuse the first one's AWS port (as `npm start` does after a restart).
+ */
 export const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalStack> => {
   const config = readLocalConfig(options.env ?? process.env, options.config);
   const log = options.log ?? (() => {});
@@ -71,6 +76,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     accountId: config.accountId,
     stateMachineName: config.stateMachineName,
     clock,
+    dataDir: config.dataDir,
     ...options.stepFunctions,
   });
   const cleanups: Array<() => Promise<void> | void> = [() => clock.dispose()];

@@ -2,6 +2,7 @@
 // real ASL in-process with aws-local-stepfunctions; every Lambda Task calls a handler export in-process the way
 // `lambda:invoke` would (local/lambda.ts). Wait states and Retry intervals are shortened by the clock's time scale.
 import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ExecutionAbortedError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
 import { type Clock, createClock } from '../clock.js';
@@ -66,6 +67,11 @@ export interface StepFunctionsOptions {
   taskFunctions?: Record<string, string>;
   /** Scales Wait states and Retry intervals (`LOCAL_TIME_SCALE`); default real time. */
   clock?: Clock;
+  /**
+   * Where closed executions and their history persist (`<dataDir>/stepfunctions/executions.json`), so a restarted
+   * stack still knows its exports, as Step Functions keeps them for 90 days. Default: memory only.
+   */
+  dataDir?: string;
 }
 
 type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
@@ -123,6 +129,24 @@ interface ExecutionRecord {
   stopRequest?: { error?: string; cause?: string };
   settled: Promise<void>;
 }
+
+/** A closed execution as saved on disk. */
+interface SavedExecution {
+  seq: number;
+  executionArn: string;
+  stateMachineArn: string;
+  name: string;
+  input: string;
+  status: ExecutionStatus;
+  startDate: number;
+  stopDate?: number;
+  output?: string;
+  error?: string;
+  cause?: string;
+  events: HistoryEvent[];
+}
+
+const SAVED_VERSION = 1;
 
 /** A modeled Step Functions error: `{"__type": type, "message": message}` with HTTP 400. */
 export class StepFunctionsError extends Error {
@@ -383,12 +407,19 @@ export class StepFunctionsService implements EmulatedService {
   private readonly region: string;
   private readonly accountId: string;
   private nextSeq = 1;
+  private readonly savedFile: string | undefined;
+  private saved: SavedExecution[] = [];
 
   public constructor(options: StepFunctionsOptions = {}) {
     installPromiseWithResolvers();
     this.region = options.region ?? 'us-east-1';
     this.accountId = options.accountId ?? '000000000000';
     this.clock = options.clock ?? createClock(1);
+    if (options.dataDir) {
+      this.savedFile = path.join(options.dataDir, 'stepfunctions', 'executions.json');
+      this.saved = readSaved(this.savedFile);
+      this.nextSeq = Math.max(0, ...this.saved.map((execution) => execution.seq)) + 1;
+    }
     const definition = options.definition ?? loadLocalDefinition(this.region, this.accountId);
     this.register({
       name: options.stateMachineName ?? DEFAULT_STATE_MACHINE_NAME,
@@ -426,7 +457,43 @@ export class StepFunctionsService implements EmulatedService {
       taskFunctions: spec.taskFunctions ?? taskFunctionsOf(spec.definition),
       handlers: spec.handlers,
     });
+    this.adoptSaved(arn);
     return arn;
+  }
+
+  /** The saved executions of a state machine registered again under the same ARN. */
+  private adoptSaved(stateMachineArn: string): void {
+    const machine = this.machines.get(stateMachineArn);
+    if (!machine) return;
+    for (const saved of this.saved.filter((execution) => execution.stateMachineArn === stateMachineArn)) {
+      const { stateMachineArn: _arn, ...fields } = saved;
+      this.executions.set(saved.executionArn, { ...fields, machine, abort: () => {}, settled: Promise.resolve() });
+    }
+  }
+
+  private persist(): void {
+    if (!this.savedFile) return;
+    const closed = [...this.executions.values()].filter((execution) => execution.status !== 'RUNNING');
+    const executions: SavedExecution[] = closed.map((execution) => ({
+      seq: execution.seq,
+      executionArn: execution.executionArn,
+      stateMachineArn: execution.machine.arn,
+      name: execution.name,
+      input: execution.input,
+      status: execution.status,
+      startDate: execution.startDate,
+      ...(execution.stopDate !== undefined && { stopDate: execution.stopDate }),
+      ...(execution.output !== undefined && { output: execution.output }),
+      ...(execution.error !== undefined && { error: execution.error }),
+      ...(execution.cause !== undefined && { cause: execution.cause }),
+      events: execution.events,
+    }));
+    // Executions of state machines not registered in this run are kept as they were.
+    const others = this.saved.filter((execution) => !this.machines.has(execution.stateMachineArn));
+    mkdirSync(path.dirname(this.savedFile), { recursive: true });
+    const temporary = `${this.savedFile}.${process.pid}.tmp`;
+    writeFileSync(temporary, JSON.stringify({ version: SAVED_VERSION, executions: [...others, ...executions] }));
+    renameSync(temporary, this.savedFile);
   }
 
   /** Imports the handlers of every state machine now, so a broken handler shows at start rather than mid-run. */
@@ -828,7 +895,10 @@ export class StepFunctionsService implements EmulatedService {
     );
     const recorded = this.record(record, execution.eventLogs, calls);
     record.settled = Promise.all([outcome, recorded])
-      .then(([result]) => this.close(record, result))
+      .then(([result]) => {
+        this.close(record, result);
+        this.persist();
+      })
       .then(() => drainTasks(control));
     return record;
   }
@@ -1029,6 +1099,20 @@ export class StepFunctionsService implements EmulatedService {
     }
   }
 }
+
+const readSaved = (file: string): SavedExecution[] => {
+  if (!existsSync(file)) return [];
+  try {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown; executions?: unknown };
+    if (saved.version !== SAVED_VERSION || !Array.isArray(saved.executions)) throw new Error('unknown format');
+    return saved.executions as SavedExecution[];
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      `Cannot read the saved Step Functions executions in ${file} (${reason}); delete it to start afresh`,
+    );
+  }
+};
 
 interface RunControl {
   /** Set by StopExecution (and shutdown): no task is invoked any more. */

@@ -112,7 +112,8 @@ describe('startLocalStack', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const start = () => startLocalStack({ env: {}, config: { awsPort: 0, apiPort: 0, dataDir, timeScale: 0.001 } });
+  const start = (awsPort = 0) =>
+    startLocalStack({ env: {}, config: { awsPort, apiPort: 0, dataDir, timeScale: 0.001 } });
 
   it('seeds again over data kept from an earlier run, leaving the bucket with one set of grants', async () => {
     // Arrange
@@ -151,6 +152,42 @@ describe('startLocalStack', () => {
       .sort();
     expect(elastiCacheGrants).toEqual(['READ', 'READ_ACP', 'WRITE']);
     expect(acl.Grants).toHaveLength(4);
+  });
+
+  it('still knows an export after a restart over the same data folder and replays the same request', async () => {
+    // Arrange
+    const request = JSON.stringify({
+      sourceSnapshotName: 'demo-cache-snapshot',
+      targetSnapshotName: 'kept-export',
+      targetBucket: 'elasticache-exports-local',
+    });
+    const first = await start();
+    const accepted = (await (
+      await fetch(`${first.apiUrl}/exports`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: request,
+      })
+    ).json()) as { exportId: string; executionArn: string };
+    await first.stepFunctions.settled(accepted.executionArn);
+    await first.stop();
+
+    // Act: on the same AWS port, as `npm start` restarts; the handlers loaded in this process keep their clients.
+    const second = await start(first.aws.port);
+    const kept = await fetch(`${second.apiUrl}/exports/${accepted.exportId}`);
+    const replayed = await fetch(`${second.apiUrl}/exports`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: request,
+    });
+    const keptBody = (await kept.json()) as { status: string; outcome?: { objects: unknown[] } };
+    await second.stop();
+
+    // Assert
+    expect(kept.status).toBe(200);
+    expect(keptBody.status).toBe('SUCCEEDED');
+    expect(keptBody.outcome?.objects).toHaveLength(2);
+    expect(replayed.status).toBe(200);
   });
 
   it('sets the handlers environment while it runs and puts the previous one back when stopped', async () => {
