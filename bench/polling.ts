@@ -44,12 +44,12 @@ type Payload = { poll: { elapsedSeconds: number; waitSeconds: number; status: st
 type Invoke = (input: { FunctionName: string; Payload: unknown }) => Promise<{ Payload: unknown }>;
 
 const measure = async (policy: Policy, minutes: number): Promise<Measurement> => {
-  const { FakeAws, snapshot } = await import('../test/statemachine/fake-aws');
-  const { runExportStateMachine, HANDLERS } = await import('../test/statemachine/run-asl');
-  const { lambdaInvokeTask } = await import('../local/lambda');
-  const { checkExport } = await import('../handlers/check-export');
-  const { elastiCache } = await import('../handlers/lib/clients/elasticache');
-  const { s3 } = await import('../handlers/lib/clients/s3');
+  const { FakeAws, snapshot } = await import('../test/statemachine/fake-aws.js');
+  const { runExportStateMachine, HANDLERS } = await import('../test/statemachine/run-asl.js');
+  const { lambdaInvokeTask } = await import('../local/lambda.js');
+  const { checkExport } = await import('../handlers/check-export.js');
+  const { elastiCache } = await import('../handlers/lib/clients/elasticache.js');
+  const { s3 } = await import('../handlers/lib/clients/s3.js');
 
   const aws = new FakeAws();
   aws.addSnapshot(snapshot());

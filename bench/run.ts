@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark, figures printed as ratios against a baseline measured in the same run.
-import { runPollingBenchmark } from './polling';
+import { runPollingBenchmark } from './polling.js';
 
 const main = async (): Promise<void> => {
   await runPollingBenchmark();
