@@ -8,50 +8,24 @@ import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { checkExport, handler } from '../../../handlers/check-export';
-import type { ExportState, PollState } from '../../../handlers/lib/contracts';
+import type { ExportState } from '../../../handlers/lib/contracts';
 import {
   AwsThrottledError,
   decodeFailureCause,
   ExportDeadlineError,
   ExportFailedError,
 } from '../../../handlers/lib/errors';
+import { exportState as buildExportState, pollState } from '../../support/builders';
 
 const elastiCacheMock = mockClient(ElastiCacheClient);
 const s3Mock = mockClient(S3Client);
 
-const STARTED_AT = '2026-11-25T03:00:00.000Z';
 const NOW = new Date('2026-11-25T03:10:00.000Z');
 
-const poll = (overrides: Partial<PollState> = {}): PollState => ({
-  attempt: 0,
-  elapsedSeconds: 0,
-  waitSeconds: 15,
-  status: 'exporting',
-  missingChecks: 0,
-  ...overrides,
-});
+const poll = pollState;
 
-const exportState = (overrides: Partial<ExportState> = {}): ExportState => ({
-  exportId: 'nightly-2026-11-25-exports-bucket-0123456789ab',
-  startedAt: STARTED_AT,
-  input: { sourceSnapshotName: 'nightly', targetSnapshotName: 'Nightly-2026-11-25' },
-  request: { sourceSnapshotName: 'nightly', targetSnapshotName: 'Nightly-2026-11-25', targetBucket: 'exports-bucket' },
-  sourceSnapshotName: 'nightly',
-  targetSnapshotName: 'Nightly-2026-11-25',
-  targetBucket: 'exports-bucket',
-  snapshot: {
-    snapshotName: 'nightly',
-    engine: 'redis',
-    engineVersion: '7.1',
-    replicationGroupId: 'orders',
-    numNodeGroups: 2,
-  },
-  topicArn: 'arn:aws:sns:us-east-1:123456789012:elasticache-export-outcomes-test',
-  deadline: '2026-11-25T15:00:00.000Z',
-  poll: poll(),
-  objects: [],
-  ...overrides,
-});
+const exportState = (overrides: Partial<ExportState> = {}): ExportState =>
+  buildExportState({ targetSnapshotName: 'Nightly-2026-11-25', ...overrides });
 
 const sourceIs = (status: string): void => {
   const snapshot: Snapshot = { SnapshotName: 'nightly', SnapshotStatus: status, Engine: 'redis', NumNodeGroups: 2 };

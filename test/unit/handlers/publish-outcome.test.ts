@@ -17,40 +17,34 @@ import {
   ExportRejectedError,
 } from '../../../handlers/lib/errors';
 import { handler, publishOutcome } from '../../../handlers/publish-outcome';
+import { exportState as buildExportState, pollState, STARTED_AT } from '../../support/builders';
 
 const snsMock = mockClient(SNSClient);
 const elastiCacheMock = mockClient(ElastiCacheClient);
 
 const DEFAULT_TOPIC = 'arn:aws:sns:us-east-1:123456789012:elasticache-export-outcomes-test';
 const CLUSTER_TOPIC = 'arn:aws:sns:us-east-1:123456789012:orders-cluster-events';
-const STARTED_AT = '2026-11-25T03:00:00.000Z';
 const NOW = new Date('2026-11-25T03:12:30.000Z');
 
-const exportState = (overrides: Partial<ExportState> = {}): ExportState => ({
-  exportId: 'nightly-2026-11-25-exports-bucket-0123456789ab',
-  startedAt: STARTED_AT,
-  input: { sourceSnapshotName: 'nightly', targetSnapshotName: 'nightly-2026-11-25' },
-  request: { sourceSnapshotName: 'nightly', targetSnapshotName: 'nightly-2026-11-25', targetBucket: 'exports-bucket' },
-  sourceSnapshotName: 'nightly',
-  targetSnapshotName: 'nightly-2026-11-25',
-  targetBucket: 'exports-bucket',
-  snapshot: {
-    snapshotName: 'nightly',
-    engine: 'redis',
-    engineVersion: '7.1',
-    replicationGroupId: 'orders',
-    numNodeGroups: 2,
+const exportState = (overrides: Partial<ExportState> = {}): ExportState =>
+  buildExportState({
+    targetSnapshotName: 'nightly-2026-11-25',
+    snapshot: {
+      snapshotName: 'nightly',
+      engine: 'redis',
+      engineVersion: '7.1',
+      replicationGroupId: 'orders',
+      numNodeGroups: 2,
+      topicArn: CLUSTER_TOPIC,
+    },
     topicArn: CLUSTER_TOPIC,
-  },
-  topicArn: CLUSTER_TOPIC,
-  deadline: '2026-11-25T15:00:00.000Z',
-  poll: { attempt: 9, elapsedSeconds: 700, waitSeconds: 0, status: 'exported', missingChecks: 0 },
-  objects: [
-    { key: 'nightly-2026-11-25-0001.rdb', size: 1024 },
-    { key: 'nightly-2026-11-25-0002.rdb', size: 2048 },
-  ],
-  ...overrides,
-});
+    poll: pollState({ attempt: 9, elapsedSeconds: 700, waitSeconds: 0, status: 'exported' }),
+    objects: [
+      { key: 'nightly-2026-11-25-0001.rdb', size: 1024 },
+      { key: 'nightly-2026-11-25-0002.rdb', size: 2048 },
+    ],
+    ...overrides,
+  });
 
 /** `$.error` as Step Functions puts it after a Lambda task threw: Cause is Lambda's JSON error document. */
 const lambdaError = (error: Error): StepError => ({

@@ -11,35 +11,15 @@ import {
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { ExportState } from '../../../handlers/lib/contracts';
 import { catalogueEntryFor } from '../../../handlers/lib/error-catalogue';
 import { AwsThrottledError, decodeFailureCause, ExportRejectedError } from '../../../handlers/lib/errors';
 import { handler, type StartExportDeps, startExport } from '../../../handlers/start-export';
+import { exportState as buildExportState } from '../../support/builders';
 
 const elastiCacheMock = mockClient(ElastiCacheClient);
 const s3Mock = mockClient(S3Client);
 
-const exportState = (overrides: Partial<ExportState> = {}): ExportState => ({
-  exportId: 'nightly-export-exports-bucket-0123456789ab',
-  startedAt: '2026-11-25T03:00:00.000Z',
-  input: { sourceSnapshotName: 'nightly', targetSnapshotName: 'Nightly-Export', targetBucket: 'exports-bucket' },
-  request: { sourceSnapshotName: 'nightly', targetSnapshotName: 'Nightly-Export', targetBucket: 'exports-bucket' },
-  sourceSnapshotName: 'nightly',
-  targetSnapshotName: 'Nightly-Export',
-  targetBucket: 'exports-bucket',
-  snapshot: {
-    snapshotName: 'nightly',
-    engine: 'redis',
-    engineVersion: '7.1',
-    replicationGroupId: 'orders',
-    numNodeGroups: 2,
-  },
-  topicArn: 'arn:aws:sns:us-east-1:123456789012:elasticache-export-outcomes-test',
-  deadline: '2026-11-25T15:00:00.000Z',
-  poll: { attempt: 0, elapsedSeconds: 0, waitSeconds: 15, status: 'exporting', missingChecks: 0 },
-  objects: [],
-  ...overrides,
-});
+const exportState = buildExportState;
 
 const source = (status: string): Snapshot => ({ SnapshotName: 'nightly', SnapshotStatus: status, Engine: 'redis' });
 
