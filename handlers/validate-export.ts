@@ -217,7 +217,7 @@ const assertBucketUsable = async (
 
 // ---- Lambda entry point ----------------------------------------------------------------------------------------
 
-/** 48 hours: StopPolling's 1000-attempt cap at the longest wait (180 s) is 50 hours, so the deadline ends first. */
+/** 48 hours: StopPolling's 1500-check cap at the longest wait (120 s) is 50 hours, so the deadline ends first. */
 export const MAX_DEADLINE_MINUTES = 2880;
 export const DEFAULT_DEADLINE_MINUTES = 720;
 
