@@ -1,0 +1,244 @@
+// The whole local stack for an integration suite, reached only through its public interfaces: the HTTP API, real
+// SDK v3 clients and the AWS CLI pointed at the emulator, and the emulator's documented /_local endpoints.
+// One stack per test file (jest runs each file in its own module registry), on free ports, in a temporary folder.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { LocalConfig } from '../../local/config';
+import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/start';
+
+/** Real seconds per emulated second: a 20 s emulated export takes 0.2 s, a 5 s retry interval 50 ms. */
+export const FAST_TIME_SCALE = 0.01;
+
+/** The outcome document (DESIGN "The outcome document"), as the API and the notifications carry it. */
+export interface OutcomeDocument {
+  version: number;
+  exportId: string;
+  status: 'SUCCEEDED' | 'FAILED';
+  sourceSnapshotName?: string;
+  targetSnapshotName?: string;
+  targetBucket?: string;
+  objects: Array<{ key: string; size: number }>;
+  error?: {
+    code: string;
+    message: string;
+    solution: string;
+    docsUrl: string;
+    awsErrorCode?: string;
+    requestId?: string;
+  };
+}
+
+/** A body of POST /exports or GET /exports/{exportId}. */
+export interface ExportResource {
+  exportId: string;
+  executionArn?: string;
+  status: string;
+  request?: Record<string, unknown>;
+  outcome?: OutcomeDocument;
+  error?: { code: string; message: string };
+}
+
+/** A message from GET /_local/sns/messages. */
+export interface Notification {
+  topicArn: string;
+  subject?: string;
+  message: string;
+  messageStructure?: string;
+  messageAttributes: Record<string, { DataType?: string; StringValue?: string }>;
+}
+
+/** Who a client signs as: a 12-digit access key id acts as that account; the Region comes from the signature. */
+export interface Identity {
+  accessKeyId?: string;
+  region?: string;
+}
+
+/** A fault for POST /_local/elasticache/faults (see local/aws/server.ts). */
+export interface ElastiCacheFault {
+  action?: string;
+  count?: number;
+  code?: string;
+  message?: string;
+  status?: number;
+  exportOutcome?: 'no-objects' | 'failed';
+}
+
+export interface StackHarness {
+  stack: LocalStack;
+  dataDir: string;
+  /** An S3 client signed as `identity` (default: access key `test`, us-east-1, i.e. the stack's own account). */
+  s3(identity?: Identity): S3Client;
+  elastiCache(identity?: Identity): ElastiCacheClient;
+  postExport(body: unknown): Promise<{ status: number; body: ExportResource }>;
+  /** Follows GET /exports/{exportId} until the export has ended; `statuses` are the ones seen, in order. */
+  followExport(exportId: string): Promise<{ final: ExportResource; statuses: string[] }>;
+  listExports(query?: string): Promise<ExportResource[]>;
+  /** The notifications published for one export (by its `exportId` message attribute). */
+  notificationsFor(exportId: string): Promise<Notification[]>;
+  stageFault(fault: ElastiCacheFault): Promise<void>;
+  pendingFaults(): Promise<ElastiCacheFault[]>;
+  clearFaults(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface StackHarnessOptions {
+  /** Settings over the stack's own defaults (ports, data folder and time scale are set here). */
+  config?: Partial<LocalConfig>;
+  seed?: LocalStackOptions['seed'];
+  /** Longest a followed export may run, in real ms (default 20000). */
+  followTimeoutMs?: number;
+}
+
+const FOLLOW_INTERVAL_MS = 25;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+const readJson = async <T>(response: Response, what: string): Promise<T> => {
+  const text = await response.text();
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new Error(`${what} answered ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`);
+  }
+};
+
+/**
+ * Starts the local stack with its own defaults (`env: {}`: the demo data and bucket, not the unit tests' settings),
+ * on free ports, with a temporary data folder and a fast time scale.
+ */
+export const startStackHarness = async (options: StackHarnessOptions = {}): Promise<StackHarness> => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'stack-harness-'));
+  const followTimeoutMs = options.followTimeoutMs ?? 20_000;
+  let stack: LocalStack;
+  try {
+    stack = await startLocalStack({
+      env: {},
+      config: { timeScale: FAST_TIME_SCALE, ...options.config, awsPort: 0, apiPort: 0, dataDir },
+      ...(options.seed !== undefined && { seed: options.seed }),
+    });
+  } catch (error) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+
+  const clients: Array<{ destroy(): void }> = [];
+  const clientConfig = (identity: Identity = {}) => ({
+    endpoint: stack.awsUrl,
+    region: identity.region ?? stack.config.region,
+    credentials: { accessKeyId: identity.accessKeyId ?? 'test', secretAccessKey: 'test' },
+  });
+  const track = <T extends { destroy(): void }>(client: T): T => {
+    clients.push(client);
+    return client;
+  };
+
+  const local = (route: string, init?: RequestInit): Promise<Response> => fetch(`${stack.awsUrl}${route}`, init);
+
+  const getExport = async (exportId: string): Promise<ExportResource> => {
+    const response = await fetch(`${stack.apiUrl}/exports/${encodeURIComponent(exportId)}`);
+    const body = await readJson<ExportResource>(response, `GET /exports/${exportId}`);
+    if (response.status !== 200) {
+      throw new Error(`GET /exports/${exportId} answered ${response.status}: ${JSON.stringify(body)}`);
+    }
+    return body;
+  };
+
+  return {
+    stack,
+    dataDir,
+    s3: (identity) => track(new S3Client({ ...clientConfig(identity), forcePathStyle: true })),
+    elastiCache: (identity) => track(new ElastiCacheClient(clientConfig(identity))),
+    postExport: async (body) => {
+      const response = await fetch(`${stack.apiUrl}/exports`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return { status: response.status, body: await readJson<ExportResource>(response, 'POST /exports') };
+    },
+    followExport: async (exportId) => {
+      const statuses: string[] = [];
+      const deadline = Date.now() + followTimeoutMs;
+      for (;;) {
+        const body = await getExport(exportId);
+        if (statuses[statuses.length - 1] !== body.status) statuses.push(body.status);
+        if (body.status !== 'RUNNING') return { final: body, statuses };
+        if (Date.now() > deadline) {
+          throw new Error(`Export ${exportId} was still RUNNING after ${followTimeoutMs} ms`);
+        }
+        await sleep(FOLLOW_INTERVAL_MS);
+      }
+    },
+    listExports: async (query = '') => {
+      const response = await fetch(`${stack.apiUrl}/exports${query}`);
+      return (await readJson<{ exports: ExportResource[] }>(response, 'GET /exports')).exports;
+    },
+    notificationsFor: async (exportId) => {
+      const messages = await readJson<Notification[]>(await local('/_local/sns/messages'), 'GET /_local/sns/messages');
+      return messages.filter((message) => message.messageAttributes.exportId?.StringValue === exportId);
+    },
+    stageFault: async (fault) => {
+      const response = await local('/_local/elasticache/faults', { method: 'POST', body: JSON.stringify(fault) });
+      if (response.status !== 201) {
+        throw new Error(`Staging ${JSON.stringify(fault)} answered ${response.status}: ${await response.text()}`);
+      }
+    },
+    pendingFaults: async () =>
+      readJson<ElastiCacheFault[]>(await local('/_local/elasticache/faults'), 'GET /_local/elasticache/faults'),
+    clearFaults: async () => {
+      await local('/_local/elasticache/faults', { method: 'DELETE' });
+    },
+    stop: async () => {
+      for (const client of clients) client.destroy();
+      await stack.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+};
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export const AWS_CLI_MISSING =
+  'The AWS CLI (`aws`) is not on PATH. These tests drive the local stack with it and do not skip: install it ' +
+  '(scripts/install-system-deps.sh, or `apt-get install awscli` as CI does) and run them again.';
+
+/**
+ * Runs `aws --endpoint-url <awsUrl> --output json …` with dummy credentials and no profile or config file, so
+ * nothing from the developer's own AWS setup is read. Resolves with the exit code; rejects only when the CLI could
+ * not be started at all (then with AWS_CLI_MISSING).
+ */
+export const runAwsCli = (awsUrl: string, args: string[], identity: Identity = {}): Promise<CliResult> =>
+  new Promise((resolve, reject) => {
+    execFile(
+      'aws',
+      ['--endpoint-url', awsUrl, '--output', 'json', ...args],
+      {
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: tmpdir(),
+          AWS_ACCESS_KEY_ID: identity.accessKeyId ?? 'test',
+          AWS_SECRET_ACCESS_KEY: 'test',
+          AWS_DEFAULT_REGION: identity.region ?? 'us-east-1',
+          AWS_CONFIG_FILE: '/dev/null',
+          AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+          AWS_PAGER: '',
+        },
+        timeout: 60_000,
+      },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== 'number') {
+          reject(new Error(error.code === 'ENOENT' ? AWS_CLI_MISSING : `The AWS CLI could not run: ${error.message}`));
+          return;
+        }
+        resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
+      },
+    );
+  });
