@@ -1,7 +1,8 @@
 // The eight error messages of the CopySnapshot reference (../shared/reference/aws-cli-elasticache-copy-snapshot.rst),
 // each staged for real on the local stack with plain S3 and ElastiCache calls, then requested over HTTP: the export
 // fails with the catalogue code, the seed message filled in, the seed Solution, and exactly one notification.
-// Also the happy path followed from RUNNING to SUCCEEDED, and throttled CopySnapshot calls that are retried.
+// Also the happy path followed from RUNNING to SUCCEEDED, and throttled CopySnapshot calls that the SDK and then
+// the state machine retry.
 import {
   type BucketLocationConstraint,
   CreateBucketCommand,
@@ -322,9 +323,10 @@ describe('exports that succeed', () => {
     expect(notification?.messageAttributes.errorCode).toBeUndefined();
   });
 
-  it('still succeeds, with one notification, when the next two CopySnapshot calls are throttled', async () => {
-    // Arrange
-    await harness.stageFault({ action: 'CopySnapshot', count: 2 });
+  it('still succeeds, with one notification, when the next five CopySnapshot calls are throttled', async () => {
+    // Arrange: more throttles than the SDK's own three attempts absorb, so the state machine's retry of
+    // AwsThrottledError (with backoff and jitter) has to carry the export through.
+    await harness.stageFault({ action: 'CopySnapshot', count: 5 });
 
     // Act
     const accepted = await harness.postExport({
