@@ -1,8 +1,10 @@
 // `npm run bench`: every benchmark, figures printed as ratios against a baseline measured in the same run.
+import { runColdStartBenchmark } from './cold-start.js';
 import { runPollingBenchmark } from './polling.js';
 
 const main = async (): Promise<void> => {
   await runPollingBenchmark();
+  await runColdStartBenchmark();
 };
 
 main().catch((error: unknown) => {
