@@ -3,7 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
-import { findSnapshot } from './lib/aws/elasticache.js';
+import { findSnapshot, listSnapshots } from './lib/aws/elasticache.js';
 import { publishNotification } from './lib/aws/sns.js';
 import { elastiCache } from './lib/clients/elasticache.js';
 import { sns } from './lib/clients/sns.js';
@@ -12,7 +12,7 @@ import { requireEnv } from './lib/env.js';
 import { explainFailure } from './lib/error-catalogue.js';
 import { decodeFailureCause, ExportRejectedError } from './lib/errors.js';
 import { logger } from './lib/logger.js';
-import { SOURCE_SNAPSHOT_NAME_PATTERN } from './lib/naming.js';
+import { CLUSTER_ID_PATTERN, SOURCE_SNAPSHOT_NAME_PATTERN } from './lib/naming.js';
 import { buildOutcome, renderNotification } from './lib/outcome.js';
 
 const DEFAULT_TOPIC_ARN = requireEnv('DEFAULT_TOPIC_ARN');
@@ -61,22 +61,36 @@ const failureOf = (input: PublishInput): OutcomeError => {
 
 /**
  * The topic to notify: the snapshot's own topic when it has one. When the failure came before ValidateExport
- * described the snapshot, but the request names it, look its topic up (best effort: any failure means the default).
+ * described the snapshot, look the topic up from what the request names (best effort: any failure means the
+ * default): the snapshot itself, or any snapshot of the replication group or cluster, since every snapshot copies
+ * its TopicArn from the cluster's notification configuration.
  */
 const topicFor = async (input: PublishInput, deps: PublishOutcomeDeps): Promise<string> => {
   if (input.snapshot) return input.snapshot.topicArn ?? (input.topicArn || deps.defaultTopicArn);
   if (input.topicArn) return input.topicArn;
-  const name = input.sourceSnapshotName ?? stringField(input.input, 'sourceSnapshotName');
-  // Only names ElastiCache could hold; a malformed name may be the very reason the request failed.
-  if (!name || name.length > 255 || !SOURCE_SNAPSHOT_NAME_PATTERN.test(name)) return deps.defaultTopicArn;
   try {
-    return (await findSnapshot(deps.elastiCache, name))?.TopicArn || deps.defaultTopicArn;
+    return (await lookUpTopic(input, deps.elastiCache)) ?? deps.defaultTopicArn;
   } catch (error) {
     logger.warn('Could not look up the snapshot topic; using the default topic', {
       error: error instanceof Error ? error.message : String(error),
     });
     return deps.defaultTopicArn;
   }
+};
+
+/** Only names ElastiCache could hold are sent to it; a malformed name may be the very reason the request failed. */
+const lookUpTopic = async (input: PublishInput, client: ElastiCacheClient): Promise<string | undefined> => {
+  const name = input.sourceSnapshotName ?? stringField(input.input, 'sourceSnapshotName');
+  if (name !== undefined) {
+    if (name.length > 255 || !SOURCE_SNAPSHOT_NAME_PATTERN.test(name)) return undefined;
+    return (await findSnapshot(client, name))?.TopicArn || undefined;
+  }
+  const replicationGroupId = stringField(input.input, 'replicationGroupId');
+  const cacheClusterId = stringField(input.input, 'cacheClusterId');
+  const owner = replicationGroupId ?? cacheClusterId;
+  if (owner === undefined || owner.length > 50 || !CLUSTER_ID_PATTERN.test(owner)) return undefined;
+  const snapshots = await listSnapshots(client, replicationGroupId ? { replicationGroupId } : { cacheClusterId });
+  return snapshots.find((snapshot) => snapshot.TopicArn)?.TopicArn;
 };
 
 /**

@@ -263,7 +263,8 @@ describe('export state machine: ValidateExport stops bad exports before CopySnap
 
     // Assert
     const { input, outcome } = expectFailureNotified(run, 'InvalidRequest');
-    expect(input.TopicArn).toBe(DEFAULT_TOPIC);
+    // The input still names a replication group, so its snapshots' topic hears about the broken schedule.
+    expect(input.TopicArn).toBe(SNAPSHOT_TOPIC);
     expect(outcome.error?.message).toContain('extra');
   });
 

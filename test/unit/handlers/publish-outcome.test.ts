@@ -298,6 +298,32 @@ describe('publishOutcome before ValidateExport finished', () => {
     expect(snsMock).toHaveReceivedCommandWith(PublishCommand, { TopicArn: CLUSTER_TOPIC });
   });
 
+  it("looks up the topic of a replication group's snapshots when the request names the group", async () => {
+    // Arrange
+    elastiCacheMock.on(DescribeSnapshotsCommand, { ReplicationGroupId: 'orders' }).resolves({
+      Snapshots: [
+        { SnapshotName: 'creating-one', SnapshotStatus: 'creating' },
+        { SnapshotName: 'nightly', SnapshotStatus: 'available', TopicArn: CLUSTER_TOPIC },
+      ],
+    });
+
+    // Act
+    await publishOutcome(earlyFailure({ replicationGroupId: 'orders', targetBucket: 'x-bucket' }, notAllowed), deps());
+
+    // Assert
+    expect(elastiCacheMock).toHaveReceivedCommandWith(DescribeSnapshotsCommand, { ReplicationGroupId: 'orders' });
+    expect(snsMock).toHaveReceivedCommandWith(PublishCommand, { TopicArn: CLUSTER_TOPIC });
+  });
+
+  it('does not send a malformed cluster id to ElastiCache', async () => {
+    // Act
+    await publishOutcome(earlyFailure({ cacheClusterId: '--not-an-id' }, notAllowed), deps());
+
+    // Assert
+    expect(elastiCacheMock).not.toHaveReceivedCommand(DescribeSnapshotsCommand);
+    expect(snsMock).toHaveReceivedCommandWith(PublishCommand, { TopicArn: DEFAULT_TOPIC });
+  });
+
   it('falls back to the default topic when the snapshot lookup fails', async () => {
     // Arrange
     elastiCacheMock
