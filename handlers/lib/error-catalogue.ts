@@ -109,6 +109,16 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     retryable: false,
   },
   {
+    // DescribeSnapshots answers CacheClusterNotFound (modeled) for an unknown cacheClusterId; the local emulator,
+    // and possibly AWS, answers ReplicationGroupNotFoundFault for an unknown replicationGroupId.
+    code: 'ClusterNotFound',
+    codes: ['CacheClusterNotFound', 'CacheClusterNotFoundFault', 'ReplicationGroupNotFoundFault'],
+    solution:
+      'The replication group or cache cluster named in the request does not exist in this Region. Check the id (a typo, another Region, a deleted cluster) with `aws elasticache describe-replication-groups` or `aws elasticache describe-cache-clusters`; for a scheduled export, correct the schedule input.',
+    docsUrl: DESCRIBE_SNAPSHOTS_URL,
+    retryable: false,
+  },
+  {
     code: 'InvalidSnapshotState',
     codes: ['InvalidSnapshotState', 'InvalidSnapshotStateFault', 'SnapshotNotAvailable'],
     solution:

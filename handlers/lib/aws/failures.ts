@@ -17,6 +17,7 @@ const THROTTLING_CODES = new Set([
 
 /** SDK v3 class names that differ from the wire code (see the facts file's table). */
 const SDK_NAME_TO_WIRE_CODE: Record<string, string> = {
+  CacheClusterNotFoundFault: 'CacheClusterNotFound',
   InvalidParameterCombinationException: 'InvalidParameterCombination',
   InvalidParameterValueException: 'InvalidParameterValue',
   InvalidSnapshotStateFault: 'InvalidSnapshotState',

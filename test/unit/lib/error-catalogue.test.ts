@@ -1,7 +1,9 @@
 import {
+  CacheClusterNotFoundFault,
   InvalidParameterCombinationException,
   InvalidParameterValueException,
   InvalidSnapshotStateFault,
+  ReplicationGroupNotFoundFault,
   SnapshotAlreadyExistsFault,
   SnapshotNotFoundFault,
   SnapshotQuotaExceededFault,
@@ -229,6 +231,28 @@ describe("CopySnapshot's modeled faults", () => {
     // Assert
     expect(explained.code).toBe(code);
     expect(explained.message).toBe(sdkError.message);
+  });
+});
+
+describe('a source cluster or replication group that does not exist', () => {
+  it.each([
+    [
+      new CacheClusterNotFoundFault({ message: 'CacheCluster not found: typo-cluster', $metadata: {} }),
+      'CacheClusterNotFound',
+    ],
+    [
+      new ReplicationGroupNotFoundFault({ message: 'ReplicationGroup typo-group not found.', $metadata: {} }),
+      'ReplicationGroupNotFoundFault',
+    ],
+  ])('explains a real %p from DescribeSnapshots as ClusterNotFound with its wire code', (sdkError, wireCode) => {
+    // Arrange
+    const thrown = toAwsFailure(sdkError, 'DescribeSnapshots');
+
+    // Act
+    const explained = explainFailure(decodeFailureCause(thrown.name, thrown.message));
+
+    // Assert
+    expect(explained).toMatchObject({ code: 'ClusterNotFound', message: sdkError.message, awsErrorCode: wireCode });
   });
 });
 
