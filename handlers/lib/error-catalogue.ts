@@ -273,7 +273,9 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   },
   {
     code: 'TaskTimedOut',
-    codes: ['States.Timeout'],
+    // States.Timeout: the Task's TimeoutSeconds. Sandbox.Timedout: the function's own timeout, which serverless.yml
+    // sets below TimeoutSeconds, so it is the one a slow step actually hits.
+    codes: ['States.Timeout', 'Sandbox.Timedout'],
     solution:
       'A step of the export workflow ran out of time after its retries. Check the function logs of the export workflow, then request the export again.',
     docsUrl: 'https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html',

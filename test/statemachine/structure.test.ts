@@ -80,6 +80,15 @@ describe('export-snapshot state machine definition', () => {
     }
   });
 
+  it('retries a Lambda function timeout on the tasks that are safe to run twice, never on the publishers', () => {
+    // Lambda's own timeout (serverless.yml sets it below TimeoutSeconds) reaches Step Functions as Sandbox.Timedout,
+    // not States.Timeout, so retrying States.Timeout alone never retries a timed-out invocation.
+    for (const [name, state] of tasks) {
+      const retried = (state.Retry ?? []).flatMap((retrier) => retrier.ErrorEquals).includes('Sandbox.Timedout');
+      expect({ name, retried }).toEqual({ name, retried: !name.startsWith('Publish') });
+    }
+  });
+
   it('retries throttling with backoff and jitter on every task', () => {
     for (const [name, state] of tasks) {
       const throttling = (state.Retry ?? []).find((retrier) => retrier.ErrorEquals.includes('AwsThrottledError'));
@@ -131,7 +140,7 @@ describe('export-snapshot state machine definition', () => {
     const named = states
       .flatMap(([, state]) => [...(state.Retry ?? []), ...(state.Catch ?? [])])
       .flatMap((rule) => rule.ErrorEquals)
-      .filter((name) => !name.startsWith('States.') && !name.startsWith('Lambda.'));
+      .filter((name) => !/^(States|Lambda|Sandbox)\./.test(name));
 
     // Assert
     expect(named.length).toBeGreaterThan(0);

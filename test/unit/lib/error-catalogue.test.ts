@@ -309,6 +309,7 @@ describe('lookup order', () => {
     ['TargetBucketNotAllowedError', {}, 'TargetBucketNotAllowed'],
     ['InvalidRequestError', {}, 'InvalidRequest'],
     ['States.Timeout', {}, 'TaskTimedOut'],
+    ['Sandbox.Timedout', {}, 'TaskTimedOut'],
     ['ExportRejectedError', { code: 'UnsupportedEngine' }, 'UnsupportedEngine'],
     ['ExportRejectedError', { code: 'NoAvailableSnapshot' }, 'NoAvailableSnapshot'],
     ['ExportFailedError', { code: 'ExportIncomplete' }, 'ExportIncomplete'],
