@@ -1138,7 +1138,8 @@ export const createElastiCacheService = (deps: {
       const params = QueryParams.from(request.body, request.query);
       const action = params.get('Action') ?? '';
       try {
-        const run = actions[action];
+        // Own properties only: `toString` or `constructor` must not reach Object.prototype.
+        const run = Object.hasOwn(actions, action) ? actions[action] : undefined;
         if (!run) {
           throw new AwsError(
             action ? 'InvalidAction' : 'MissingAction',

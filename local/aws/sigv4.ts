@@ -53,7 +53,10 @@ export const callerFrom = (scope: CredentialScope | undefined): Caller => {
 };
 
 /** The query-protocol API versions the emulator serves, for requests that carry no credential scope. */
-const QUERY_VERSIONS: Record<string, string> = { '2015-02-02': 'elasticache', '2010-03-31': 'sns' };
+const QUERY_VERSIONS = new Map([
+  ['2015-02-02', 'elasticache'],
+  ['2010-03-31', 'sns'],
+]);
 
 /**
  * The service an unsigned request (or one signed without a service) is for: a JSON `X-Amz-Target` prefix names
@@ -68,7 +71,7 @@ export const guessService = (headers: Record<string, string>, query: URLSearchPa
   const isForm = (headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
   const params = isForm ? new URLSearchParams(body.toString('utf8')) : query;
   const version = params.get('Version') ?? query.get('Version');
-  if (params.get('Action') && version) return QUERY_VERSIONS[version] ?? 'unknown';
+  if (params.get('Action') && version) return QUERY_VERSIONS.get(version) ?? 'unknown';
   return 's3';
 };
 

@@ -363,7 +363,8 @@ export const createSnsService = (deps: { clock: Clock }): { service: EmulatedSer
     handle: async (request) => {
       const params = QueryParams.from(request.body, request.query);
       const action = params.get('Action') ?? '';
-      const run = actions[action];
+      // Own properties only: `toString` or `constructor` must not reach Object.prototype.
+      const run = Object.hasOwn(actions, action) ? actions[action] : undefined;
       try {
         if (!run) {
           throw new AwsError(

@@ -116,6 +116,19 @@ describe('routing', () => {
     expect(response.status).toBe(200);
     expect(await response.text()).toContain('<ListTopicsResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/">');
   });
+
+  it('treats an unsigned query request with an unknown API version as an unknown service', async () => {
+    // Act
+    const response = await fetch(`${harness.aws.url}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'Action=ListTopics&Version=constructor',
+    });
+
+    // Assert
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('does not serve the service &quot;unknown&quot;');
+  });
 });
 
 describe('local endpoints', () => {
@@ -160,6 +173,32 @@ describe('errors', () => {
     expect(text).toContain('RebootCacheCluster');
     expect(text).toMatch(/<ErrorResponse[^>]*><Error><Type>Sender<\/Type>/);
   });
+
+  it.each([
+    ['elasticache', '2015-02-02', 'toString'],
+    ['elasticache', '2015-02-02', 'constructor'],
+    ['sns', '2010-03-31', 'toString'],
+    ['sns', '2010-03-31', 'hasOwnProperty'],
+  ])(
+    'answers a %s Action named like an object property (%s, %s) with InvalidAction',
+    async (service, version, action) => {
+      // Act
+      const response = await fetch(`${harness.aws.url}/`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=x`,
+        },
+        body: `Action=${action}&Version=${version}`,
+      });
+      const text = await response.text();
+
+      // Assert
+      expect(response.status).toBe(400);
+      expect(text).toContain('<Code>InvalidAction</Code>');
+      expect(text).toContain(`The action ${action} is not valid for this web service.`);
+    },
+  );
 
   it('answers a service that is not emulated with a query-style error', async () => {
     // Act
