@@ -33,9 +33,6 @@ const GRACE_CHECKS = 1;
 
 const byKey = (a: ExportedObject, b: ExportedObject): number => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
-const describeObjects = (objects: readonly ExportedObject[]): string =>
-  objects.length === 0 ? 'none' : objects.map((object) => `${object.key} (${object.size} bytes)`).join(', ');
-
 /** The next poll after this check: the wait just done counts towards the elapsed time the backoff grows with. */
 const advance = (poll: PollState, status: PollState['status'], missingChecks: number, waitSeconds?: number) => {
   const elapsedSeconds = poll.elapsedSeconds + poll.waitSeconds;
@@ -56,17 +53,26 @@ export const checkExport = async (state: ExportState, deps: CheckExportDeps): Pr
   const { sourceSnapshotName, targetSnapshotName, targetBucket } = state;
   const target = `${targetSnapshotName} in s3://${targetBucket}`;
 
-  // Checked before anything else so the deadline stays a hard bound even while AWS calls keep failing.
+  // Past the deadline we still take one last look, so an export that landed during the final wait is reported as
+  // the success it is; but an AWS failure on that look, or a source still copying, ends the export here.
   const now = deps.now();
   const deadline = Date.parse(state.deadline);
-  if (!Number.isNaN(deadline) && now.getTime() > deadline) {
-    throw new ExportDeadlineError(
+  const deadlinePassed = !Number.isNaN(deadline) && now.getTime() > deadline;
+  const deadlineError = () =>
+    new ExportDeadlineError(
       `The export of snapshot ${sourceSnapshotName} to ${target} did not finish by its deadline ${state.deadline}; ` +
         `it has been running for ${formatDuration(durationSeconds(state.startedAt, now))}, since ${state.startedAt}.`,
     );
-  }
+  const lastLook = async <T>(call: () => Promise<T>): Promise<T> => {
+    try {
+      return await call();
+    } catch (error) {
+      if (deadlinePassed) throw deadlineError();
+      throw error;
+    }
+  };
 
-  const snapshot = await findSnapshot(deps.elastiCache, sourceSnapshotName);
+  const snapshot = await lastLook(() => findSnapshot(deps.elastiCache, sourceSnapshotName));
   if (!snapshot) {
     throw new ExportFailedError(
       `The source snapshot ${sourceSnapshotName} disappeared while it was being exported to ${target}.`,
@@ -75,6 +81,7 @@ export const checkExport = async (state: ExportState, deps: CheckExportDeps): Pr
   }
   const status = snapshot.SnapshotStatus ?? 'unknown';
   if (STILL_EXPORTING.has(status)) {
+    if (deadlinePassed) throw deadlineError();
     const poll = advance(state.poll, 'exporting', 0);
     logger.info('Export still running', { sourceSnapshotName, snapshotStatus: status, poll });
     return { ...state, poll };
@@ -88,7 +95,7 @@ export const checkExport = async (state: ExportState, deps: CheckExportDeps): Pr
   }
 
   const expectedCount = state.snapshot.numNodeGroups;
-  const objects = (await listObjects(deps.s3, targetBucket, objectKeyBase(targetSnapshotName)))
+  const objects = (await lastLook(() => listObjects(deps.s3, targetBucket, objectKeyBase(targetSnapshotName))))
     .filter((object) => isExportObjectKey(targetSnapshotName, object.key))
     .sort(byKey);
   const empty = objects.filter((object) => object.size <= 0);
@@ -97,7 +104,7 @@ export const checkExport = async (state: ExportState, deps: CheckExportDeps): Pr
     return { ...state, poll: advance(state.poll, 'exported', state.poll.missingChecks, 0), objects };
   }
 
-  if (state.poll.missingChecks < GRACE_CHECKS) {
+  if (state.poll.missingChecks < GRACE_CHECKS && !deadlinePassed) {
     const poll = advance(state.poll, 'settling', state.poll.missingChecks + 1, DEFAULT_BACKOFF.minSeconds);
     logger.warn('Source available but export objects missing; checking once more', {
       sourceSnapshotName,
@@ -116,14 +123,24 @@ export const checkExport = async (state: ExportState, deps: CheckExportDeps): Pr
       { code: 'ExportNoObjects' },
     );
   }
+  const found = new Set(objects.map((object) => object.key));
+  const missing = expectedObjectKeys(targetSnapshotName, expectedCount).filter((key) => !found.has(key));
   throw new ExportFailedError(
     `ElastiCache finished exporting snapshot ${sourceSnapshotName} to s3://${targetBucket}, but the objects are ` +
-      `incomplete: expected ${expectedCount} non-empty (${expectedObjectKeys(targetSnapshotName, expectedCount).join(', ')}), ` +
-      `found ${objects.length}: ${describeObjects(objects)}` +
-      (empty.length > 0 ? `; empty: ${empty.map((object) => object.key).join(', ')}.` : '.'),
+      `incomplete: expected ${expectedCount} non-empty objects, found ${objects.length}` +
+      (missing.length > 0 ? `; missing: ${listSome(missing)}` : '') +
+      (empty.length > 0 ? `; empty: ${listSome(empty.map((object) => object.key))}` : '') +
+      '.',
     { code: 'ExportIncomplete' },
   );
 };
+
+/** Keys named in a message: a few, then a count, so a 500-shard export's message stays readable and small. */
+const LISTED_KEYS = 10;
+const listSome = (keys: readonly string[]): string =>
+  keys.length <= LISTED_KEYS
+    ? keys.join(', ')
+    : `${keys.slice(0, LISTED_KEYS).join(', ')} and ${keys.length - LISTED_KEYS} more`;
 
 export const handler = middy<ExportState, ExportState>()
   .use(injectLambdaContext(logger, { clearState: true }))

@@ -209,8 +209,25 @@ describe('checkExport', () => {
     expect(error).toBeInstanceOf(ExportFailedError);
     expect(error).toMatchObject({ details: { code: 'ExportIncomplete' } });
     const { message } = decodeFailureCause('ExportFailedError', (error as Error).message);
-    expect(message).toContain('expected 2 non-empty (nightly-2026-11-25-0001.rdb, nightly-2026-11-25-0002.rdb)');
-    expect(message).toContain('found 1: nightly-2026-11-25-0001.rdb (1024 bytes)');
+    expect(message).toContain('expected 2 non-empty objects, found 1; missing: nightly-2026-11-25-0002.rdb.');
+  });
+
+  it('names only the first ten missing keys of a large export, so the notification stays small', async () => {
+    // Arrange: a 500-shard snapshot of which one object landed.
+    sourceIs('available');
+    bucketHolds([{ key: 'nightly-2026-11-25-0001.rdb', size: 1024 }]);
+    const state = exportState({ poll: poll({ status: 'settling', missingChecks: 1 }) });
+
+    // Act
+    const error = await rejectionOf(
+      checkExport({ ...state, snapshot: { ...state.snapshot, numNodeGroups: 500 } }, deps()),
+    );
+
+    // Assert
+    const { message } = decodeFailureCause('ExportFailedError', (error as Error).message);
+    expect(message).toContain('expected 500 non-empty objects, found 1; missing: nightly-2026-11-25-0002.rdb, ');
+    expect(message).toContain('nightly-2026-11-25-0011.rdb and 489 more.');
+    expect(message.length).toBeLessThan(1000);
   });
 
   it('first grants the grace check when a shard is missing', async () => {
@@ -273,8 +290,9 @@ describe('checkExport', () => {
     expect(s3Mock).not.toHaveReceivedCommand(ListObjectsV2Command);
   });
 
-  it('throws ExportDeadlineError giving the deadline and the time spent, without asking AWS', async () => {
+  it('throws ExportDeadlineError giving the deadline and the time spent when the source is still copying', async () => {
     // Arrange
+    sourceIs('copying');
     const late = new Date('2026-11-25T15:00:01.000Z');
 
     // Act
@@ -285,7 +303,50 @@ describe('checkExport', () => {
     expect(error).toMatchObject({ details: { code: 'DeadlinePassed' } });
     expect((error as Error).message).toContain('deadline 2026-11-25T15:00:00.000Z');
     expect((error as Error).message).toContain('running for 12h 00m 01s');
-    expect(elastiCacheMock).not.toHaveReceivedCommand(DescribeSnapshotsCommand);
+  });
+
+  it('reports an export that landed during the last wait as exported, even past the deadline', async () => {
+    // Arrange
+    sourceIs('available');
+    bucketHolds([
+      { key: 'nightly-2026-11-25-0001.rdb', size: 1024 },
+      { key: 'nightly-2026-11-25-0002.rdb', size: 2048 },
+    ]);
+    const late = new Date('2026-11-25T15:00:01.000Z');
+
+    // Act
+    const result = await checkExport(exportState(), { ...deps(), now: () => late });
+
+    // Assert
+    expect(result.poll.status).toBe('exported');
+    expect(result.objects).toHaveLength(2);
+  });
+
+  it('ends with ExportDeadlineError, not a retry, when AWS fails on the last look past the deadline', async () => {
+    // Arrange
+    elastiCacheMock
+      .on(DescribeSnapshotsCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } }));
+    const late = new Date('2026-11-25T15:00:01.000Z');
+
+    // Act
+    const error = await rejectionOf(checkExport(exportState(), { ...deps(), now: () => late }));
+
+    // Assert
+    expect(error).toBeInstanceOf(ExportDeadlineError);
+  });
+
+  it('gives no grace check past the deadline', async () => {
+    // Arrange
+    sourceIs('available');
+    bucketHolds([]);
+    const late = new Date('2026-11-25T15:00:01.000Z');
+
+    // Act
+    const error = await rejectionOf(checkExport(exportState(), { ...deps(), now: () => late }));
+
+    // Assert
+    expect(error).toMatchObject({ details: { code: 'ExportNoObjects' } });
   });
 
   it('lets AWS throttling through for the state machine to retry', async () => {
