@@ -240,4 +240,9 @@ export interface Outcome {
   finishedAt: string;
   durationSeconds: number;
   error?: OutcomeError;
+  /**
+   * Only in notifications: how many entries were left out of `objects` to keep the message within SNS's 256 KiB
+   * limit (hundreds of shards). The state machine's output and GET /exports/{exportId} list every object.
+   */
+  objectsOmitted?: number;
 }

@@ -128,7 +128,7 @@ const objectLines = (outcome: Outcome): string[] => {
     .slice(0, MAX_LISTED_OBJECTS)
     .map((object) => `  s3://${bucket}/${object.key}  ${formatSize(object.size)}`);
   const rest = outcome.objects.length - listed.length;
-  return rest > 0 ? [...listed, `  ... and ${rest} more (the JSON notification lists every object)`] : listed;
+  return rest > 0 ? [...listed, `  ... and ${rest} more`] : listed;
 };
 
 const timingLines = (outcome: Outcome): string[] => [
@@ -176,6 +176,32 @@ const failureText = (outcome: Outcome, error: OutcomeError): string[] => {
   ];
 };
 
+/**
+ * SNS refuses messages over 256 KiB (body, subject and attributes together); the outcome document travels in five
+ * protocol copies. Keep a margin for the JSON envelope, the subject and the attributes.
+ */
+const SNS_MESSAGE_BUDGET_BYTES = 256 * 1024 - 8 * 1024;
+
+/**
+ * The outcome document as JSON for the protocol copies, with `objects` cut (and `objectsOmitted` said) when the
+ * copies would not fit in `budgetBytes`. Only snapshots with hundreds of shards and long names get there.
+ */
+const documentWithin = (outcome: Outcome, budgetBytes: number): string => {
+  const copies = OUTCOME_PROTOCOLS.length;
+  let document = JSON.stringify(outcome);
+  let kept = outcome.objects.length;
+  while (Buffer.byteLength(document) * copies > budgetBytes && kept > 0) {
+    const ratio = budgetBytes / (Buffer.byteLength(document) * copies);
+    kept = Math.min(kept - 1, Math.floor(kept * ratio * 0.95));
+    document = JSON.stringify({
+      ...outcome,
+      objects: outcome.objects.slice(0, Math.max(0, kept)),
+      objectsOmitted: outcome.objects.length - Math.max(0, kept),
+    });
+  }
+  return document;
+};
+
 export interface RenderOptions {
   /** A paragraph put first in the plain text, e.g. why the notification went to the default topic. */
   note?: string;
@@ -188,7 +214,7 @@ export interface RenderOptions {
 export const renderNotification = (outcome: Outcome, topicArn: string, options: RenderOptions = {}): Notification => {
   const lines = outcome.error ? failureText(outcome, outcome.error) : successText(outcome);
   const text = [...(options.note ? [options.note, ''] : []), ...lines].join('\n');
-  const document = JSON.stringify(outcome);
+  const document = documentWithin(outcome, SNS_MESSAGE_BUDGET_BYTES - Buffer.byteLength(text));
   return {
     topicArn,
     subject: subjectFor(outcome),

@@ -248,6 +248,37 @@ describe('renderNotification', () => {
     expect(text).toContain('... and 10 more');
   });
 
+  it('keeps a 500-shard notification under the SNS limit by cutting the objects of the JSON copies', () => {
+    // Arrange: 500 shards with a long target name would make five JSON copies of about 60 KiB each.
+    const name = `${'very-long-target-snapshot-name-'.repeat(4)}2026-11-25`;
+    const objects = Array.from({ length: 500 }, (_, index) => ({
+      key: `${name}-${(index + 1).toString().padStart(4, '0')}.rdb`,
+      size: 123_456_789_012,
+    }));
+    const outcome = success({ objects, targetSnapshotName: name });
+
+    // Act
+    const notification = renderNotification(outcome, TOPIC);
+
+    // Assert
+    const size = Buffer.byteLength(JSON.stringify(notification.message));
+    expect(size).toBeLessThanOrEqual(256 * 1024 - 8 * 1024);
+    const sent = JSON.parse(notification.message.sqs ?? '{}') as Outcome;
+    expect(sent.objects.length + (sent.objectsOmitted ?? 0)).toBe(500);
+    expect(sent.objectsOmitted).toBeGreaterThan(0);
+    expect(sent.objects[0]).toEqual(outcome.objects[0]);
+    expect(outcome.objects).toHaveLength(500);
+  });
+
+  it('sends every object when the notification fits', () => {
+    // Act
+    const sent = JSON.parse(renderNotification(success(), TOPIC).message.sqs ?? '{}') as Outcome;
+
+    // Assert
+    expect(sent.objects).toHaveLength(2);
+    expect(sent).not.toHaveProperty('objectsOmitted');
+  });
+
   it('puts a note paragraph before the text when given one', () => {
     // Act
     const text = renderNotification(success(), TOPIC, { note: 'Sent to the default topic.' }).message.default ?? '';
