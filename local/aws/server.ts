@@ -129,6 +129,21 @@ const json = (status: number, value: unknown): AwsResponse => ({
   body: JSON.stringify(value),
 });
 
+/**
+ * The answer as given, or an exception (answered as a logged 500 InternalFailure) when Node could not write it: a
+ * status outside 100-599 or a header name or value with characters HTTP forbids. Thrown from writeHead instead, it
+ * would be an unhandled rejection that ends the process.
+ */
+const writable = (response: AwsResponse): AwsResponse => {
+  const { status } = response;
+  if (!Number.isInteger(status) || status < 100 || status > 599) throw new Error(`Invalid HTTP status ${status}`);
+  for (const [name, value] of Object.entries(response.headers ?? {})) {
+    http.validateHeaderName(name);
+    http.validateHeaderValue(name, value);
+  }
+  return response;
+};
+
 const withTimeout = <T>(work: Promise<T>, ms: number): Promise<T> =>
   new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`The service did not answer within ${ms} ms`)), ms);
@@ -236,7 +251,7 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
       if (!target) {
         throw new AwsError('InvalidAction', `The local AWS emulator does not serve the service "${service}".`, 400);
       }
-      return { response: await withTimeout(target.handle(request), requestTimeoutMs), method };
+      return { response: writable(await withTimeout(target.handle(request), requestTimeoutMs)), method };
     } catch (error) {
       const awsError = error instanceof AwsError ? error : internalFailure();
       if (!(error instanceof AwsError)) {
@@ -253,8 +268,8 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
   };
 
   const server = http.createServer((incoming, outgoing) => {
-    handle(incoming).then(
-      ({ response, method }) => {
+    handle(incoming)
+      .then(({ response, method }) => {
         const body = response.body === undefined ? Buffer.alloc(0) : Buffer.from(response.body);
         const headers: Record<string, string> = { ...response.headers };
         // HEAD answers carry the length of the body a GET would return (set by the service), and no body.
@@ -263,13 +278,13 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
         }
         outgoing.writeHead(response.status, headers);
         outgoing.end(method === 'HEAD' ? undefined : body);
-      },
-      (error: unknown) => {
+      })
+      .catch((error: unknown) => {
+        // Last resort: whatever went wrong while writing must not become an unhandled rejection.
         log('error', 'Emulator failed to answer', { error: String(error) });
         if (!outgoing.headersSent) outgoing.writeHead(500);
         outgoing.end();
-      },
-    );
+      });
   });
 
   await new Promise<void>((resolve, reject) => {

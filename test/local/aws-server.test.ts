@@ -21,8 +21,14 @@ const echoStates: EmulatedService = {
 
 const stuck: EmulatedService = { name: 'stuck', handle: () => new Promise(() => {}) };
 
+/** A service whose answer Node cannot write: a control character in a header value. */
+const unwritable: EmulatedService = {
+  name: 'unwritable',
+  handle: async () => ({ status: 200, headers: { 'x-amz-checksum-crc32c': 'ab\u0001cd' }, body: '' }),
+};
+
 beforeAll(async () => {
-  harness = await startHarness({ services: [echoStates, stuck], requestTimeoutMs: 300 });
+  harness = await startHarness({ services: [echoStates, stuck, unwritable], requestTimeoutMs: 300 });
 });
 
 afterAll(() => harness.stop());
@@ -180,7 +186,7 @@ describe('errors', () => {
     ['sns', '2010-03-31', 'toString'],
     ['sns', '2010-03-31', 'hasOwnProperty'],
   ])(
-    'answers a %s Action named like an object property (%s, %s) with InvalidAction',
+    'answers an Action named like an object property with InvalidAction (%s %s, %s)',
     async (service, version, action) => {
       // Act
       const response = await fetch(`${harness.aws.url}/`, {
@@ -252,6 +258,25 @@ describe('errors', () => {
     // Assert
     expect(response.status).toBe(500);
     expect(await response.text()).toContain('<Code>InternalFailure</Code>');
+  });
+
+  it('answers 500 InternalFailure instead of crashing when a service returns an answer that cannot be written', async () => {
+    // Act
+    const response = await fetch(`${harness.aws.url}/`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/unwritable/aws4_request, SignedHeaders=host, Signature=x',
+      },
+      body: 'Action=Anything&Version=1',
+    });
+    const health = await fetch(`${harness.aws.url}/_local/health`);
+
+    // Assert
+    expect(response.status).toBe(500);
+    expect(await response.text()).toContain('<Code>InternalFailure</Code>');
+    expect(health.status).toBe(200);
   });
 
   it('keeps serving after a failure', async () => {
