@@ -122,7 +122,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     code: 'InvalidSnapshotState',
     codes: ['InvalidSnapshotState', 'InvalidSnapshotStateFault', 'SnapshotNotAvailable'],
     solution:
-      'The source snapshot is not in the available state (it is being created, copied, exported or deleted). Wait until `aws elasticache describe-snapshots` shows it as available, then request the export again.',
+      'The source snapshot is not in the available state (it is being created, copied, exported or deleted). Wait until `aws elasticache describe-snapshots` shows it as available, then request the export again with a new targetSnapshotName (or none, for a time-stamped default).',
     docsUrl: COPY_SNAPSHOT_URL,
     retryable: true,
   },
@@ -137,7 +137,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     code: 'SnapshotQuotaExceeded',
     codes: ['SnapshotQuotaExceededFault'],
     solution:
-      'The account has reached its snapshot quota. Delete manual snapshots you no longer need, or request a quota increase in Service Quotas, then request the export again.',
+      'The account has reached its snapshot quota. Delete manual snapshots you no longer need, or request a quota increase in Service Quotas, then request the export again with a new targetSnapshotName (or none, for a time-stamped default).',
     docsUrl: QUOTAS_URL,
     retryable: false,
   },
@@ -145,7 +145,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     code: 'TagQuotaPerResourceExceeded',
     codes: ['TagQuotaPerResourceExceeded'],
     solution:
-      'The snapshot carries the maximum number of tags. Remove tags you do not need, then request the export again.',
+      'The snapshot carries the maximum number of tags. Remove tags you do not need, then request the export again with a new targetSnapshotName (or none, for a time-stamped default).',
     docsUrl: COPY_SNAPSHOT_URL,
     retryable: false,
   },
@@ -187,7 +187,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     code: 'Throttled',
     codes: ['AwsThrottledError'],
     solution:
-      'AWS kept throttling the calls ("Rate exceeded") after every retry. Spread scheduled exports over time, or ask for a higher API rate in Service Quotas, then request the export again.',
+      'AWS kept throttling the calls ("Rate exceeded") after every retry. Spread scheduled exports over time, or ask for a higher API rate in Service Quotas, then request the export again with a new targetSnapshotName (or none, for a time-stamped default).',
     docsUrl: QUOTAS_URL,
     retryable: true,
   },
@@ -195,7 +195,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     code: 'AwsUnavailable',
     codes: ['AwsUnavailableError'],
     solution:
-      'ElastiCache or S3 kept failing on the AWS side after every retry. Check the AWS Health Dashboard, then request the export again.',
+      'ElastiCache or S3 kept failing on the AWS side after every retry. Check the AWS Health Dashboard, then request the export again with a new targetSnapshotName (or none, for a time-stamped default).',
     docsUrl: 'https://health.aws.amazon.com/health/status',
     retryable: true,
   },
@@ -219,7 +219,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     code: 'NoAvailableSnapshot',
     codes: ['NoAvailableSnapshot'],
     solution:
-      'The replication group or cluster has no snapshot in the available state. Turn on automatic backups or create one with `aws elasticache create-snapshot`, wait until it is available, then request the export again. Backups are not supported on cluster-mode-disabled T1 nodes.',
+      'The replication group or cluster has no snapshot in the available state. Turn on automatic backups or create one with `aws elasticache create-snapshot`, wait until it is available, then request the export again with a new targetSnapshotName (or none, for a time-stamped default). Backups are not supported on cluster-mode-disabled T1 nodes.',
     docsUrl: BACKUPS_URL,
     retryable: true,
   },
@@ -277,7 +277,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     // sets below TimeoutSeconds, so it is the one a slow step actually hits.
     codes: ['States.Timeout', 'Sandbox.Timedout'],
     solution:
-      'A step of the export workflow ran out of time after its retries. Check the function logs of the export workflow, then request the export again.',
+      'A step of the export workflow ran out of time after its retries. Check the function logs of the export workflow, then request the export again with a new targetSnapshotName (or none, for a time-stamped default).',
     docsUrl: 'https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html',
     retryable: true,
   },
