@@ -14,6 +14,7 @@ import { decodeFailureCause, ExportRejectedError } from './lib/errors.js';
 import { logger } from './lib/logger.js';
 import { CLUSTER_ID_PATTERN, SOURCE_SNAPSHOT_NAME_PATTERN } from './lib/naming.js';
 import { buildOutcome, renderNotification } from './lib/outcome.js';
+import { isRecord } from './lib/records.js';
 
 const DEFAULT_TOPIC_ARN = requireEnv('DEFAULT_TOPIC_ARN');
 
@@ -26,9 +27,6 @@ export interface PublishOutcomeDeps {
 }
 
 type PublishInput = ExportState | FailureInput;
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const stringField = (record: unknown, key: string): string | undefined => {
   if (!isRecord(record)) return undefined;

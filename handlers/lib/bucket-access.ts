@@ -1,6 +1,7 @@
 // Whether ElastiCache itself may use an S3 bucket for an export: a pure evaluation of the bucket's ACL, bucket
 // policy and Object Ownership against what ElastiCache needs. No AWS calls here; handlers/lib/aws/s3.ts fetches
 // the inputs and handlers/validate-export.ts turns the answer into ElastiCache's own error messages.
+import { isRecord } from './records.js';
 
 /** The bucket ACL permissions ElastiCache documents, in the order its errors report them. */
 export type ElastiCachePermission = 'READ' | 'WRITE' | 'READ_ACP';
@@ -122,9 +123,6 @@ interface Statement {
   notResource?: string[];
   conditional: boolean;
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** A policy element that may be a string or a list of strings; non-strings are dropped. */
 const stringList = (value: unknown): string[] | undefined => {

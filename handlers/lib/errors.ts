@@ -1,5 +1,6 @@
 // Every error the service throws on purpose. An error's `name` is a public contract: the state machine's
 // Retry and Catch match on it (statemachine/export-snapshot.asl.json), and a test keeps the two in step.
+import { isRecord } from './records.js';
 
 /** What travels with a failure besides its message, so the notification can name the cause precisely. */
 export interface FailureDetails {
@@ -130,9 +131,6 @@ export interface DecodedFailure {
   message: string;
   details: FailureDetails;
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const parseDetails = (raw: string): FailureDetails => {
   try {

@@ -4,6 +4,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import type { ExportRequest, Outcome } from './contracts.js';
 import { ConfigError, InvalidRequestError } from './errors.js';
+import { isRecord } from './records.js';
 
 /** What a handler's core returns; the middy layer serialises `body` as JSON. */
 export interface ApiResult<T> {
@@ -96,9 +97,6 @@ const parseJson = (text: string | undefined): unknown => {
     return undefined;
   }
 };
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Just enough of the outcome document's shape to tell it from other JSON (e.g. a Lambda error with its trace). */
 const isOutcome = (value: unknown): value is Outcome =>

@@ -17,6 +17,7 @@ import {
 } from './errors.js';
 import type { ApiResult } from './exports-api.js';
 import { logger } from './logger.js';
+import { isRecord } from './records.js';
 
 /** The parts of an API Gateway proxy event the middlewares read (structural, so no Lambda types here). */
 export interface HttpEvent {
@@ -69,8 +70,6 @@ const errorResponse = (
   error: ErrorBody['error'],
   headers: Record<string, string> = {},
 ): HttpResponse => jsonResponse(statusCode, { error } satisfies ErrorBody, headers);
-
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
 
 /** An error from a middy middleware (`createError` in @middy/util): carries an HTTP status and `expose`. */
 interface MiddyHttpError extends Error {

@@ -1,5 +1,6 @@
 // Turns an AWS SDK error into one of our errors, keeping the wire code and the request id.
 import { AwsThrottledError, AwsUnavailableError, ExportRejectedError } from '../errors.js';
+import { isRecord } from '../records.js';
 
 /** Wire codes that mean "slow down". The SDK retries some of them itself; APICallRateForCustomerExceeded it does not. */
 const THROTTLING_CODES = new Set([
@@ -34,8 +35,6 @@ export interface AwsErrorFacts {
   serverFault: boolean;
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
-
 /** Reads what an SDK v3 service exception carries, without trusting its shape. */
 export const awsErrorFacts = (error: unknown): AwsErrorFacts => {
   if (!(error instanceof Error)) return { code: 'Unknown', message: String(error), serverFault: false };
@@ -54,8 +53,6 @@ export const awsErrorFacts = (error: unknown): AwsErrorFacts => {
     ...(httpStatusCode !== undefined && { httpStatusCode }),
   };
 };
-
-export const isThrottling = (error: unknown): boolean => THROTTLING_CODES.has(awsErrorFacts(error).code);
 
 const isNetworkError = (error: unknown): boolean =>
   error instanceof Error &&
