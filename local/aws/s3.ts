@@ -331,7 +331,14 @@ export const decodeAwsChunked = (body: Buffer): { data: Buffer; trailers: Record
   return { data: Buffer.concat(chunks), trailers };
 };
 
-const CHECKSUM_NAMES = ['crc32', 'crc32c', 'crc64nvme', 'sha1', 'sha256'];
+/** Each flexible checksum S3 accepts, with the length of its digest in bytes. */
+const CHECKSUM_BYTES: Readonly<Record<string, number>> = { crc32: 4, crc32c: 4, crc64nvme: 8, sha1: 20, sha256: 32 };
+
+/** Whether a checksum value is the base64 of a digest of the algorithm's length (values are echoed as headers). */
+const isChecksumValue = (value: string, bytes: number): boolean => {
+  const digest = Buffer.from(value, 'base64');
+  return digest.length === bytes && digest.toString('base64') === value;
+};
 
 /** The uploaded bytes, with aws-chunked decoded and Content-MD5 and the checksums we can compute verified. */
 const uploadedBody = (request: AwsRequest): { data: Buffer; checksums: Record<string, string> } => {
@@ -348,9 +355,13 @@ const uploadedBody = (request: AwsRequest): { data: Buffer; checksums: Record<st
     );
   }
   const checksums: Record<string, string> = {};
-  for (const name of CHECKSUM_NAMES) {
+  for (const [name, bytes] of Object.entries(CHECKSUM_BYTES)) {
     const value = trailers[`x-amz-checksum-${name}`] ?? request.headers[`x-amz-checksum-${name}`];
-    if (value) checksums[name] = value;
+    if (!value) continue;
+    if (!isChecksumValue(value, bytes)) {
+      throw new AwsError('InvalidRequest', `Value for x-amz-checksum-${name} header is invalid.`, 400);
+    }
+    checksums[name] = value;
   }
   const mismatch = (algorithm: string): AwsError =>
     new AwsError('BadDigest', `The ${algorithm} you specified did not match the calculated checksum.`, 400);

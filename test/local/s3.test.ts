@@ -24,7 +24,7 @@ import {
   paginateListObjectsV2,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { type Harness, httpStatusOf, rejectionOf, startHarness } from './emulator-harness';
+import { type Harness, httpStatusOf, rawRequest, rejectionOf, startHarness } from './emulator-harness';
 
 const ELASTICACHE_ID = '540804c33a284a299d2547575ce1010f2312ef3da9b3a053c8bc45bf233e4353';
 
@@ -489,6 +489,42 @@ describe('objects', () => {
 
     // Assert
     expect(error.name).toBe('BadDigest');
+  });
+
+  it('rejects a checksum value that is not a base64 digest of the right length', async () => {
+    // Act
+    const error = await rejectionOf(
+      s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'bad-crc32c.txt', Body: 'data', ChecksumCRC32C: 'bogus' })),
+    );
+
+    // Assert
+    expect(error.name).toBe('InvalidRequest');
+    expect(error.message).toBe('Value for x-amz-checksum-crc32c header is invalid.');
+  });
+
+  it('rejects a trailing checksum with a control character instead of echoing it', async () => {
+    // Arrange
+    const body = '5\r\nhello\r\n0\r\nx-amz-checksum-crc32c:ab\u0001cd\r\n\r\n';
+
+    // Act
+    const response = await rawRequest(harness.aws.url, {
+      method: 'PUT',
+      path: `/${bucket}/trailer.txt`,
+      headers: {
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=x',
+        'content-encoding': 'aws-chunked',
+        'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
+        'x-amz-trailer': 'x-amz-checksum-crc32c',
+        'x-amz-decoded-content-length': '5',
+      },
+      body,
+    });
+
+    // Assert
+    expect(response.status).toBe(400);
+    expect(response.body).toContain('<Code>InvalidRequest</Code>');
+    expect(harness.aws.s3.store.headObject(bucket, 'trailer.txt')).toBeUndefined();
   });
 
   it('heads an object with its size and answers NotFound for a missing one', async () => {
