@@ -112,8 +112,34 @@ const scheduleEvents = async ({ resolveVariable }) => {
   }));
 };
 
-/** 'true' when the allow-list names at least one bucket (drives the HasAllowedTargetBuckets condition). */
-const hasAllowedTargetBuckets = async ({ resolveVariable }) => String((await allowList(resolveVariable)).length > 0);
+/**
+ * Settings that would otherwise deploy fine and fail every export later: the deadline the handlers accept, and a
+ * default bucket the allow-list would refuse.
+ */
+const checkSettings = async (resolveVariable, buckets) => {
+  const { contracts } = core();
+  const deadline = String(await resolveVariable('self:custom.exportDeadlineMinutes')).trim();
+  const minutes = Number(deadline);
+  if (!Number.isFinite(minutes) || minutes <= 0 || minutes > contracts.MAX_DEADLINE_MINUTES) {
+    throw new Error(
+      `EXPORT_DEADLINE_MINUTES must be a number of minutes from 1 to ${contracts.MAX_DEADLINE_MINUTES}, got ${deadline}`,
+    );
+  }
+  const defaultBucket = String((await resolveVariable('self:custom.defaultTargetBucket')) ?? '').trim();
+  if (defaultBucket && !buckets.includes(defaultBucket)) {
+    throw new Error(`DEFAULT_TARGET_BUCKET ${defaultBucket} is not in ALLOWED_TARGET_BUCKETS`);
+  }
+};
+
+/**
+ * 'true' when the allow-list names at least one bucket (drives the HasAllowedTargetBuckets condition). Resolved on
+ * every package, so it also checks the settings that depend on the allow-list.
+ */
+const hasAllowedTargetBuckets = async ({ resolveVariable }) => {
+  const buckets = await allowList(resolveVariable);
+  await checkSettings(resolveVariable, buckets);
+  return String(buckets.length > 0);
+};
 
 /** The allow-listed buckets as IAM resources. Empty allow-list: a placeholder the condition keeps out of IAM. */
 const allowedTargetBucketArns = async ({ resolveVariable }) => {

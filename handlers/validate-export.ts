@@ -24,9 +24,11 @@ import { missingElastiCachePermissions } from './lib/bucket-access.js';
 import { elastiCache } from './lib/clients/elasticache.js';
 import { s3 } from './lib/clients/s3.js';
 import {
+  DEFAULT_DEADLINE_MINUTES,
   type ExecutionContext,
   type ExportRequest,
   type ExportState,
+  MAX_DEADLINE_MINUTES,
   normalizeExportRequest,
   parseAllowList,
 } from './lib/contracts.js';
@@ -217,9 +219,7 @@ const assertBucketUsable = async (
 
 // ---- Lambda entry point ----------------------------------------------------------------------------------------
 
-/** 48 hours: StopPolling's 1500-check cap at the longest wait (120 s) is 50 hours, so the deadline ends first. */
-export const MAX_DEADLINE_MINUTES = 2880;
-export const DEFAULT_DEADLINE_MINUTES = 720;
+export { DEFAULT_DEADLINE_MINUTES, MAX_DEADLINE_MINUTES };
 
 /** Reads the configuration from the environment; called once, at cold start. */
 export const loadValidateConfig = (): ValidateConfig => {

@@ -11,6 +11,11 @@ import {
   TARGET_SNAPSHOT_NAME_PATTERN,
 } from './naming.js';
 
+/** EXPORT_DEADLINE_MINUTES when unset: 12 hours. */
+export const DEFAULT_DEADLINE_MINUTES = 720;
+/** 48 hours: StopPolling's 1500-check cap at the longest wait (120 s) is 50 hours, so the deadline ends first. */
+export const MAX_DEADLINE_MINUTES = 2880;
+
 /** Largest accepted request body, in bytes. */
 export const MAX_REQUEST_BYTES = 16 * 1024;
 

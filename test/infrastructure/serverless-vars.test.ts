@@ -48,6 +48,7 @@ const settings = (schedules: unknown, overrides: Record<string, string> = {}): R
   'sls:stage': 'qa',
   'self:custom.allowedTargetBuckets': 'exports-bucket, other-bucket',
   'self:custom.defaultTargetBucket': '',
+  'self:custom.exportDeadlineMinutes': '720',
   ...overrides,
 });
 
@@ -208,5 +209,37 @@ describe('allow-list resources', () => {
 
     // Assert
     expect(result.error).toMatch(/^ALLOWED_TARGET_BUCKETS: Not_A_Bucket: /);
+  });
+
+  it('rejects a deadline the handlers would refuse at cold start', async () => {
+    // Act
+    const tooLong = await call(
+      'hasAllowedTargetBuckets',
+      settings([], { 'self:custom.exportDeadlineMinutes': '3000' }),
+    );
+    const notANumber = await call(
+      'hasAllowedTargetBuckets',
+      settings([], { 'self:custom.exportDeadlineMinutes': 'soon' }),
+    );
+
+    // Assert
+    expect(tooLong.error).toBe('EXPORT_DEADLINE_MINUTES must be a number of minutes from 1 to 2880, got 3000');
+    expect(notANumber.error).toMatch(/^EXPORT_DEADLINE_MINUTES must be a number/);
+  });
+
+  it('rejects a default bucket that the allow-list would refuse', async () => {
+    // Act
+    const result = await call(
+      'hasAllowedTargetBuckets',
+      settings([], { 'self:custom.defaultTargetBucket': 'elsewhere' }),
+    );
+    const allowed = await call(
+      'hasAllowedTargetBuckets',
+      settings([], { 'self:custom.defaultTargetBucket': 'other-bucket' }),
+    );
+
+    // Assert
+    expect(result.error).toBe('DEFAULT_TARGET_BUCKET elsewhere is not in ALLOWED_TARGET_BUCKETS');
+    expect(allowed).toEqual({ value: 'true' });
   });
 });
