@@ -192,17 +192,33 @@ const badGateway = (): HttpAnswer => jsonAnswer(502, { message: 'Internal server
 const isProxyResult = (value: unknown): value is APIGatewayProxyResult =>
   typeof value === 'object' && value !== null && typeof (value as { statusCode?: unknown }).statusCode === 'number';
 
-/** The HTTP response for a Lambda proxy result. */
+/** Whether Node can write these headers (a name or value HTTP forbids would throw from writeHead). */
+const writableHeaders = (headers: Record<string, string | string[]>): boolean => {
+  try {
+    for (const [name, value] of Object.entries(headers)) {
+      http.validateHeaderName(name);
+      for (const item of Array.isArray(value) ? value : [value]) http.validateHeaderValue(name, item);
+    }
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** The HTTP response for a Lambda proxy result; 502 for one HTTP cannot carry, as API Gateway answers. */
 export const fromProxyResult = (result: unknown): HttpAnswer => {
   if (!isProxyResult(result)) return badGateway();
+  const { statusCode } = result;
+  if (!Number.isInteger(statusCode) || statusCode < 100 || statusCode > 599) return badGateway();
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(result.headers ?? {})) headers[name.toLowerCase()] = String(value);
   for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) {
     headers[name.toLowerCase()] = values.map(String);
   }
+  if (!writableHeaders(headers)) return badGateway();
   const body = result.body ?? '';
   return {
-    status: result.statusCode,
+    status: statusCode,
     headers,
     body: result.isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8'),
   };

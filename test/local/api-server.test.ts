@@ -196,6 +196,24 @@ describe('errors of the runner itself', () => {
     // Assert
     expect(response.status).toBe(502);
   });
+
+  it.each([
+    ['a status HTTP has no room for', { statusCode: 1000, body: '' }],
+    ['a header value with a line break', { statusCode: 200, headers: { 'X-Trace': 'a\r\nb' }, body: '' }],
+    ['a header name with a space', { statusCode: 200, multiValueHeaders: { 'Bad Name': ['x'] }, body: '' }],
+  ])('answers 502 and keeps serving when the handler returns %s', async (_case, result) => {
+    // Arrange
+    const api = await startWith({ listExports: recorder(calls, 'listExports', result) });
+
+    // Act
+    const response = await fetch(`${api.url}/exports`);
+    const next = await fetch(`${api.url}/exports/e-1`);
+
+    // Assert
+    expect(response.status).toBe(502);
+    expect(await response.json()).toEqual({ message: 'Internal server error' });
+    expect(next.status).toBe(200);
+  });
 });
 
 describe('matchRoute', () => {
