@@ -324,9 +324,10 @@ const paginate = <T extends { seq: number }>(
   const raw = params.get('Marker');
   let after = -1;
   if (raw) {
-    const decoded = Number(Buffer.from(raw, 'base64url').toString('utf8'));
-    if (!Number.isInteger(decoded)) throw invalidValue(`Invalid marker: ${raw}`);
-    after = decoded;
+    // Markers are ours: base64url of a sequence number. Anything else (Number('') is 0) is refused, not read as 0.
+    const text = Buffer.from(raw, 'base64url').toString('utf8');
+    if (!/^\d+$/.test(text)) throw invalidValue(`Invalid marker: ${raw}`);
+    after = Number(text);
   }
   const remaining = items.filter((item) => item.seq > after).sort((a, b) => a.seq - b.seq);
   const page = remaining.slice(0, size);

@@ -147,6 +147,8 @@ const writable = (response: AwsResponse): AwsResponse => {
 const withTimeout = <T>(work: Promise<T>, ms: number): Promise<T> =>
   new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`The service did not answer within ${ms} ms`)), ms);
+    // A request still in flight when the emulator stops must not keep the process alive until the timeout.
+    timer.unref();
     work.then(
       (value) => {
         clearTimeout(timer);

@@ -201,8 +201,9 @@ export const createSnsService = (deps: { clock: Clock }): { service: EmulatedSer
   };
 
   const paginate = <T>(items: T[], token: string | undefined): { page: T[]; next?: string } => {
-    const start = token ? Number(Buffer.from(token, 'base64url').toString('utf8')) : 0;
-    if (!Number.isInteger(start) || start < 0 || start > items.length) throw invalidParameter('NextToken');
+    const text = token === undefined ? '0' : Buffer.from(token, 'base64url').toString('utf8');
+    const start = /^\d+$/.test(text) ? Number(text) : -1;
+    if (start < 0 || start > items.length) throw invalidParameter('NextToken');
     const end = start + PAGE_SIZE;
     return {
       page: items.slice(start, end),

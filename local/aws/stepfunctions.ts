@@ -14,7 +14,7 @@ import {
   loadLocalDefinition,
   taskFunctionKeys,
 } from '../statemachine.js';
-import type { AwsRequest, AwsResponse, EmulatedService } from './types.js';
+import type { AwsRequest, AwsResponse, Caller, EmulatedService } from './types.js';
 
 export const DEFAULT_STATE_MACHINE_NAME = 'exportSnapshot-local';
 
@@ -147,6 +147,10 @@ interface SavedExecution {
 }
 
 const SAVED_VERSION = 1;
+
+/** Resources belong to one account and Region, as the caller's SigV4 scope says. */
+const isCallers = (machine: { accountId: string; region: string }, caller: Caller): boolean =>
+  machine.accountId === caller.accountId && machine.region === caller.region;
 
 /** A modeled Step Functions error: `{"__type": type, "message": message}` with HTTP 400. */
 export class StepFunctionsError extends Error {
@@ -536,17 +540,17 @@ export class StepFunctionsService implements EmulatedService {
       case 'ListStateMachines':
         return this.listStateMachines(body, request);
       case 'DescribeStateMachine':
-        return this.describeStateMachine(body);
+        return this.describeStateMachine(body, request.caller);
       case 'StartExecution':
-        return this.startExecution(body);
+        return this.startExecution(body, request.caller);
       case 'DescribeExecution':
-        return this.describeExecution(body);
+        return this.describeExecution(body, request.caller);
       case 'ListExecutions':
-        return this.listExecutions(body);
+        return this.listExecutions(body, request.caller);
       case 'GetExecutionHistory':
-        return this.getExecutionHistory(body);
+        return this.getExecutionHistory(body, request.caller);
       case 'StopExecution':
-        return this.stopExecution(body);
+        return this.stopExecution(body, request.caller);
       default:
         throw new StepFunctionsError(
           'UnknownOperationException',
@@ -557,9 +561,11 @@ export class StepFunctionsService implements EmulatedService {
 
   // ---- State machines -----------------------------------------------------------------------------------------
 
-  private machineFor(arn: string): RegisteredMachine {
+  /** A state machine the caller can see: another account's or Region's does not exist for it. */
+  private machineFor(arn: string, caller: Caller): RegisteredMachine {
     parseArn(arn, 'stateMachine');
-    const machine = this.machines.get(arn);
+    const found = this.machines.get(arn);
+    const machine = found && isCallers(found, caller) ? found : undefined;
     if (!machine) throw new StepFunctionsError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
     return machine;
   }
@@ -583,8 +589,8 @@ export class StepFunctionsService implements EmulatedService {
     };
   }
 
-  private describeStateMachine(body: Body): Record<string, unknown> {
-    const machine = this.machineFor(requiredString(body, 'stateMachineArn'));
+  private describeStateMachine(body: Body, caller: Caller): Record<string, unknown> {
+    const machine = this.machineFor(requiredString(body, 'stateMachineArn'), caller);
     return {
       stateMachineArn: machine.arn,
       name: machine.name,
@@ -600,15 +606,16 @@ export class StepFunctionsService implements EmulatedService {
 
   // ---- Executions ---------------------------------------------------------------------------------------------
 
-  private executionFor(arn: string): ExecutionRecord {
+  private executionFor(arn: string, caller: Caller): ExecutionRecord {
     parseArn(arn, 'execution');
-    const execution = this.executions.get(arn);
+    const found = this.executions.get(arn);
+    const execution = found && isCallers(found.machine, caller) ? found : undefined;
     if (!execution) throw new StepFunctionsError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
     return execution;
   }
 
-  private startExecution(body: Body): Record<string, unknown> {
-    const machine = this.machineFor(requiredString(body, 'stateMachineArn'));
+  private startExecution(body: Body, caller: Caller): Record<string, unknown> {
+    const machine = this.machineFor(requiredString(body, 'stateMachineArn'), caller);
     const name = optionalString(body, 'name') ?? randomUUID();
     checkName(name);
     const input = optionalString(body, 'input') ?? '{}';
@@ -637,8 +644,8 @@ export class StepFunctionsService implements EmulatedService {
     return { executionArn, startDate: toEpochSeconds(execution.startDate) };
   }
 
-  private describeExecution(body: Body): Record<string, unknown> {
-    const execution = this.executionFor(requiredString(body, 'executionArn'));
+  private describeExecution(body: Body, caller: Caller): Record<string, unknown> {
+    const execution = this.executionFor(requiredString(body, 'executionArn'), caller);
     return {
       executionArn: execution.executionArn,
       stateMachineArn: execution.machine.arn,
@@ -656,12 +663,12 @@ export class StepFunctionsService implements EmulatedService {
     };
   }
 
-  private listExecutions(body: Body): Record<string, unknown> {
+  private listExecutions(body: Body, caller: Caller): Record<string, unknown> {
     if (body.mapRunArn !== undefined) {
       throw new StepFunctionsError('UnknownOperationException', 'Map runs are not supported by the local emulator');
     }
     const stateMachineArn = requiredString(body, 'stateMachineArn');
-    const machine = this.machineFor(stateMachineArn);
+    const machine = this.machineFor(stateMachineArn, caller);
     const statusFilter = optionalString(body, 'statusFilter');
     if (statusFilter !== undefined && !EXECUTION_STATUSES.includes(statusFilter)) {
       throw validation(
@@ -696,8 +703,8 @@ export class StepFunctionsService implements EmulatedService {
     };
   }
 
-  private getExecutionHistory(body: Body): Record<string, unknown> {
-    const execution = this.executionFor(requiredString(body, 'executionArn'));
+  private getExecutionHistory(body: Body, caller: Caller): Record<string, unknown> {
+    const execution = this.executionFor(requiredString(body, 'executionArn'), caller);
     const reverse = optionalBoolean(body, 'reverseOrder') ?? false;
     const includeData = optionalBoolean(body, 'includeExecutionData') ?? true;
     const size = pageSize(body);
@@ -720,8 +727,8 @@ export class StepFunctionsService implements EmulatedService {
     };
   }
 
-  private stopExecution(body: Body): Record<string, unknown> {
-    const execution = this.executionFor(requiredString(body, 'executionArn'));
+  private stopExecution(body: Body, caller: Caller): Record<string, unknown> {
+    const execution = this.executionFor(requiredString(body, 'executionArn'), caller);
     const error = optionalString(body, 'error');
     const cause = optionalString(body, 'cause');
     if (execution.status === 'RUNNING') {

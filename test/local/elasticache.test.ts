@@ -421,6 +421,16 @@ describe('snapshots', () => {
     expect(error.name).toBe('InvalidParameterValueException');
   });
 
+  it('rejects a Marker it did not issue instead of starting over', async () => {
+    // Act
+    const garbage = await rejectionOf(elastiCache.send(new DescribeSnapshotsCommand({ Marker: '!!!' })));
+    const empty = await rejectionOf(elastiCache.send(new DescribeSnapshotsCommand({ Marker: 'AA' })));
+
+    // Assert
+    expect(garbage.name).toBe('InvalidParameterValueException');
+    expect(empty.name).toBe('InvalidParameterValueException');
+  });
+
   it('copies a snapshot inside ElastiCache and refuses to overwrite an existing name', async () => {
     // Arrange
     const groupId = unique('copy-group');

@@ -9,7 +9,7 @@ import {
   InvalidToken,
   ListExecutionsCommand,
   ListStateMachinesCommand,
-  type SFNClient,
+  SFNClient,
   StartExecutionCommand,
   StateMachineDoesNotExist,
   StopExecutionCommand,
@@ -143,6 +143,36 @@ describe('state machines', () => {
 
     // Assert
     await expect(started).rejects.toBeInstanceOf(StateMachineDoesNotExist);
+  });
+  it("keeps another account's or Region's callers out of the state machine and its executions", async () => {
+    // Arrange
+    const h = await harness();
+    const { executionArn } = await start(h, 'mine', {});
+    const otherAccount = new SFNClient({
+      endpoint: served?.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: '111111111111', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    });
+    const otherRegion = sfnClient(served?.url ?? '', 'eu-west-1');
+
+    // Act
+    const results = await Promise.allSettled([
+      otherAccount.send(new StartExecutionCommand({ stateMachineArn: h.stateMachineArn, input: '{}' })),
+      otherRegion.send(new StartExecutionCommand({ stateMachineArn: h.stateMachineArn, input: '{}' })),
+      otherAccount.send(new DescribeExecutionCommand({ executionArn })),
+      otherRegion.send(new GetExecutionHistoryCommand({ executionArn })),
+    ]);
+
+    // Assert
+    expect(
+      results.map((result) => (result.status === 'rejected' ? (result.reason as Error).name : 'fulfilled')),
+    ).toEqual([
+      'StateMachineDoesNotExist',
+      'StateMachineDoesNotExist',
+      'ExecutionDoesNotExist',
+      'ExecutionDoesNotExist',
+    ]);
   });
 });
 
