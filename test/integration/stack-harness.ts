@@ -1,7 +1,3 @@
-// The whole local stack for an integration suite, reached only through its public interfaces: the HTTP API, real
-// SDK v3 clients and the AWS CLI pointed at the emulator, and the emulator's documented /_local endpoints.
-// One stack per test file (jest runs each file in its own module registry), on free ports, in a temporary folder.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,6 +5,7 @@ import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { LocalConfig } from '../../local/config';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/start';
+import type { Identity } from '../support/aws-cli';
 
 /** Real seconds per emulated second: a 20 s emulated export takes 0.2 s, a 5 s retry interval 50 ms. */
 export const FAST_TIME_SCALE = 0.01;
@@ -49,12 +46,6 @@ export interface Notification {
   message: string;
   messageStructure?: string;
   messageAttributes: Record<string, { DataType?: string; StringValue?: string }>;
-}
-
-/** Who a client signs as: a 12-digit access key id acts as that account; the Region comes from the signature. */
-export interface Identity {
-  accessKeyId?: string;
-  region?: string;
 }
 
 /** A fault for POST /_local/elasticache/faults (see local/aws/server.ts). */
@@ -200,45 +191,4 @@ export const startStackHarness = async (options: StackHarnessOptions = {}): Prom
   };
 };
 
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-export const AWS_CLI_MISSING =
-  'The AWS CLI (`aws`) is not on PATH. These tests drive the local stack with it and do not skip: install it ' +
-  '(scripts/install-system-deps.sh, or `apt-get install awscli` as CI does) and run them again.';
-
-/**
- * Runs `aws --endpoint-url <awsUrl> --output json …` with dummy credentials and no profile or config file, so
- * nothing from the developer's own AWS setup is read. Resolves with the exit code; rejects only when the CLI could
- * not be started at all (then with AWS_CLI_MISSING).
- */
-export const runAwsCli = (awsUrl: string, args: string[], identity: Identity = {}): Promise<CliResult> =>
-  new Promise((resolve, reject) => {
-    execFile(
-      'aws',
-      ['--endpoint-url', awsUrl, '--output', 'json', ...args],
-      {
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: tmpdir(),
-          AWS_ACCESS_KEY_ID: identity.accessKeyId ?? 'test',
-          AWS_SECRET_ACCESS_KEY: 'test',
-          AWS_DEFAULT_REGION: identity.region ?? 'us-east-1',
-          AWS_CONFIG_FILE: '/dev/null',
-          AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-          AWS_PAGER: '',
-        },
-        timeout: 60_000,
-      },
-      (error, stdout, stderr) => {
-        if (error && typeof error.code !== 'number') {
-          reject(new Error(error.code === 'ENOENT' ? AWS_CLI_MISSING : `The AWS CLI could not run: ${error.message}`));
-          return;
-        }
-        resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
-      },
-    );
-  });
+export { AWS_CLI_MISSING, type CliResult, type Identity, runAwsCli } from '../support/aws-cli';

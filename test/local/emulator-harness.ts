@@ -1,5 +1,3 @@
-// Starts the local AWS emulator for a test file and builds real SDK v3 clients (and AWS CLI runs) against it.
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -8,12 +6,7 @@ import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { type AwsEmulator, type AwsEmulatorOptions, startAwsEmulator } from '../../local/aws/server';
-
-export interface Identity {
-  /** A 12-digit access key id acts as that account. */
-  accessKeyId?: string;
-  region?: string;
-}
+import type { Identity } from '../support/aws-cli';
 
 export interface Harness {
   aws: AwsEmulator;
@@ -91,44 +84,7 @@ export const rejectionOf = async (promise: Promise<unknown>): Promise<Error & Re
 export const httpStatusOf = (error: Record<string, unknown>): number | undefined =>
   (error.$metadata as { httpStatusCode?: number } | undefined)?.httpStatusCode;
 
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the AWS CLI against the emulator. CI installs awscli (scripts/install-system-deps.sh); it must be on PATH. */
-export const runAwsCli = (url: string, args: string[], identity: Identity = {}): Promise<CliResult> =>
-  new Promise((resolve, reject) => {
-    execFile(
-      'aws',
-      ['--endpoint-url', url, '--output', 'json', ...args],
-      {
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: os.tmpdir(),
-          AWS_ACCESS_KEY_ID: identity.accessKeyId ?? 'test',
-          AWS_SECRET_ACCESS_KEY: 'test',
-          AWS_DEFAULT_REGION: identity.region ?? 'us-east-1',
-          AWS_CONFIG_FILE: '/dev/null',
-          AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-          AWS_PAGER: '',
-        },
-        timeout: 60_000,
-      },
-      (error, stdout, stderr) => {
-        if (error && typeof error.code !== 'number') {
-          reject(
-            new Error(
-              `The AWS CLI could not run (${error.message}). Install it: scripts/install-system-deps.sh or apt-get install awscli`,
-            ),
-          );
-          return;
-        }
-        resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
-      },
-    );
-  });
+export { type CliResult, type Identity, runAwsCli } from '../support/aws-cli';
 
 /** A plain HTTP request (for what SDK clients cannot send: a chosen Host header, an unsigned call). */
 export const rawRequest = (
