@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { S3Client } from '@aws-sdk/client-s3';
+import type { Outcome } from '../../handlers/lib/contracts';
+import type { ElastiCacheFault } from '../../local/aws/server';
 import type { LocalConfig } from '../../local/config';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/start';
 import type { Identity } from '../support/aws-cli';
@@ -11,23 +13,7 @@ import type { Identity } from '../support/aws-cli';
 export const FAST_TIME_SCALE = 0.01;
 
 /** The outcome document (DESIGN "The outcome document"), as the API and the notifications carry it. */
-export interface OutcomeDocument {
-  version: number;
-  exportId: string;
-  status: 'SUCCEEDED' | 'FAILED';
-  sourceSnapshotName?: string;
-  targetSnapshotName?: string;
-  targetBucket?: string;
-  objects: Array<{ key: string; size: number }>;
-  error?: {
-    code: string;
-    message: string;
-    solution: string;
-    docsUrl: string;
-    awsErrorCode?: string;
-    requestId?: string;
-  };
-}
+export type OutcomeDocument = Outcome;
 
 /** A body of POST /exports or GET /exports/{exportId}. */
 export interface ExportResource {
@@ -49,14 +35,7 @@ export interface Notification {
 }
 
 /** A fault for POST /_local/elasticache/faults (see local/aws/server.ts). */
-export interface ElastiCacheFault {
-  action?: string;
-  count?: number;
-  code?: string;
-  message?: string;
-  status?: number;
-  exportOutcome?: 'no-objects' | 'failed';
-}
+export type { ElastiCacheFault };
 
 export interface StackHarness {
   stack: LocalStack;

@@ -16,6 +16,7 @@ import {
   ExportFailedError,
 } from '../../../handlers/lib/errors';
 import { exportState as buildExportState, pollState } from '../../support/builders';
+import { rejectionOf } from '../../support/rejection';
 
 const elastiCacheMock = mockClient(ElastiCacheClient);
 const s3Mock = mockClient(S3Client);
@@ -37,15 +38,6 @@ const bucketHolds = (objects: Array<{ key: string; size: number }>): void => {
 };
 
 const deps = () => ({ elastiCache: new ElastiCacheClient({}), s3: new S3Client({}), now: () => NOW });
-
-const rejectionOf = async (promise: Promise<unknown>): Promise<unknown> => {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the promise to reject');
-};
 
 beforeEach(() => {
   elastiCacheMock.reset();

@@ -18,6 +18,7 @@ import {
 } from '../../../handlers/lib/errors';
 import { handler, publishOutcome } from '../../../handlers/publish-outcome';
 import { exportState as buildExportState, pollState, STARTED_AT } from '../../support/builders';
+import { rejectionOf } from '../../support/rejection';
 
 const snsMock = mockClient(SNSClient);
 const elastiCacheMock = mockClient(ElastiCacheClient);
@@ -71,15 +72,6 @@ const publishedInputs = (): PublishCommandInput[] =>
 
 const publishedMessage = (index = 0): Record<string, string> =>
   JSON.parse(publishedInputs()[index]?.Message ?? '{}') as Record<string, string>;
-
-const rejectionOf = async (promise: Promise<unknown>): Promise<unknown> => {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the promise to reject');
-};
 
 beforeEach(() => {
   snsMock.reset();
