@@ -112,25 +112,7 @@ interface RegisteredMachine {
   loadedHandlers?: Promise<Record<string, LambdaHandler>>;
 }
 
-interface ExecutionRecord {
-  seq: number;
-  executionArn: string;
-  machine: RegisteredMachine;
-  name: string;
-  input: string;
-  status: ExecutionStatus;
-  startDate: number;
-  stopDate?: number;
-  output?: string;
-  error?: string;
-  cause?: string;
-  events: HistoryEvent[];
-  abort: () => void;
-  stopRequest?: { error?: string; cause?: string };
-  settled: Promise<void>;
-}
-
-/** A closed execution as saved on disk. */
+/** A closed execution as saved on disk: its facts and history, the machine by ARN. */
 interface SavedExecution {
   seq: number;
   executionArn: string;
@@ -144,6 +126,14 @@ interface SavedExecution {
   error?: string;
   cause?: string;
   events: HistoryEvent[];
+}
+
+/** An execution in memory: the saved facts plus the live machine and the handles of a running execution. */
+interface ExecutionRecord extends Omit<SavedExecution, 'stateMachineArn'> {
+  machine: RegisteredMachine;
+  abort: () => void;
+  stopRequest?: { error?: string; cause?: string };
+  settled: Promise<void>;
 }
 
 const SAVED_VERSION = 1;
