@@ -2,6 +2,7 @@
 // list query, and the execution ARN an export id stands for. Pure: no AWS calls, no Lambda types.
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
+import type { ExecutionDescription } from './aws/sfn.js';
 import type { ExportRequest, Outcome } from './contracts.js';
 import { ConfigError, InvalidRequestError } from './errors.js';
 import { isRecord } from './records.js';
@@ -56,18 +57,14 @@ export interface ExportList {
   nextToken?: string;
 }
 
-/** The execution facts the views need (the Step Functions adapter's shape). */
-export interface ExecutionFacts {
-  name: string;
-  status: string;
-  startedAt: string;
-  stoppedAt?: string;
-  input?: string;
-  output?: string;
-  cause?: string;
+/** The execution facts the views need: what the Step Functions adapter reads back, nothing more. */
+export type ExecutionFacts = Pick<
+  ExecutionDescription,
+  'name' | 'status' | 'startedAt' | 'stoppedAt' | 'input' | 'output'
+> & {
   /** For a failed execution: PublishFailure's output, the outcome document (from the execution history). */
   failureOutput?: string;
-}
+};
 
 export const linksFor = (exportId: string): ExportLinks => ({ self: `/exports/${exportId}` });
 
