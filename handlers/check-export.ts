@@ -20,8 +20,15 @@ export interface CheckExportDeps {
   now: () => Date;
 }
 
-/** Source statuses that mean the export is still running. `creating` is assumed to precede `copying`. */
-const STILL_EXPORTING = new Set(['copying', 'creating']);
+/**
+ * Source statuses this code knows to mean "still exporting". AWS documents no list of the statuses a snapshot
+ * shows while it is exported (`copying` is what it shows; `creating` is assumed to precede it), so any status
+ * other than `available` and the two that end an export counts as still running, with a warning, until the
+ * deadline: a status AWS adds later must not fail a healthy export.
+ */
+const KNOWN_EXPORTING = new Set(['copying', 'creating']);
+/** Statuses after which the export cannot produce its objects: it ends now rather than at the deadline. */
+const ENDS_EXPORT = new Set(['failed', 'deleting']);
 
 /**
  * Checks made after the source was back to `available` but the objects were missing or incomplete, before we
@@ -80,18 +87,25 @@ export const checkExport = async (state: ExportState, deps: CheckExportDeps): Pr
     );
   }
   const status = snapshot.SnapshotStatus ?? 'unknown';
-  if (STILL_EXPORTING.has(status)) {
-    if (deadlinePassed) throw deadlineError();
-    const poll = advance(state.poll, 'exporting', 0);
-    logger.info('Export still running', { sourceSnapshotName, snapshotStatus: status, poll });
-    return { ...state, poll };
-  }
-  if (status !== 'available') {
-    // `failed`, or `deleting`/`restoring`: the export is not running any more and will not produce objects.
+  if (ENDS_EXPORT.has(status)) {
     throw new ExportFailedError(
       `ElastiCache reported the source snapshot ${sourceSnapshotName} as '${status}' while exporting it to ${target}.`,
       { code: 'ExportFailed' },
     );
+  }
+  if (status !== 'available') {
+    if (deadlinePassed) throw deadlineError();
+    const poll = advance(state.poll, 'exporting', 0);
+    if (KNOWN_EXPORTING.has(status)) {
+      logger.info('Export still running', { sourceSnapshotName, snapshotStatus: status, poll });
+    } else {
+      logger.warn('Source snapshot in a status this service does not know; counted as still exporting', {
+        sourceSnapshotName,
+        snapshotStatus: status,
+        poll,
+      });
+    }
+    return { ...state, poll };
   }
 
   const expectedCount = state.snapshot.numNodeGroups;

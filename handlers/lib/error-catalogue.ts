@@ -281,6 +281,16 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     docsUrl: 'https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html',
     retryable: true,
   },
+  {
+    code: 'FunctionFailed',
+    // Step Functions guide, "Handle Lambda service exceptions": unhandled Lambda errors, which include running out
+    // of memory and function timeouts, reach the state machine as Lambda.Unknown.
+    codes: ['Lambda.Unknown'],
+    solution:
+      'A function of the export workflow ended without an answer after its retries: Lambda reports a function that ran out of memory or time as Lambda.Unknown. Look in the function log groups of the export workflow (/aws/lambda/elasticache-snapshot-export-<stage>-*) for "Runtime exited" or "Task timed out", raise memorySize or timeout for that function in serverless.yml if needed, then request the export again with a new targetSnapshotName.',
+    docsUrl: 'https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html',
+    retryable: true,
+  },
 ];
 
 export const UNKNOWN_ENTRY: CatalogueEntry = {

@@ -89,6 +89,14 @@ describe('export-snapshot state machine definition', () => {
     }
   });
 
+  it('retries an unhandled Lambda error (out of memory, function timeout) on the idempotent tasks only', () => {
+    // Step Functions guide, "Handle Lambda service exceptions": these reach the state machine as Lambda.Unknown.
+    for (const [name, state] of tasks) {
+      const retried = (state.Retry ?? []).flatMap((retrier) => retrier.ErrorEquals).includes('Lambda.Unknown');
+      expect({ name, retried }).toEqual({ name, retried: !name.startsWith('Publish') });
+    }
+  });
+
   it('retries throttling with backoff and jitter on every task', () => {
     for (const [name, state] of tasks) {
       const throttling = (state.Retry ?? []).find((retrier) => retrier.ErrorEquals.includes('AwsThrottledError'));

@@ -15,6 +15,7 @@ import {
   ExportDeadlineError,
   ExportFailedError,
 } from '../../../handlers/lib/errors';
+import { logger } from '../../../handlers/lib/logger';
 import { exportState as buildExportState, pollState } from '../../support/builders';
 import { rejectionOf } from '../../support/rejection';
 
@@ -268,7 +269,41 @@ describe('checkExport', () => {
     expect((error as Error).message).toContain('nightly disappeared');
   });
 
-  it.each(['failed', 'deleting', 'restoring'])('fails with ExportFailed when the source turns %s', async (status) => {
+  it.each(['restoring', 'exporting', 'some-status-aws-adds-later'])(
+    'counts a source status it does not know (%s) as still exporting, with a warning',
+    async (status) => {
+      // Arrange
+      sourceIs(status);
+      const warn = jest.spyOn(logger, 'warn').mockImplementation(() => {});
+
+      // Act
+      const result = await checkExport(exportState(), deps());
+
+      // Assert
+      expect(result.poll).toMatchObject({ attempt: 1, status: 'exporting' });
+      expect(warn).toHaveBeenCalledWith(
+        expect.stringContaining('does not know'),
+        expect.objectContaining({ snapshotStatus: status }),
+      );
+      expect(s3Mock).not.toHaveReceivedCommand(ListObjectsV2Command);
+      warn.mockRestore();
+    },
+  );
+
+  it('fails an unknown source status at the deadline like a source still copying', async () => {
+    // Arrange
+    sourceIs('some-status-aws-adds-later');
+
+    // Act
+    const error = await rejectionOf(
+      checkExport(exportState(), { ...deps(), now: () => new Date('2026-11-25T15:00:01.000Z') }),
+    );
+
+    // Assert
+    expect(error).toBeInstanceOf(ExportDeadlineError);
+  });
+
+  it.each(['failed', 'deleting'])('fails with ExportFailed when the source turns %s', async (status) => {
     // Arrange
     sourceIs(status);
 

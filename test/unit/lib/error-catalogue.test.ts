@@ -310,6 +310,7 @@ describe('lookup order', () => {
     ['InvalidRequestError', {}, 'InvalidRequest'],
     ['States.Timeout', {}, 'TaskTimedOut'],
     ['Sandbox.Timedout', {}, 'TaskTimedOut'],
+    ['Lambda.Unknown', {}, 'FunctionFailed'],
     ['ExportRejectedError', { code: 'UnsupportedEngine' }, 'UnsupportedEngine'],
     ['ExportRejectedError', { code: 'NoAvailableSnapshot' }, 'NoAvailableSnapshot'],
     ['ExportFailedError', { code: 'ExportIncomplete' }, 'ExportIncomplete'],
@@ -348,11 +349,11 @@ describe('the Unknown fallback', () => {
 
   it('names the error when there is no message at all', () => {
     // Act
-    const explained = explainFailure(failure('Lambda.Unknown', ''));
+    const explained = explainFailure(failure('Lambda.SomethingNew', ''));
 
     // Assert
     expect(explained.code).toBe('Unknown');
-    expect(explained.message).toBe('The export failed with Lambda.Unknown and no message.');
+    expect(explained.message).toBe('The export failed with Lambda.SomethingNew and no message.');
   });
 });
 
