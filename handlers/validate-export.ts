@@ -20,7 +20,13 @@ import {
   listOwnedBucketNames,
 } from './lib/aws/s3.js';
 import { nextWaitSeconds } from './lib/backoff.js';
-import { missingElastiCachePermissions } from './lib/bucket-access.js';
+import {
+  type ElastiCachePermission,
+  elastiCacheAccessGaps,
+  elastiCacheCanonicalUserId,
+  elastiCacheServicePrincipal,
+  type PermissionGap,
+} from './lib/bucket-access.js';
 import { elastiCache } from './lib/clients/elasticache.js';
 import { s3 } from './lib/clients/s3.js';
 import {
@@ -157,9 +163,37 @@ const assertExportable = (snapshot: Snapshot, name: string): void => {
   }
 };
 
+/** What a permission means in the S3 console's ACL editor, as ElastiCache's guide names it. */
+const PERMISSION_LABEL: Readonly<Record<ElastiCachePermission, string>> = {
+  READ: 'List objects',
+  WRITE: 'Write objects',
+  READ_ACP: 'Read bucket permissions',
+};
+
+/** One line of detail on a permission ElastiCache lacks: what the ACL and the policy are each missing. */
+const describeGap = (gap: PermissionGap, region: string): string => {
+  const acl = gap.aclEnabled
+    ? `no ACL grant of ${gap.permission} (${PERMISSION_LABEL[gap.permission]}) to ElastiCache's canonical user ${elastiCacheCanonicalUserId(region)}`
+    : 'ACL grants do not count on this bucket (Object Ownership is BucketOwnerEnforced)';
+  const policy =
+    gap.denied.length > 0
+      ? `the bucket policy denies ${elastiCacheServicePrincipal(region)} ${gap.denied.join(', ')}`
+      : `the bucket policy does not allow ${elastiCacheServicePrincipal(region)} ${gap.notAllowed.join(', ')}`;
+  return `${gap.permission}: ${acl}, and ${policy}.`;
+};
+
+/** Keys named in a message: a few, then a count. */
+const LISTED_KEYS = 10;
+const listSome = (keys: readonly string[]): string =>
+  keys.length <= LISTED_KEYS
+    ? keys.join(', ')
+    : `${keys.slice(0, LISTED_KEYS).join(', ')} and ${keys.length - LISTED_KEYS} more`;
+
 /**
- * The checks CopySnapshot makes on the bucket, in its words (the seed doc's messages, `%s` = bucket and key),
- * with no code of our own: the catalogue matches the message text exactly as if ElastiCache had sent it.
+ * The checks CopySnapshot makes on the bucket. Every problem found is reported at once, so one fix covers them:
+ * the message starts with the first problem in ElastiCache's own words (the seed doc's messages, `%s` = bucket
+ * and key, with no code of our own: the catalogue matches that text exactly as if ElastiCache had sent it), and
+ * the following lines name every problem found with what is missing.
  */
 const assertBucketUsable = async (
   client: S3Client,
@@ -177,17 +211,23 @@ const assertBucketUsable = async (
         : `The S3 bucket ${bucket} is not owned by the authenticated user.`,
     );
   }
-  if ((await bucketRegion(client, bucket)) !== region) {
-    throw new ExportRejectedError(`The S3 bucket ${bucket} is outside of the region.`);
+  const bucketIn = await bucketRegion(client, bucket);
+  if (bucketIn !== region) {
+    // The bucket's grants are not read across Regions: S3 redirects such calls, and they would not matter anyway.
+    throw new ExportRejectedError(
+      `The S3 bucket ${bucket} is outside of the region.\nThe bucket is in ${bucketIn}; the snapshot and this ` +
+        `service are in ${region}. ElastiCache exports only to a bucket in the snapshot's Region.`,
+    );
   }
 
   const objectOwnership = await bucketObjectOwnership(client, bucket);
   // With BucketOwnerEnforced ACLs are disabled: the grants are not read, only the policy counts.
-  const [grants, policy] = await Promise.all([
+  const [grants, policy, existing] = await Promise.all([
     objectOwnership === 'BucketOwnerEnforced' ? Promise.resolve([]) : bucketAclGrants(client, bucket),
     bucketPolicy(client, bucket),
+    listObjects(client, bucket, objectKeyBase(request.targetSnapshotName)),
   ]);
-  const missing = missingElastiCachePermissions({
+  const gaps = elastiCacheAccessGaps({
     region,
     bucket,
     grants,
@@ -195,26 +235,35 @@ const assertBucketUsable = async (
     objectOwnership,
     objectKeys: expectedObjectKeys(request.targetSnapshotName, numNodeGroups),
   });
-  const firstMissing = missing[0];
-  if (firstMissing) {
-    logger.warn('ElastiCache lacks permissions on the target bucket', {
-      targetBucket: bucket,
-      missing,
-      objectOwnership,
-    });
-    throw new ExportRejectedError(
-      `ElastiCache has not been granted ${firstMissing} permissions ${bucket} on the S3 Bucket.`,
-    );
-  }
-
-  const taken = (await listObjects(client, bucket, objectKeyBase(request.targetSnapshotName)))
+  const taken = existing
     .map((object) => object.key)
     .filter((key) => isExportObjectKey(request.targetSnapshotName, key))
     .sort();
+
+  const problems: Array<{ message: string; detail: string }> = gaps.map((gap) => ({
+    message: `ElastiCache has not been granted ${gap.permission} permissions ${bucket} on the S3 Bucket.`,
+    detail: describeGap(gap, region),
+  }));
   const takenKey = taken[0];
   if (takenKey !== undefined) {
-    throw new ExportRejectedError(`The S3 bucket ${bucket} already contains an object with key ${takenKey}.`);
+    problems.push({
+      message: `The S3 bucket ${bucket} already contains an object with key ${takenKey}.`,
+      detail: `Objects of this export are already there: ${listSome(taken)}; choose another targetSnapshotName.`,
+    });
   }
+  const first = problems[0];
+  if (!first) return;
+  logger.warn('Target bucket not usable for the export', {
+    targetBucket: bucket,
+    missing: gaps.map((gap) => gap.permission),
+    objectOwnership,
+    takenKeys: taken.length,
+  });
+  throw new ExportRejectedError(
+    [first.message, `Every problem found on s3://${bucket}:`, ...problems.map((problem) => `- ${problem.detail}`)].join(
+      '\n',
+    ),
+  );
 };
 
 // ---- Lambda entry point ----------------------------------------------------------------------------------------

@@ -57,8 +57,20 @@ export interface BucketAccessInput {
   objectKeys?: readonly string[] | undefined;
 }
 
+/** One ACL permission ElastiCache lacks, with what the bucket's ACL and policy say about it. */
+export interface PermissionGap {
+  permission: ElastiCachePermission;
+  /** Whether ACL grants count at all: not when Object Ownership is BucketOwnerEnforced. */
+  aclEnabled: boolean;
+  /** The permission's policy actions that no Allow statement grants ElastiCache, in POLICY_ACTIONS order. */
+  notAllowed: string[];
+  /** The permission's policy actions an unconditional Deny takes away from ElastiCache. */
+  denied: string[];
+}
+
 /**
- * The permissions ElastiCache lacks on the bucket, in the order READ, WRITE, READ_ACP; empty when it may export.
+ * The permissions ElastiCache lacks on the bucket, in the order READ, WRITE, READ_ACP, each with the policy
+ * actions missing or denied; empty when it may export.
  *
  * A permission is there when the ACL grants it to ElastiCache's canonical user (FULL_CONTROL counts as all three;
  * ignored when Object Ownership is BucketOwnerEnforced) or the policy allows every action listed for it in
@@ -70,11 +82,11 @@ export interface BucketAccessInput {
  * conditional Deny does not apply (the common "deny unless aws:SecureTransport" statement must not count). If
  * a guess is wrong, CopySnapshot itself fails with its own message, which the error catalogue explains.
  */
-export const missingElastiCachePermissions = (input: BucketAccessInput): ElastiCachePermission[] => {
-  const aclPermissions =
-    input.objectOwnership === 'BucketOwnerEnforced'
-      ? new Set<string>()
-      : aclPermissionsOf(input.grants, elastiCacheCanonicalUserId(input.region));
+export const elastiCacheAccessGaps = (input: BucketAccessInput): PermissionGap[] => {
+  const aclEnabled = input.objectOwnership !== 'BucketOwnerEnforced';
+  const aclPermissions = aclEnabled
+    ? aclPermissionsOf(input.grants, elastiCacheCanonicalUserId(input.region))
+    : new Set<string>();
   const statements = parseStatements(input.policy);
   const target: Target = {
     servicePrincipal: elastiCacheServicePrincipal(input.region).toLowerCase(),
@@ -85,14 +97,19 @@ export const missingElastiCachePermissions = (input: BucketAccessInput): ElastiC
         ? input.objectKeys.map((key) => `s3:::${input.bucket}/${key}`)
         : [`s3:::${input.bucket}/*`],
   };
-  return ELASTICACHE_PERMISSIONS.filter((permission) => {
+  return ELASTICACHE_PERMISSIONS.flatMap((permission): PermissionGap[] => {
     const actions = POLICY_ACTIONS[permission];
-    if (actions.some((action) => isDenied(statements, target, action))) return true;
+    const denied = actions.filter((action) => isDenied(statements, target, action));
+    const notAllowed = actions.filter((action) => !isAllowed(statements, target, action));
     const byAcl = aclPermissions.has(permission) || aclPermissions.has('FULL_CONTROL');
-    const byPolicy = actions.every((action) => isAllowed(statements, target, action));
-    return !(byAcl || byPolicy);
+    if (denied.length === 0 && (byAcl || notAllowed.length === 0)) return [];
+    return [{ permission, aclEnabled, notAllowed, denied }];
   });
 };
+
+/** The permissions ElastiCache lacks on the bucket, in the order READ, WRITE, READ_ACP; empty when it may export. */
+export const missingElastiCachePermissions = (input: BucketAccessInput): ElastiCachePermission[] =>
+  elastiCacheAccessGaps(input).map((gap) => gap.permission);
 
 const aclPermissionsOf = (grants: readonly AclGrant[], canonicalUserId: string): Set<string> =>
   new Set(

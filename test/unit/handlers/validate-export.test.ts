@@ -158,7 +158,9 @@ const rejectionOf = async (promise: Promise<unknown>): Promise<ExportRejectedErr
 
 const catalogueCodeOf = (error: Error): string => catalogueEntryFor(decodeFailureCause(error.name, error.message)).code;
 
-const messageOf = (error: Error): string => decodeFailureCause(error.name, error.message).message;
+const fullMessageOf = (error: Error): string => decodeFailureCause(error.name, error.message).message;
+/** The first line of the message: ElastiCache's own words, which the catalogue matches; details follow it. */
+const messageOf = (error: Error): string => fullMessageOf(error).split('\n')[0] ?? '';
 
 beforeEach(() => {
   elastiCacheMock.reset();
@@ -566,6 +568,9 @@ describe('the target bucket, in ElastiCache own words', () => {
 
     // Assert
     expect(messageOf(error)).toBe('The S3 bucket exports-bucket is outside of the region.');
+    expect(fullMessageOf(error)).toContain(
+      'The bucket is in eu-west-2; the snapshot and this service are in us-east-1.',
+    );
     expect(error.details.code).toBeUndefined();
     expect(catalogueCodeOf(error)).toBe('S3BucketOutsideRegion');
   });
@@ -619,6 +624,68 @@ describe('the target bucket, in ElastiCache own words', () => {
     );
     expect(error.details.code).toBeUndefined();
     expect(catalogueCodeOf(error)).toBe(code);
+  });
+
+  it('reports every missing permission at once, each with the policy actions it lacks', async () => {
+    // Arrange: ACLs disabled, and a policy that forgot the multipart actions and GetBucketAcl.
+    givenSnapshots(snapshot());
+    givenUsableBucket();
+    s3Mock
+      .on(GetBucketOwnershipControlsCommand)
+      .resolves({ OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] } });
+    s3Mock.on(GetBucketPolicyCommand).resolves({
+      Policy: JSON.stringify({
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Service: 'us-east-1.elasticache-snapshot.amazonaws.com' },
+            Action: ['s3:PutObject', 's3:GetObject', 's3:ListBucket'],
+            Resource: [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/*`],
+          },
+        ],
+      }),
+    });
+
+    // Act
+    const error = await rejectionOf(validateExport(context(), deps()));
+
+    // Assert
+    expect(fullMessageOf(error).split('\n')).toEqual([
+      'ElastiCache has not been granted READ permissions exports-bucket on the S3 Bucket.',
+      'Every problem found on s3://exports-bucket:',
+      '- READ: ACL grants do not count on this bucket (Object Ownership is BucketOwnerEnforced), and the bucket policy does not allow us-east-1.elasticache-snapshot.amazonaws.com s3:ListBucketMultipartUploads.',
+      '- WRITE: ACL grants do not count on this bucket (Object Ownership is BucketOwnerEnforced), and the bucket policy does not allow us-east-1.elasticache-snapshot.amazonaws.com s3:ListMultipartUploadParts.',
+      '- READ_ACP: ACL grants do not count on this bucket (Object Ownership is BucketOwnerEnforced), and the bucket policy does not allow us-east-1.elasticache-snapshot.amazonaws.com s3:GetBucketAcl.',
+    ]);
+    expect(catalogueCodeOf(error)).toBe('S3ReadPermissionMissing');
+  });
+
+  it('reports missing ACL grants and a key already taken together, and names a Deny', async () => {
+    // Arrange
+    givenSnapshots(snapshot());
+    givenUsableBucket();
+    s3Mock.on(GetBucketAclCommand).resolves({ Grants: [ownerGrant, elastiCacheGrant('READ')] });
+    s3Mock.on(GetBucketPolicyCommand).resolves({
+      Policy: JSON.stringify({
+        Statement: [{ Effect: 'Deny', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${BUCKET}/*` }],
+      }),
+    });
+    s3Mock.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'nightly-export-0001.rdb', Size: 10 }] });
+
+    // Act
+    const lines = fullMessageOf(await rejectionOf(validateExport(context(), deps()))).split('\n');
+
+    // Assert
+    expect(lines[0]).toBe('ElastiCache has not been granted READ permissions exports-bucket on the S3 Bucket.');
+    expect(lines.slice(2).map((line) => line.split(':')[0])).toEqual([
+      '- READ',
+      '- WRITE',
+      '- READ_ACP',
+      '- Objects of this export are already there',
+    ]);
+    expect(lines[2]).toContain('the bucket policy denies us-east-1.elasticache-snapshot.amazonaws.com s3:GetObject');
+    expect(lines[3]).toContain(`no ACL grant of WRITE (Write objects) to ElastiCache's canonical user 540804c3`);
+    expect(lines[5]).toContain('nightly-export-0001.rdb; choose another targetSnapshotName');
   });
 
   it('names READ first when nothing is granted', async () => {
