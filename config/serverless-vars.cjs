@@ -1,9 +1,10 @@
 // Values serverless.yml cannot compute with plain variables, resolved when the service is packaged:
-// the schedule events built from the schedules file (inputs checked with the same code as POST /exports)
-// and the IAM resources for the target-bucket allow-list. Used as ${file(config/serverless-vars.cjs):<name>}.
+// the schedule events built from the schedules file (inputs checked with the same code as POST /exports),
+// the IAM resources for the target-bucket allow-list, and the state machine definition with its execution timeout
+// derived from the export deadline. Used as ${file(config/serverless-vars.cjs):<name>}.
 'use strict';
 
-const { existsSync } = require('node:fs');
+const { existsSync, readFileSync } = require('node:fs');
 const path = require('node:path');
 const { require: tsRequire } = require('tsx/cjs/api');
 
@@ -13,7 +14,11 @@ const SERVICE_DIR = path.join(__dirname, '..');
 const core = () => ({
   contracts: tsRequire('../handlers/lib/contracts.ts', __filename),
   naming: tsRequire('../handlers/lib/naming.ts', __filename),
+  backoff: tsRequire('../handlers/lib/backoff.ts', __filename),
+  bounds: tsRequire('./execution-bounds.ts', __filename),
 });
+
+const DEFINITION_FILE = path.join(SERVICE_DIR, 'statemachine', 'export-snapshot.asl.json');
 
 // EventBridge Scheduler: names are [0-9a-zA-Z-_.]{1,64}; ours are exportSnapshot-<stage>-<name>.
 const SCHEDULE_NAME_PATTERN = /^[A-Za-z0-9._-]{1,40}$/;
@@ -112,11 +117,8 @@ const scheduleEvents = async ({ resolveVariable }) => {
   }));
 };
 
-/**
- * Settings that would otherwise deploy fine and fail every export later: the deadline the handlers accept, and a
- * default bucket the allow-list would refuse.
- */
-const checkSettings = async (resolveVariable, buckets) => {
+/** The configured deadline in minutes, refused unless the handlers would accept it. */
+const deadlineMinutes = async (resolveVariable) => {
   const { contracts } = core();
   const deadline = String(await resolveVariable('self:custom.exportDeadlineMinutes')).trim();
   const minutes = Number(deadline);
@@ -125,10 +127,31 @@ const checkSettings = async (resolveVariable, buckets) => {
       `EXPORT_DEADLINE_MINUTES must be a number of minutes from 1 to ${contracts.MAX_DEADLINE_MINUTES}, got ${deadline}`,
     );
   }
+  return minutes;
+};
+
+/**
+ * Settings that would otherwise deploy fine and fail every export later: the deadline the handlers accept, and a
+ * default bucket the allow-list would refuse.
+ */
+const checkSettings = async (resolveVariable, buckets) => {
+  await deadlineMinutes(resolveVariable);
   const defaultBucket = String((await resolveVariable('self:custom.defaultTargetBucket')) ?? '').trim();
   if (defaultBucket && !buckets.includes(defaultBucket)) {
     throw new Error(`DEFAULT_TARGET_BUCKET ${defaultBucket} is not in ALLOWED_TARGET_BUCKETS`);
   }
+};
+
+/**
+ * statemachine/export-snapshot.asl.json as committed, with the execution's TimeoutSeconds derived from the
+ * configured deadline: the deadline plus the worst case of what may run after it, every Retry counted.
+ */
+const definition = async ({ resolveVariable }) => {
+  const { backoff, bounds } = core();
+  const asl = JSON.parse(readFileSync(DEFINITION_FILE, 'utf8'));
+  const minutes = await deadlineMinutes(resolveVariable);
+  const longestWait = backoff.backoffForDeadline(minutes * 60).maxSeconds;
+  return { ...asl, TimeoutSeconds: bounds.executionTimeoutSeconds(asl, minutes, longestWait) };
 };
 
 /**
@@ -148,4 +171,4 @@ const allowedTargetBucketArns = async ({ resolveVariable }) => {
   return buckets.map((bucket) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${bucket}` }));
 };
 
-module.exports = { scheduleEvents, hasAllowedTargetBuckets, allowedTargetBucketArns };
+module.exports = { scheduleEvents, hasAllowedTargetBuckets, allowedTargetBucketArns, definition };

@@ -5,7 +5,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import middy from '@middy/core';
 import { findSnapshot } from './lib/aws/elasticache.js';
 import { listObjects } from './lib/aws/s3.js';
-import { DEFAULT_BACKOFF, nextWaitSeconds } from './lib/backoff.js';
+import { type BackoffPolicy, backoffForDeadline, DEFAULT_BACKOFF, nextWaitSeconds } from './lib/backoff.js';
 import { elastiCache } from './lib/clients/elasticache.js';
 import { s3 } from './lib/clients/s3.js';
 import type { ExportedObject, ExportState, PollState } from './lib/contracts.js';
@@ -40,16 +40,28 @@ const GRACE_CHECKS = 1;
 
 const byKey = (a: ExportedObject, b: ExportedObject): number => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
+/** The polling policy of this export: the default, with a longer cap on the wait for a very long deadline. */
+const policyOf = (state: ExportState): BackoffPolicy => {
+  const deadlineSeconds = (Date.parse(state.deadline) - Date.parse(state.startedAt)) / 1000;
+  return Number.isFinite(deadlineSeconds) ? backoffForDeadline(deadlineSeconds) : DEFAULT_BACKOFF;
+};
+
 /** The next poll after this check: the wait just done counts towards the elapsed time the backoff grows with. */
-const advance = (poll: PollState, status: PollState['status'], missingChecks: number, waitSeconds?: number) => {
+const advance = (
+  state: ExportState,
+  status: PollState['status'],
+  missingChecks: number,
+  waitSeconds?: number,
+): PollState => {
+  const { poll } = state;
   const elapsedSeconds = poll.elapsedSeconds + poll.waitSeconds;
   return {
     attempt: poll.attempt + 1,
     elapsedSeconds,
-    waitSeconds: waitSeconds ?? nextWaitSeconds(elapsedSeconds),
+    waitSeconds: waitSeconds ?? nextWaitSeconds(elapsedSeconds, policyOf(state)),
     status,
     missingChecks,
-  } satisfies PollState;
+  };
 };
 
 /**
@@ -95,7 +107,7 @@ export const checkExport = async (state: ExportState, deps: CheckExportDeps): Pr
   }
   if (status !== 'available') {
     if (deadlinePassed) throw deadlineError();
-    const poll = advance(state.poll, 'exporting', 0);
+    const poll = advance(state, 'exporting', 0);
     if (KNOWN_EXPORTING.has(status)) {
       logger.info('Export still running', { sourceSnapshotName, snapshotStatus: status, poll });
     } else {
@@ -115,11 +127,11 @@ export const checkExport = async (state: ExportState, deps: CheckExportDeps): Pr
   const empty = objects.filter((object) => object.size <= 0);
   if (objects.length >= expectedCount && empty.length === 0) {
     logger.info('Export objects verified', { sourceSnapshotName, targetBucket, objectCount: objects.length });
-    return { ...state, poll: advance(state.poll, 'exported', state.poll.missingChecks, 0), objects };
+    return { ...state, poll: advance(state, 'exported', state.poll.missingChecks, 0), objects };
   }
 
   if (state.poll.missingChecks < GRACE_CHECKS && !deadlinePassed) {
-    const poll = advance(state.poll, 'settling', state.poll.missingChecks + 1, DEFAULT_BACKOFF.minSeconds);
+    const poll = advance(state, 'settling', state.poll.missingChecks + 1, DEFAULT_BACKOFF.minSeconds);
     logger.warn('Source available but export objects missing; checking once more', {
       sourceSnapshotName,
       targetBucket,

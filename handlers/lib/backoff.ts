@@ -8,6 +8,10 @@
 //   wait(elapsed) = clamp(round(RATIO × elapsed), MIN, MAX)
 //
 // README "Polling policy" gives the measured cost for 5, 30 and 120-minute exports (`npm run bench`).
+//
+// The number of checks is capped (MAX_CHECKS) so that an execution's history, with every Retry spent, stays under
+// Step Functions' 25,000 events (config/execution-bounds.ts computes it from the ASL). A deadline so long that the
+// default cap on the wait would need more checks than that gets a longer cap on the wait instead.
 
 export interface BackoffPolicy {
   /** First and shortest wait: small exports finish within a minute or two. */
@@ -33,4 +37,43 @@ export const checkSchedule = (horizonSeconds: number, policy: BackoffPolicy = DE
     times.push(elapsed);
   }
   return times;
+};
+
+/**
+ * The most checks one export makes: the cap on `$.poll.attempt` in the ASL's IsExportFinished, which
+ * test/statemachine/bounds.test.ts keeps equal to this and within the history limit.
+ */
+export const MAX_CHECKS = 480;
+/** Checks kept in reserve below the cap: the grace check after the objects were missing, and the last look. */
+const RESERVED_CHECKS = 5;
+/**
+ * The longest deadline an export can have (contracts.ts MAX_DEADLINE_MINUTES, which the backoff test keeps equal;
+ * not imported, so that CheckExport's bundle stays free of the request schema).
+ */
+export const LONGEST_DEADLINE_SECONDS = 2880 * 60;
+/** The step by which the cap on the wait grows for a long deadline. */
+const MAX_WAIT_STEP_SECONDS = 30;
+
+/**
+ * The policy for an export with this deadline (seconds from its start): the default, with the cap on the wait
+ * raised (in 30 s steps) just enough that the checks until the deadline stay within MAX_CHECKS. With the default
+ * deadline (12 h) the default policy holds; at the longest (48 h) the wait grows to 6 or 7 minutes.
+ */
+export const backoffForDeadline = (deadline: number, base: BackoffPolicy = DEFAULT_BACKOFF): BackoffPolicy => {
+  const deadlineSeconds = Math.min(deadline, LONGEST_DEADLINE_SECONDS);
+  const budget = MAX_CHECKS - RESERVED_CHECKS;
+  // Whether the checks until the deadline fit the budget; stops counting as soon as they do not.
+  const fits = (policy: BackoffPolicy): boolean => {
+    let elapsed = 0;
+    for (let checks = 0; checks < budget; checks += 1) {
+      elapsed += nextWaitSeconds(elapsed, policy);
+      if (elapsed >= deadlineSeconds) return true;
+    }
+    return false;
+  };
+  let policy = base;
+  while (!fits(policy)) {
+    policy = { ...policy, maxSeconds: policy.maxSeconds + MAX_WAIT_STEP_SECONDS };
+  }
+  return policy;
 };

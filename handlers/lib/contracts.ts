@@ -13,7 +13,7 @@ import {
 
 /** EXPORT_DEADLINE_MINUTES when unset: 12 hours. */
 export const DEFAULT_DEADLINE_MINUTES = 720;
-/** 48 hours: StopPolling's 1500-check cap at the longest wait (120 s) is 50 hours, so the deadline ends first. */
+/** 48 hours: CheckExport lengthens its waits so that even this deadline ends before the 480-check cap. */
 export const MAX_DEADLINE_MINUTES = 2880;
 
 /** Largest accepted request body, in bytes. */

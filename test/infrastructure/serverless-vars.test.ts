@@ -1,11 +1,14 @@
 // config/serverless-vars.cjs: what serverless.yml gets for ${file(config/serverless-vars.cjs):...}. It runs in a
 // child Node process, as under `serverless package` (it loads the TypeScript contracts with tsx, which cannot run
 // inside jest's module system); variables are answered from a table, `file(...)` from JSON files.
+
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { executionTimeoutSeconds } from '../../config/execution-bounds';
+import { readRawDefinition } from '../../local/statemachine';
 import { SERVICE_DIR } from './serverless-package';
 
 const MODULE = path.join(SERVICE_DIR, 'config', 'serverless-vars.cjs');
@@ -241,5 +244,27 @@ describe('allow-list resources', () => {
     // Assert
     expect(result.error).toBe('DEFAULT_TARGET_BUCKET elsewhere is not in ALLOWED_TARGET_BUCKETS');
     expect(allowed).toEqual({ value: 'true' });
+  });
+});
+
+describe('definition', () => {
+  it('is the committed ASL with the execution timeout derived from the configured deadline', async () => {
+    // Act
+    const twelveHours = await call('definition', settings([]));
+    const fourHours = await call('definition', settings([], { 'self:custom.exportDeadlineMinutes': '240' }));
+    const tooLong = await call('definition', settings([], { 'self:custom.exportDeadlineMinutes': '3000' }));
+
+    // Assert
+    const committed = readRawDefinition();
+    const { TimeoutSeconds: _committed, ...rest } = committed as { TimeoutSeconds?: number };
+    expect(twelveHours.value).toEqual({
+      ...rest,
+      TimeoutSeconds: executionTimeoutSeconds(committed as never, 720, 120),
+    });
+    const timeouts = [twelveHours, fourHours].map(
+      (result) => (result.value as { TimeoutSeconds: number }).TimeoutSeconds,
+    );
+    expect((timeouts[0] ?? 0) - (timeouts[1] ?? 0)).toBe(480 * 60);
+    expect(tooLong.error).toBe('EXPORT_DEADLINE_MINUTES must be a number of minutes from 1 to 2880, got 3000');
   });
 });

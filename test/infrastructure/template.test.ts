@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { executionTimeoutSeconds } from '../../config/execution-bounds';
+import { readRawDefinition } from '../../local/statemachine';
 import {
   ACCOUNT_ID,
   getAttPlaceholder,
@@ -416,7 +418,9 @@ describe('the state machine', () => {
     const expected = JSON.parse(readFileSync(ASL_PATH, 'utf8'), (_key, value: unknown) => {
       const getAtt = (value as Record<string, unknown> | null)?.['Fn::GetAtt'];
       return Array.isArray(getAtt) ? getAttPlaceholder(functionLogicalId(String(getAtt[0])), 'Arn') : value;
-    }) as { QueryLanguage?: string };
+    }) as { QueryLanguage?: string; TimeoutSeconds?: number };
+    // Packaging derives the execution timeout from the deadline (720 minutes by default).
+    expected.TimeoutSeconds = executionTimeoutSeconds(readRawDefinition() as never, 720, 120);
 
     // Act
     const deployed = JSON.parse(String(properties(defaults, STATE_MACHINE).DefinitionString)) as {
@@ -431,6 +435,19 @@ describe('the state machine', () => {
     // Assert
     expect(deployed).toEqual(expected);
     expect(properties(defaults, STATE_MACHINE).StateMachineType).toBe('STANDARD');
+  });
+
+  it('times an execution out after the configured deadline and its worst-case tail, so TIMED_OUT can happen', () => {
+    // Act
+    const timeoutOf = (service: Packaged): number =>
+      (JSON.parse(String(properties(service, STATE_MACHINE).DefinitionString)) as { TimeoutSeconds: number })
+        .TimeoutSeconds;
+
+    // Assert: 720 and 240 minutes, each plus the same worst case of what may run after the deadline.
+    const tail = executionTimeoutSeconds(readRawDefinition() as never, 0, 120);
+    expect(timeoutOf(defaults)).toBe(Math.ceil((720 * 60 + tail) / 60) * 60);
+    expect(timeoutOf(configured)).toBe(Math.ceil((240 * 60 + tail) / 60) * 60);
+    expect(tail).toBeLessThan(2 * 3600);
   });
 });
 

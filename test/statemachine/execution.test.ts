@@ -3,6 +3,7 @@
 import { ElastiCacheServiceException, InvalidParameterValueException } from '@aws-sdk/client-elasticache';
 import type { PublishCommandInput } from '@aws-sdk/client-sns';
 import { checkExport } from '../../handlers/check-export';
+import { MAX_CHECKS } from '../../handlers/lib/backoff';
 import { elastiCache } from '../../handlers/lib/clients/elasticache';
 import { s3 } from '../../handlers/lib/clients/s3';
 import type { ExportState, Outcome } from '../../handlers/lib/contracts';
@@ -363,7 +364,7 @@ describe('export state machine: exports that do not land', () => {
 
     // Assert
     expectFailureNotified(run, 'DeadlinePassed');
-    expect(run.visits.CheckExport).toBe(1500);
+    expect(run.visits.CheckExport).toBe(MAX_CHECKS);
     expect(run.visits.StopPolling).toBe(1);
   });
 

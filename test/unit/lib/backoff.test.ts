@@ -1,4 +1,13 @@
-import { type BackoffPolicy, checkSchedule, DEFAULT_BACKOFF, nextWaitSeconds } from '../../../handlers/lib/backoff';
+import {
+  type BackoffPolicy,
+  backoffForDeadline,
+  checkSchedule,
+  DEFAULT_BACKOFF,
+  LONGEST_DEADLINE_SECONDS,
+  MAX_CHECKS,
+  nextWaitSeconds,
+} from '../../../handlers/lib/backoff';
+import { MAX_DEADLINE_MINUTES } from '../../../handlers/lib/contracts';
 
 describe('nextWaitSeconds', () => {
   it('starts with the minimum wait', () => {
@@ -72,11 +81,38 @@ describe('checkSchedule', () => {
     expect(firstCheckAfter - duration).toBeLessThanOrEqual(DEFAULT_BACKOFF.maxSeconds);
   });
 
-  it('keeps a twelve-hour export far below the 1500-check cap of the state machine', () => {
+  it('keeps a twelve-hour export below the check cap of the state machine with the default policy', () => {
     // Act
     const checks = checkSchedule(12 * 3600).length;
 
     // Assert: 12 h at the 120 s cap is 360 checks, plus the short early ones.
     expect(checks).toBeLessThan(400);
+  });
+});
+
+describe('backoffForDeadline', () => {
+  it('keeps the default policy for the default twelve-hour deadline', () => {
+    expect(backoffForDeadline(12 * 3600)).toEqual(DEFAULT_BACKOFF);
+  });
+
+  it.each([1, 12, 14, 24, 36, 48])('fits the checks of a %i-hour deadline under the cap', (hours) => {
+    // Act
+    const policy = backoffForDeadline(hours * 3600);
+
+    // Assert: room for the grace check and the last look, and the wait cap raised no more than needed.
+    expect(checkSchedule(hours * 3600, policy).length).toBeLessThanOrEqual(MAX_CHECKS - 5);
+    const shorter = { ...policy, maxSeconds: policy.maxSeconds - 30 };
+    if (policy.maxSeconds > DEFAULT_BACKOFF.maxSeconds) {
+      expect(checkSchedule(hours * 3600, shorter).length).toBeGreaterThan(MAX_CHECKS - 5);
+    }
+  });
+
+  it('treats a deadline beyond the longest allowed as the longest', () => {
+    expect(backoffForDeadline(100 * 365 * 86400)).toEqual(backoffForDeadline(LONGEST_DEADLINE_SECONDS));
+    expect(LONGEST_DEADLINE_SECONDS).toBe(MAX_DEADLINE_MINUTES * 60);
+  });
+
+  it('waits at most seven minutes between checks at the longest deadline (48 h)', () => {
+    expect(backoffForDeadline(48 * 3600).maxSeconds).toBeLessThanOrEqual(420);
   });
 });

@@ -1,0 +1,138 @@
+// Worst cases of one execution of the export state machine, computed from its ASL with every Retry counted: how
+// many history events it can write (Step Functions fails an execution at 25,000, with no Catch and so no
+// notification) and how long it can run (the top-level TimeoutSeconds, derived from the export deadline when the
+// service is packaged, so that TIMED_OUT exists and its alarm can fire, and never cuts an export short).
+//
+// Events per state, as Step Functions writes them (Developer Guide, "HistoryEvent" in the API reference):
+// a Task entered, scheduled, started, succeeded or failed, exited (5), each retry one more scheduled, started,
+// failed (3); any other state entered and exited (2); the execution started and ended (2).
+//
+// Used by config/serverless-vars.cjs (package time), CheckExport's polling budget (handlers/lib/backoff.ts holds
+// the cap both must agree on) and test/statemachine/bounds.test.ts, which asserts the bounds on the file itself.
+
+export const HISTORY_EVENT_LIMIT = 25_000;
+
+interface Retrier {
+  ErrorEquals: string[];
+  IntervalSeconds?: number;
+  MaxAttempts?: number;
+  BackoffRate?: number;
+  MaxDelaySeconds?: number;
+}
+
+export interface BoundedState {
+  Type: string;
+  Next?: string;
+  Default?: string;
+  TimeoutSeconds?: number;
+  Retry?: Retrier[];
+  Catch?: Array<{ Next: string }>;
+  Choices?: Array<{ Next: string; Variable?: string; NumericGreaterThanEquals?: number }>;
+  [key: string]: unknown;
+}
+
+export interface BoundedDefinition {
+  StartAt: string;
+  TimeoutSeconds?: number;
+  States: Record<string, BoundedState>;
+  [key: string]: unknown;
+}
+
+// ASL defaults (Amazon States Language specification, "Retrying after an error").
+const DEFAULT_MAX_ATTEMPTS = 3;
+const DEFAULT_INTERVAL_SECONDS = 1;
+const DEFAULT_BACKOFF_RATE = 2;
+/** A Task with no TimeoutSeconds may run for the execution's lifetime; ours all set one (structure test). */
+const TASK_DEFAULT_TIMEOUT_SECONDS = 99_999_999;
+
+const retriesOf = (state: BoundedState): number =>
+  (state.Retry ?? []).reduce((sum, retrier) => sum + (retrier.MaxAttempts ?? DEFAULT_MAX_ATTEMPTS), 0);
+
+/** History events one visit of a state writes at worst, every retry spent. */
+export const worstStateEvents = (state: BoundedState): number => (state.Type === 'Task' ? 5 + 3 * retriesOf(state) : 2);
+
+/** Seconds one visit of a Task takes at worst: every attempt to its timeout, every retry after its longest delay. */
+export const worstTaskSeconds = (state: BoundedState): number => {
+  const attempts = 1 + retriesOf(state);
+  const delays = (state.Retry ?? []).reduce((sum, retrier) => {
+    let total = 0;
+    for (let attempt = 0; attempt < (retrier.MaxAttempts ?? DEFAULT_MAX_ATTEMPTS); attempt += 1) {
+      const delay =
+        (retrier.IntervalSeconds ?? DEFAULT_INTERVAL_SECONDS) *
+        (retrier.BackoffRate ?? DEFAULT_BACKOFF_RATE) ** attempt;
+      total += Math.min(delay, retrier.MaxDelaySeconds ?? Number.POSITIVE_INFINITY);
+    }
+    return sum + total;
+  }, 0);
+  return attempts * (state.TimeoutSeconds ?? TASK_DEFAULT_TIMEOUT_SECONDS) + delays;
+};
+
+const successorsOf = (state: BoundedState): string[] =>
+  [
+    state.Next,
+    state.Default,
+    ...(state.Choices ?? []).map((choice) => choice.Next),
+    ...(state.Catch ?? []).map((c) => c.Next),
+  ].filter((name): name is string => typeof name === 'string');
+
+/** The states on a cycle (the polling loop): those from which the state itself can be reached again. */
+export const loopStates = (definition: BoundedDefinition): string[] =>
+  Object.keys(definition.States).filter((start) => {
+    const seen = new Set<string>();
+    const queue = successorsOf(definition.States[start] as BoundedState);
+    while (queue.length > 0) {
+      const name = queue.shift() as string;
+      if (name === start) return true;
+      if (seen.has(name)) continue;
+      seen.add(name);
+      queue.push(...successorsOf(definition.States[name] ?? { Type: 'Fail' }));
+    }
+    return false;
+  });
+
+/** The loop's cap: the `NumericGreaterThanEquals` on `$.poll.attempt` of the Choice state in the loop. */
+export const pollCapOf = (definition: BoundedDefinition): number => {
+  const caps = loopStates(definition).flatMap((name) =>
+    (definition.States[name]?.Choices ?? [])
+      .filter((choice) => choice.Variable === '$.poll.attempt' && typeof choice.NumericGreaterThanEquals === 'number')
+      .map((choice) => choice.NumericGreaterThanEquals as number),
+  );
+  if (caps.length !== 1) throw new Error(`Expected one poll cap on $.poll.attempt in the loop, found ${caps.length}`);
+  return caps[0] as number;
+};
+
+/**
+ * An upper bound of the history events of one execution: every state outside the loop once (all branches, though
+ * only one is taken), the loop's states `pollCap` times, every retry spent, and the execution's own two events.
+ */
+export const worstHistoryEvents = (definition: BoundedDefinition): number => {
+  const loop = new Set(loopStates(definition));
+  const cap = pollCapOf(definition);
+  return Object.entries(definition.States).reduce(
+    (sum, [name, state]) => sum + worstStateEvents(state) * (loop.has(name) ? cap : 1),
+    2,
+  );
+};
+
+/**
+ * The execution's TimeoutSeconds for an export deadline: the deadline (counted from the execution's start, and
+ * enforced by CheckExport), plus what may run after it: the longest wait, one last check and the longest publish,
+ * every retry spent; plus the steps before polling, for a deadline shorter than they can take. Rounded up to the
+ * minute. A timed-out execution therefore means the machine's own bounds failed, which the alarm reports.
+ */
+export const executionTimeoutSeconds = (
+  definition: BoundedDefinition,
+  deadlineMinutes: number,
+  longestWaitSeconds: number,
+): number => {
+  const loop = new Set(loopStates(definition));
+  const tasks = Object.entries(definition.States).filter(([, state]) => state.Type === 'Task');
+  const worstOutsideLoop = tasks
+    .filter(([name]) => !loop.has(name))
+    .reduce((sum, [, state]) => sum + worstTaskSeconds(state), 0);
+  const worstInLoop = tasks
+    .filter(([name]) => loop.has(name))
+    .reduce((sum, [, state]) => sum + worstTaskSeconds(state), 0);
+  const seconds = deadlineMinutes * 60 + longestWaitSeconds + worstInLoop + worstOutsideLoop;
+  return Math.ceil(seconds / 60) * 60;
+};
