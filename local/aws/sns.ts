@@ -1,10 +1,15 @@
 // Emulated Amazon SNS (query protocol, Version 2010-03-31): topics, subscriptions (recorded, never delivered) and
 // Publish with SNS's own validation. Every published message is kept and readable at GET /_local/sns/messages.
+// Everything survives a restart on the same data folder: topics and subscriptions are saved per account and Region
+// (one JSON document each under `<dataDir>/sns/`, rewritten on every change), and published messages are appended to
+// the journal `<dataDir>/sns/messages.jsonl`, which DELETE /_local/sns/messages removes.
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import type { Clock } from '../clock.js';
 import { AwsError, queryErrorResponse } from './errors.js';
+import { JsonLines } from './persistence.js';
+import { RegionalDocuments } from './regional-documents.js';
 import { partitionFor } from './sigv4.js';
-import { RegionalStore } from './store.js';
 import type { AwsRequest, AwsResponse, Caller, EmulatedService } from './types.js';
 import { QueryParams, queryResponse, type XmlValue, xmlList } from './xml.js';
 
@@ -61,6 +66,14 @@ interface SnsState {
   subscriptions: Map<string, Subscription>;
 }
 
+/** The saved form of an SnsState (format version 1): attributes as [name, value] pairs. */
+interface SnsDocument {
+  topics: Array<{ arn: string; name: string; attributes: Array<[string, string]> }>;
+  subscriptions: Subscription[];
+}
+
+const FORMAT_VERSION = 1;
+
 const invalidParameter = (detail: string): AwsError => new AwsError('InvalidParameter', `Invalid parameter: ${detail}`);
 
 const required = (params: QueryParams, name: string): string => {
@@ -87,7 +100,8 @@ const validSubject = (subject: string): boolean =>
   subject.length > 0 && subject.length <= 100 && /^[\x21-\x7e][\x20-\x7e]*$/.test(subject);
 
 const parseMessageAttributes = (params: QueryParams): Record<string, MessageAttribute> => {
-  const attributes: Record<string, MessageAttribute> = {};
+  // Keyed by names the request chooses: no prototype, so `__proto__` is just a name.
+  const attributes: Record<string, MessageAttribute> = Object.create(null);
   const entries = params.list('MessageAttributes');
   if (entries.length > 10) {
     throw invalidParameter(
@@ -152,9 +166,29 @@ const checkJsonStructure = (message: string): void => {
   }
 };
 
-export const createSnsService = (deps: { clock: Clock }): { service: EmulatedService; handle: SnsHandle } => {
-  const store = new RegionalStore<SnsState>(() => ({ topics: new Map(), subscriptions: new Map() }));
-  const published: PublishedMessage[] = [];
+export const createSnsService = (deps: {
+  clock: Clock;
+  /** The data folder: state is saved under `<dataDir>/sns/`. */
+  dataDir: string;
+}): { service: EmulatedService; handle: SnsHandle } => {
+  const dir = path.join(deps.dataDir, 'sns');
+  const store = new RegionalDocuments<SnsState, SnsDocument>({
+    dir,
+    version: FORMAT_VERSION,
+    create: () => ({ topics: new Map(), subscriptions: new Map() }),
+    toJson: (state) => ({
+      topics: [...state.topics.values()].map((topic) => ({ ...topic, attributes: [...topic.attributes] })),
+      subscriptions: [...state.subscriptions.values()],
+    }),
+    fromJson: (saved) => ({
+      topics: new Map(
+        saved.topics.map((topic) => [topic.arn, { ...topic, attributes: new Map(topic.attributes) }] as const),
+      ),
+      subscriptions: new Map(saved.subscriptions.map((subscription) => [subscription.arn, subscription] as const)),
+    }),
+  });
+  const journal = new JsonLines<PublishedMessage>(path.join(dir, 'messages.jsonl'));
+  const published: PublishedMessage[] = journal.read();
 
   const topicArnFor = (caller: { accountId: string; region: string }, name: string): string =>
     `arn:${partitionFor(caller.region)}:sns:${caller.region}:${caller.accountId}:${name}`;
@@ -197,6 +231,7 @@ export const createSnsService = (deps: { clock: Clock }): { service: EmulatedSer
     if (existing) return existing;
     const topic: Topic = { arn, name, attributes: new Map(attributes) };
     state.topics.set(arn, topic);
+    store.save(caller);
     return topic;
   };
 
@@ -243,6 +278,7 @@ export const createSnsService = (deps: { clock: Clock }): { service: EmulatedSer
         for (const [subscriptionArn, subscription] of state.subscriptions) {
           if (subscription.topicArn === arn) state.subscriptions.delete(subscriptionArn);
         }
+        store.save(request.caller);
       }
       return queryResponse('DeleteTopic', XMLNS, request.requestId);
     },
@@ -285,14 +321,19 @@ export const createSnsService = (deps: { clock: Clock }): { service: EmulatedSer
         owner: request.caller.accountId,
         confirmed: AUTO_CONFIRMED.has(protocol),
       };
-      state.subscriptions.set(subscription.arn, subscription);
+      if (!existing) {
+        state.subscriptions.set(subscription.arn, subscription);
+        store.save(request.caller);
+      }
       const returnArn = subscription.confirmed || params.bool('ReturnSubscriptionArn') === true;
       return queryResponse('Subscribe', XMLNS, request.requestId, {
         SubscriptionArn: returnArn ? subscription.arn : 'pending confirmation',
       });
     },
     Unsubscribe: (params, request) => {
-      store.get(request.caller).subscriptions.delete(required(params, 'SubscriptionArn'));
+      if (store.get(request.caller).subscriptions.delete(required(params, 'SubscriptionArn'))) {
+        store.save(request.caller);
+      }
       return queryResponse('Unsubscribe', XMLNS, request.requestId);
     },
     ListSubscriptions: (params, request) => {
@@ -341,7 +382,7 @@ export const createSnsService = (deps: { clock: Clock }): { service: EmulatedSer
         throw invalidParameter('The MessageGroupId parameter is required for FIFO topics');
       }
       const messageId = randomUUID();
-      published.push({
+      const record: PublishedMessage = {
         messageId,
         topicArn: topic.arn,
         message,
@@ -351,7 +392,10 @@ export const createSnsService = (deps: { clock: Clock }): { service: EmulatedSer
         region: request.caller.region,
         ...(subject !== undefined && { subject }),
         ...(structure !== undefined && { messageStructure: structure }),
-      });
+      };
+      // Journal first: a message answered as published is one a restarted emulator still lists.
+      journal.append(record);
+      published.push(record);
       return queryResponse('Publish', XMLNS, request.requestId, {
         MessageId: messageId,
         SequenceNumber: fifo ? String(published.length).padStart(20, '0') : undefined,
@@ -393,6 +437,7 @@ export const createSnsService = (deps: { clock: Clock }): { service: EmulatedSer
       ).arn,
     messages: () => published.map((message) => ({ ...message })),
     clearMessages: () => {
+      journal.delete();
       published.length = 0;
     },
   };
