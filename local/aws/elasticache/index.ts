@@ -78,6 +78,8 @@ export const createElastiCacheService = (deps: {
   timings: Partial<ElastiCacheTimings>;
   log: (level: 'info' | 'error', message: string, data?: Record<string, unknown>) => void;
 }): { service: EmulatedService; handle: ElastiCacheHandle } => {
+  // Due work needs the context, which needs the state: the callback reads `context` only when work falls due, on a
+  // timer, after both exist.
   const state = new ElastiCacheState(
     deps.dataDir,
     deps.clock,
