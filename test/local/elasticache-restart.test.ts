@@ -18,6 +18,7 @@ import {
 } from '@aws-sdk/client-elasticache';
 import type { AwsEmulatorOptions } from '../../local/aws/server';
 import { S3Store } from '../../local/aws/store';
+import { startLocalStack } from '../../local/start';
 import { eventually, type Harness, rejectionOf, startHarness } from './emulator-harness';
 
 const dataDirs: string[] = [];
@@ -261,6 +262,27 @@ describe('ElastiCache after a restart on the same data folder', () => {
     ]);
     expect(defaultAccount.ReplicationGroups).toEqual([]);
     expect(fs.readdirSync(path.join(dataDir, 'elasticache')).filter((name) => name.endsWith('.json'))).toHaveLength(2);
+  });
+
+  it('lets a restarted local stack find its demo group, snapshot and topic instead of making them again', async () => {
+    // Arrange
+    const dataDir = freshDataDir();
+    const config = { awsPort: 0, apiPort: 0, dataDir, timeScale: 0.001 };
+    const first = await startLocalStack({ env: {}, config });
+    await first.stop();
+
+    // Act
+    const second = await startLocalStack({ env: {}, config });
+    await second.stop();
+
+    // Assert
+    expect(first.seed?.created).toEqual([
+      `bucket ${first.config.bucket}`,
+      `replication group ${first.config.replicationGroupId}`,
+      `snapshot ${first.config.snapshotName}`,
+    ]);
+    expect(second.seed?.created).toEqual([]);
+    expect(second.topicArn).toBe(first.topicArn);
   });
 
   it('refuses to start on saved state of another format version, saying how to start afresh', async () => {
