@@ -18,6 +18,7 @@ import {
 } from '@aws-sdk/client-elasticache';
 import type { AwsEmulatorOptions } from '../../local/aws/server';
 import { S3Store } from '../../local/aws/store';
+import { createClock } from '../../local/clock';
 import { startLocalStack } from '../../local/start';
 import { eventually, type Harness, rejectionOf, startHarness } from './emulator-harness';
 
@@ -30,9 +31,13 @@ const freshDataDir = (): string => {
   return dir;
 };
 
-/** An emulator on `dataDir`; 0.01 real seconds per emulated second, so 100 emulated seconds take one real second. */
+// One clock for every emulator, 0.01 real seconds per emulated second (100 emulated seconds take one real second).
+// Shared, as in the local stack, so a stopped emulator's timers would still fire unless it cancels its own work.
+const clock = createClock(0.01);
+
+/** An emulator on `dataDir`. */
 const start = async (dataDir: string, elastiCache: AwsEmulatorOptions['elastiCache'] = {}): Promise<Harness> => {
-  const harness = await startHarness({ dataDir, timeScale: 0.01, elastiCache });
+  const harness = await startHarness({ dataDir, clock, elastiCache });
   running.push(harness);
   return harness;
 };
@@ -48,6 +53,7 @@ afterEach(async () => {
 });
 
 afterAll(() => {
+  clock.dispose();
   for (const dir of dataDirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
