@@ -172,9 +172,9 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
   const requestTimeoutMs = options.requestTimeoutMs ?? 60_000;
 
   const s3Store = new S3Store(dataDir);
-  const sns = createSnsService({ clock });
+  const sns = createSnsService({ clock, dataDir });
   const s3 = createS3Service({ store: s3Store });
-  const elastiCache = createElastiCacheService({ clock, s3Store, timings: options.elastiCache ?? {}, log });
+  const elastiCache = createElastiCacheService({ clock, s3Store, dataDir, timings: options.elastiCache ?? {}, log });
   const services = new Map<string, EmulatedService>();
   for (const service of [elastiCache.service, s3.service, sns.service, ...(options.services ?? [])]) {
     services.set(service.name, service);

@@ -230,6 +230,39 @@ describe('Publish', () => {
     expect([error.name, httpStatusOf(error)]).toEqual(['AuthorizationErrorException', 403]);
   });
 
+  it('keeps a message attribute named __proto__ as a name, not as a prototype', async () => {
+    // Arrange
+    const form = new URLSearchParams({
+      Action: 'Publish',
+      Version: '2010-03-31',
+      TopicArn: topicArn,
+      Message: 'x',
+      'MessageAttributes.entry.1.Name': '__proto__',
+      'MessageAttributes.entry.1.Value.DataType': 'String',
+      'MessageAttributes.entry.1.Value.StringValue': 'polluted?',
+    });
+
+    // Act
+    const response = await rawRequest(harness.aws.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/sns/aws4_request, SignedHeaders=host, Signature=x',
+      },
+      body: form.toString(),
+    });
+    const [published] = await readMessages();
+
+    // Assert
+    expect(response.status).toBe(200);
+    expect(Object.keys(published?.messageAttributes ?? {})).toEqual(['__proto__']);
+    expect(Object.getOwnPropertyDescriptor(published?.messageAttributes, '__proto__')?.value).toEqual({
+      DataType: 'String',
+      StringValue: 'polluted?',
+    });
+  });
+
   it('answers an action it does not emulate with InvalidAction', async () => {
     // Act
     const response = await rawRequest(harness.aws.url, {

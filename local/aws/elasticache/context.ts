@@ -1,0 +1,21 @@
+// What every ElastiCache resource module works with: the saved state, the clock its durations run on, the S3 store
+// exports write into, the emulated durations and the staged faults; and the ARN of a resource.
+import type { Clock } from '../../clock.js';
+import { partitionFor } from '../sigv4.js';
+import type { S3Store } from '../store.js';
+import type { FaultQueue } from './faults.js';
+import type { ElastiCacheTimings, Scope } from './model.js';
+import type { ElastiCacheState } from './state.js';
+
+export interface ElastiCacheContext {
+  state: ElastiCacheState;
+  clock: Clock;
+  s3Store: S3Store;
+  timings: ElastiCacheTimings;
+  faults: FaultQueue;
+}
+
+export const arnOf = (scope: Scope, kind: 'cluster' | 'replicationgroup' | 'snapshot', id: string): string =>
+  `arn:${partitionFor(scope.region)}:elasticache:${scope.region}:${scope.accountId}:${kind}:${id}`;
+
+export const nowIso = (context: ElastiCacheContext): string => context.clock.now().toISOString();

@@ -1,0 +1,164 @@
+// Emulated Amazon ElastiCache (query protocol, Version 2015-02-02): replication groups, cache clusters and snapshots,
+// with CopySnapshot's export to S3 performing ElastiCache's bucket checks and, after a scaled delay, writing one real
+// `.rdb` file per shard into the bucket. State, including work in progress, is saved per account and Region under
+// `<dataDir>/elasticache/` and picked up again by an emulator started on the same data folder.
+//
+// The public API is here: createElastiCacheService and the handle tests and the server use. The rest is by concern:
+// wire.ts (query/XML), replication-groups.ts, snapshots.ts, exports.ts (the model), shapes.ts (XML shapes),
+// params.ts (parameter checks), rdb.ts (RDB files), faults.ts (staged faults), state.ts (state and persistence).
+//
+// Error messages quoted by the CopySnapshot reference are reproduced word for word; messages of other faults are
+// not documented by AWS and are marked "assumed" where they appear.
+import type { Clock } from '../../clock.js';
+import type { S3Store } from '../store.js';
+import type { Caller, EmulatedService } from '../types.js';
+import type { ElastiCacheContext } from './context.js';
+import { finishExport } from './exports.js';
+import { type ElastiCacheFault, FaultQueue } from './faults.js';
+import { DEFAULT_TIMINGS, type ElastiCacheTimings, type Scope } from './model.js';
+import { checkEngineVersion } from './params.js';
+import { addReplicationGroup, findCluster, findGroup, finishResourceWork } from './replication-groups.js';
+import { finishSnapshotWork, snapshotOf } from './snapshots.js';
+import { ElastiCacheState } from './state.js';
+import { createElastiCacheWire } from './wire.js';
+
+export type { ElastiCacheFault, ExportOutcome } from './faults.js';
+export { DEFAULT_TIMINGS, type ElastiCacheTimings } from './model.js';
+export { buildRdb, crc64Redis } from './rdb.js';
+
+export interface SeedReplicationGroupInput {
+  replicationGroupId: string;
+  accountId?: string;
+  region?: string;
+  engine?: 'redis' | 'valkey';
+  engineVersion?: string;
+  cacheNodeType?: string;
+  /** Shards; more than one means cluster mode enabled. Default 1. */
+  numNodeGroups?: number;
+  replicasPerNodeGroup?: number;
+  notificationTopicArn?: string;
+  dataTiering?: boolean;
+  description?: string;
+}
+
+export interface SeedSnapshotInput {
+  snapshotName: string;
+  replicationGroupId?: string;
+  cacheClusterId?: string;
+  accountId?: string;
+  region?: string;
+  /** Default `manual`. */
+  snapshotSource?: 'manual' | 'automated';
+  /** When the snapshot was taken. Default now. */
+  createdAt?: Date;
+}
+
+export interface ElastiCacheHandle {
+  /** Creates an `available` replication group with its member clusters, no API call. */
+  seedReplicationGroup(input: SeedReplicationGroupInput): void;
+  /** Creates an `available` snapshot of an existing replication group or cache cluster, no API call. */
+  seedSnapshot(input: SeedSnapshotInput): void;
+  /** A snapshot's current status, or undefined when there is none. */
+  snapshotStatus(snapshotName: string, scope?: { accountId?: string; region?: string }): string | undefined;
+  stageFault(fault: ElastiCacheFault): void;
+  pendingFaults(): ElastiCacheFault[];
+  clearFaults(): void;
+  /**
+   * Stops the timers of pending emulated work (creations, exports); the server calls it on stop. The work stays
+   * saved: an emulator started later on the same data folder completes it.
+   */
+  stopWork(): void;
+}
+
+export const createElastiCacheService = (deps: {
+  clock: Clock;
+  s3Store: S3Store;
+  /** The data folder: state is saved under `<dataDir>/elasticache/`. */
+  dataDir: string;
+  timings: Partial<ElastiCacheTimings>;
+  log: (level: 'info' | 'error', message: string, data?: Record<string, unknown>) => void;
+}): { service: EmulatedService; handle: ElastiCacheHandle } => {
+  // Due work needs the context, which needs the state: the callback reads `context` only when work falls due, on a
+  // timer, after both exist.
+  const state = new ElastiCacheState(
+    deps.dataDir,
+    deps.clock,
+    (region, work) => {
+      switch (work.kind) {
+        case 'become-available':
+        case 'finish-deletion':
+          return finishResourceWork(region, work);
+        case 'finish-snapshot':
+        case 'finish-copy':
+          return finishSnapshotWork(context, region, work);
+        case 'finish-export':
+          return finishExport(context, region, work);
+      }
+    },
+    deps.log,
+  );
+  const context: ElastiCacheContext = {
+    state,
+    clock: deps.clock,
+    s3Store: deps.s3Store,
+    timings: { ...DEFAULT_TIMINGS, ...deps.timings },
+    faults: new FaultQueue(),
+  };
+  state.resume();
+
+  const scopeOf = (input: { accountId?: string | undefined; region?: string | undefined }): Scope & Caller => ({
+    accountId: input.accountId ?? '000000000000',
+    region: input.region ?? 'us-east-1',
+    accessKeyId: input.accountId ?? 'seed',
+  });
+
+  const handle: ElastiCacheHandle = {
+    seedReplicationGroup: (input) => {
+      const scope = scopeOf(input);
+      const numNodeGroups = input.numNodeGroups ?? 1;
+      const id = input.replicationGroupId.toLowerCase();
+      state.change(scope, (region) => {
+        if (region.replicationGroups.has(id)) throw new Error(`Replication group ${id} already exists`);
+        const engine = input.engine ?? 'redis';
+        addReplicationGroup(context, region, {
+          id,
+          description: input.description ?? `Seeded replication group ${id}`,
+          engine,
+          engineVersion: checkEngineVersion(engine, input.engineVersion),
+          cacheNodeType: input.cacheNodeType ?? (input.dataTiering ? 'cache.r6gd.xlarge' : 'cache.r7g.large'),
+          numNodeGroups,
+          replicasPerNodeGroup: input.replicasPerNodeGroup ?? 1,
+          clusterEnabled: numNodeGroups > 1,
+          topicArn: input.notificationTopicArn,
+          dataTiering: input.dataTiering ?? false,
+          status: 'available',
+        });
+      });
+    },
+    seedSnapshot: (input) => {
+      const scope = scopeOf(input);
+      state.change(scope, (region) => {
+        if (region.snapshots.has(input.snapshotName)) throw new Error(`Snapshot ${input.snapshotName} already exists`);
+        const group = input.replicationGroupId ? findGroup(region, input.replicationGroupId) : undefined;
+        const cluster = input.cacheClusterId ? findCluster(region, input.cacheClusterId) : undefined;
+        const snapshot = snapshotOf(
+          context,
+          region,
+          input.snapshotName,
+          input.snapshotSource ?? 'manual',
+          { ...(group && { group }), ...(cluster && { cluster }) },
+          'available',
+          input.createdAt?.toISOString(),
+        );
+        region.snapshots.set(snapshot.name, snapshot);
+      });
+    },
+    snapshotStatus: (name, scope = {}) => state.region(scopeOf(scope)).snapshots.get(name)?.status,
+    stageFault: (fault) => context.faults.stage(fault),
+    pendingFaults: () => context.faults.pending(),
+    clearFaults: () => context.faults.clear(),
+    stopWork: () => state.stop(),
+  };
+
+  return { service: createElastiCacheWire(context), handle };
+};
