@@ -3,7 +3,7 @@
 // `startLocalStack()` is the same stack for the demo and the integration tests (free ports, injected config).
 import { type ApiServer, type ApiServerOptions, startApiServer } from './api-server.js';
 import { type AwsEmulator, startAwsEmulator } from './aws/server.js';
-import { type StepFunctionsOptions, StepFunctionsService } from './aws/stepfunctions.js';
+import { type StepFunctionsOptions, StepFunctionsService } from './aws/stepfunctions/index.js';
 import { type Clock, createClock } from './clock.js';
 import {
   credentialsOf,
