@@ -61,8 +61,13 @@ const planOf = (execution: ExecutionRecord, resume: boolean): RunPlan => {
     OutputPath: '$.value',
     Next: checkpoint.state,
   };
+  // The execution's TimeoutSeconds counts from its start, not from the resume.
+  const timeout =
+    typeof definition.TimeoutSeconds === 'number'
+      ? { TimeoutSeconds: Math.max(0, execution.startDate + definition.TimeoutSeconds * 1000 - Date.now()) / 1000 }
+      : {};
   return {
-    definition: { ...definition, StartAt: entry, States: { ...definition.States, [entry]: entryState } },
+    definition: { ...definition, ...timeout, StartAt: entry, States: { ...definition.States, [entry]: entryState } },
     input,
     hidden: new Set([entry]),
     resumed: resumedStateOf(execution.events, checkpoint.state),

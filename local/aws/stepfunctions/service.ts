@@ -399,7 +399,9 @@ export class StepFunctionsService implements EmulatedService {
     if (request.cause !== undefined) execution.cause = request.cause;
     if (execution.abort) {
       execution.abort();
-    } else if (this.dormant.delete(execution.executionArn)) {
+    } else {
+      // No live run: read back from disk and not resumed yet, or suspended by shutdown().
+      this.dormant.delete(execution.executionArn);
       abortDormant(execution);
     }
   }
