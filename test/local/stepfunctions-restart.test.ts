@@ -338,3 +338,61 @@ describe('what persists', () => {
     expect(readdirSync(path.dirname(legacy))).not.toContain('executions.json');
   });
 });
+
+describe('a crash (no shutdown)', () => {
+  it('resumes from what the journal holds when the previous service never stopped', async () => {
+    // Arrange: the first service's task holds for ever, as if its process had died in it.
+    const state = fakes(0);
+    state.holdFirst = deferred();
+    const crashed = await boot(state.handlers);
+    const { executionArn = '' } = await crashed.client.send(
+      new StartExecutionCommand({ stateMachineArn: crashed.service.stateMachineArn, name: 'crashed', input: INPUT }),
+    );
+    await state.firstStarted.promise;
+
+    // Act
+    const next = await boot(state.handlers);
+    const resumed = next.service.resume();
+    await next.service.settled(executionArn);
+    const described = await next.client.send(new DescribeExecutionCommand({ executionArn }));
+    const events = await historyOf(next.client, executionArn);
+    // The abandoned service lets go of its held call without writing anything more.
+    const abandoned = crashed.stop();
+    state.holdFirst.resolve();
+    await abandoned;
+
+    // Assert
+    expect(resumed).toBe(1);
+    expect(described.status).toBe('SUCCEEDED');
+    expect(state.calls).toEqual({ first: 2, second: 1 });
+    expect(events.map((event) => event.id)).toEqual(events.map((_event, index) => index + 1));
+    expect(events.filter((event) => event.type === 'ExecutionSucceeded')).toHaveLength(1);
+  });
+
+  it('takes a journal that recorded the end but not its closed line as closed, and does not run it again', async () => {
+    // Arrange: a finished execution whose journal lost its last line.
+    const state = fakes(0);
+    const first = await boot(state.handlers);
+    const { executionArn = '' } = await first.client.send(
+      new StartExecutionCommand({ stateMachineArn: first.service.stateMachineArn, name: 'torn', input: INPUT }),
+    );
+    await first.service.settled(executionArn);
+    const before = await first.client.send(new DescribeExecutionCommand({ executionArn }));
+    await first.stop();
+    const journals = path.join(dataDir, 'stepfunctions', 'executions');
+    const file = path.join(journals, readdirSync(journals)[0] ?? '');
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    expect(JSON.parse(lines.at(-1) ?? '')).toMatchObject({ type: 'closed' });
+    writeFileSync(file, `${lines.slice(0, -1).join('\n')}\n`);
+
+    // Act
+    const second = await boot(state.handlers);
+    const resumed = second.service.resume();
+    const described = await second.client.send(new DescribeExecutionCommand({ executionArn }));
+
+    // Assert
+    expect(resumed).toBe(0);
+    expect(described).toEqual({ ...before, $metadata: expect.anything() });
+    expect(state.calls).toEqual({ first: 1, second: 1 });
+  });
+});

@@ -93,9 +93,42 @@ export class ExecutionJournal {
         delete saved.checkpoint;
       }
     }
+    if (saved.status === 'RUNNING') closeFromLastEvent(saved);
     return saved;
   }
 }
+
+const TERMINAL_STATUS: ReadonlyMap<string, ExecutionFacts['status']> = new Map([
+  ['ExecutionSucceeded', 'SUCCEEDED'],
+  ['ExecutionFailed', 'FAILED'],
+  ['ExecutionAborted', 'ABORTED'],
+  ['ExecutionTimedOut', 'TIMED_OUT'],
+]);
+
+/**
+ * A journal whose last event ends the execution but that has no `closed` line (the process died between the two
+ * appends) describes a closed execution: take its end from that event, so it is not resumed and ends only once.
+ */
+const closeFromLastEvent = (saved: SavedExecution): void => {
+  const last = saved.events[saved.events.length - 1];
+  const status = last ? TERMINAL_STATUS.get(last.type) : undefined;
+  if (!last || !status) return;
+  const details = last.details ?? {};
+  const text = (key: string): string | undefined => {
+    const value = details[key];
+    return typeof value === 'string' ? value : undefined;
+  };
+  saved.status = status;
+  saved.stopDate = last.timestamp;
+  const output = text('output');
+  const error = text('error');
+  const cause = text('cause');
+  if (status === 'SUCCEEDED' && output !== undefined) saved.output = output;
+  if (error !== undefined) saved.error = error;
+  // A timeout's event carries a cause the execution itself does not report (see run.ts).
+  if (cause !== undefined && status !== 'TIMED_OUT') saved.cause = cause;
+  delete saved.checkpoint;
+};
 
 /** Every execution saved under `dir`, in the order they started. */
 export const readJournals = (dir: string): SavedExecution[] => {

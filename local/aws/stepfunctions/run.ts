@@ -334,9 +334,12 @@ export const runExecution = (execution: ExecutionRecord, options: RunOptions): v
   const recorded = consume(libraryRun.eventLogs, recorder, outcome);
   execution.settled = Promise.all([outcome, recorded])
     .then(([result, terminal]) => close(result, terminal, recorder))
-    .catch((error: unknown) =>
-      close({ ok: false, error: new EmulatorFault(causeText(error) ?? 'unknown') }, undefined, recorder),
-    )
+    .catch((error: unknown) => {
+      // Recording failed (the journal could not be written): end the run too, so no task runs for a closed execution.
+      control.stopped = true;
+      libraryRun.abort();
+      close({ ok: false, error: new EmulatorFault(causeText(error) ?? 'unknown') }, undefined, recorder);
+    })
     .then(() => drainTasks(control))
     .catch(() => {});
 };
