@@ -396,3 +396,21 @@ describe('a crash (no shutdown)', () => {
     expect(state.calls).toEqual({ first: 1, second: 1 });
   });
 });
+
+describe('an unreadable journal', () => {
+  it('refuses a journal of another format version with a message saying how to start afresh', async () => {
+    // Arrange
+    const journals = path.join(dataDir, 'stepfunctions', 'executions');
+    mkdirSync(journals, { recursive: true });
+    const file = path.join(journals, 'future.jsonl');
+    writeFileSync(file, `${JSON.stringify({ type: 'started', version: 99, executionArn: 'x' })}\n`);
+
+    // Act
+    const construct = () =>
+      new StepFunctionsService({ definition, handlers: {}, stateMachineName: 'durable', dataDir });
+
+    // Assert
+    expect(construct).toThrow(`Cannot read the saved local state in ${file}`);
+    expect(construct).toThrow('delete it to start afresh');
+  });
+});

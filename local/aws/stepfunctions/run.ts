@@ -98,9 +98,11 @@ const isEmulatorFault = (error: unknown): error is Error =>
   error instanceof EmulatorFault || BUILT_IN_ERRORS.some((type) => error?.constructor === type);
 
 /**
- * How a failed run is reported. The library's own failure is Step Functions' States.Runtime ("the execution failed
- * due to an exception that it could not process", States Language error names); the cause is the emulator's own
- * wording (assumed: AWS's States.Runtime causes differ by case).
+ * How a failed run is reported. The library's own failure is Step Functions' States.Runtime: an execution that failed
+ * on an exception it could not process, which no Catch (not even States.ALL) handles (Step Functions Developer
+ * Guide, "Handling errors in Step Functions workflows", docs.aws.amazon.com/step-functions/latest/dg/
+ * concepts-error-handling.html). The cause is the emulator's own wording (assumed: AWS's States.Runtime causes name
+ * the state and differ by case).
  */
 const failureOf = (error: unknown, terminal: LibraryEvent | undefined): { error: string; cause?: string } => {
   const inner = error instanceof ExecutionError ? error.cause : error;
