@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { requireHandler } from './aws/stepfunctions.js';
+import { requireHandler } from './aws/stepfunctions/index.js';
 import { type LambdaHandler, lambdaContext } from './lambda.js';
 
 /** Function key → handler, for the API routes. */

@@ -3,6 +3,7 @@
 // Cause = JSON { errorType, errorMessage, trace }).
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
+import { jsonRoundTrip } from './aws/stepfunctions/json-text.js';
 
 export type LambdaHandler = (event: never, context: Context) => Promise<unknown>;
 
@@ -47,13 +48,12 @@ interface LambdaInvokeParameters {
 export const lambdaInvokeTask =
   (handler: LambdaHandler, functionName: string) =>
   async (input: LambdaInvokeParameters): Promise<{ ExecutedVersion: string; Payload: unknown; StatusCode: number }> => {
-    let payload: unknown;
     try {
-      // JSON round trips on both sides, as over the wire: no class instances, no undefined fields.
-      const event = JSON.parse(JSON.stringify(input.Payload ?? null)) as never;
-      payload = await handler(event, lambdaContext(functionName));
+      // JSON round trips on both sides, as over the wire: no class instances, no undefined fields; any depth.
+      const event = jsonRoundTrip<never>(input.Payload ?? null);
+      const payload = await handler(event, lambdaContext(functionName));
+      return { ExecutedVersion: '$LATEST', Payload: jsonRoundTrip(payload ?? null), StatusCode: 200 };
     } catch (error) {
       throw toLambdaFunctionError(error);
     }
-    return { ExecutedVersion: '$LATEST', Payload: JSON.parse(JSON.stringify(payload ?? null)), StatusCode: 200 };
   };

@@ -3,7 +3,7 @@
 // `startLocalStack()` is the same stack for the demo and the integration tests (free ports, injected config).
 import { type ApiServer, type ApiServerOptions, startApiServer } from './api-server.js';
 import { type AwsEmulator, startAwsEmulator } from './aws/server.js';
-import { type StepFunctionsOptions, StepFunctionsService } from './aws/stepfunctions.js';
+import { type StepFunctionsOptions, StepFunctionsService } from './aws/stepfunctions/index.js';
 import { type Clock, createClock } from './clock.js';
 import {
   credentialsOf,
@@ -42,7 +42,7 @@ export interface LocalStack {
   aws: AwsEmulator;
   api: ApiServer;
   stepFunctions: StepFunctionsService;
-  /** Closes both servers, aborts running executions and restores the environment it changed. */
+  /** Closes both servers, suspends running executions (resumed by the next start) and restores the environment. */
   stop(): Promise<void>;
 }
 
@@ -117,6 +117,10 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
 
     // The handlers are imported now that their environment is set; a missing setting fails here, not mid-export.
     if (!options.stepFunctions?.handlers) await stepFunctions.preload();
+    // Executions left RUNNING by the previous run of the stack go on where they were; their tasks call the emulator,
+    // which listens by now.
+    const resumed = stepFunctions.resume();
+    if (resumed > 0) log(`Resumed ${resumed} running execution(s)`);
     const api = await startApiServer({
       port: config.apiPort,
       host: config.host,
