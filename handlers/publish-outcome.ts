@@ -111,17 +111,41 @@ export const publishOutcome = async (input: PublishInput, deps: PublishOutcomeDe
   logger.appendKeys({ exportId: outcome.exportId });
 
   try {
-    const messageId = await publishNotification(deps.sns, renderNotification(outcome, topicArn));
-    logger.info('Outcome published', { status: outcome.status, topicArn, messageId });
+    await publishTo(deps, outcome, topicArn);
   } catch (error) {
     if (!(error instanceof ExportRejectedError) || topicArn === deps.defaultTopicArn) throw error;
     const reason = error.message.split('\n')[0] ?? '';
     logger.warn('Snapshot topic refused the outcome; publishing to the default topic', { topicArn, reason });
     const note = `This notification went to this service's default topic because publishing to the snapshot's topic ${topicArn} failed: ${reason}`;
-    const messageId = await publishNotification(deps.sns, renderNotification(outcome, deps.defaultTopicArn, { note }));
-    logger.info('Outcome published', { status: outcome.status, topicArn: deps.defaultTopicArn, messageId });
+    await publishTo(deps, outcome, deps.defaultTopicArn, note);
   }
   return outcome;
+};
+
+/**
+ * SNS's answer to a message over its 256 KiB limit (Publish: InvalidParameter, "Invalid parameter: Message too
+ * long"). The notification's bounds keep messages far below it; this is the net under them.
+ */
+const isTooLong = (error: unknown): boolean =>
+  error instanceof ExportRejectedError &&
+  error.details.awsErrorCode === 'InvalidParameter' &&
+  /too long/i.test(error.message);
+
+/** Publishes the notification, and once more in its compact form if SNS refuses it as too long: never dropped. */
+const publishTo = async (deps: PublishOutcomeDeps, outcome: Outcome, topicArn: string, note?: string) => {
+  const options = note === undefined ? {} : { note };
+  let messageId: string;
+  try {
+    messageId = await publishNotification(deps.sns, renderNotification(outcome, topicArn, options));
+  } catch (error) {
+    if (!isTooLong(error)) throw error;
+    logger.warn('SNS refused the notification as too long; publishing its compact form', { topicArn });
+    messageId = await publishNotification(
+      deps.sns,
+      renderNotification(outcome, topicArn, { ...options, compact: true }),
+    );
+  }
+  logger.info('Outcome published', { status: outcome.status, topicArn, messageId });
 };
 
 export const handler = middy<PublishInput, Outcome>()

@@ -122,13 +122,17 @@ const describeSnapshot = (outcome: Outcome): string => {
   return ` (${[engine, owner, shards].filter(Boolean).join(', ')})`;
 };
 
-const objectLines = (outcome: Outcome): string[] => {
+const objectLines = (outcome: Outcome, maxListed: number): string[] => {
   const bucket = outcome.targetBucket ?? '?';
   const listed = outcome.objects
-    .slice(0, MAX_LISTED_OBJECTS)
+    .slice(0, maxListed)
     .map((object) => `  s3://${bucket}/${object.key}  ${formatSize(object.size)}`);
   const rest = outcome.objects.length - listed.length;
-  return rest > 0 ? [...listed, `  ... and ${rest} more`] : listed;
+  if (rest === 0) return listed;
+  return [
+    ...listed,
+    listed.length > 0 ? `  ... and ${rest} more` : `  s3://${bucket}/ (${rest}, listed in the execution's record)`,
+  ];
 };
 
 const timingLines = (outcome: Outcome): string[] => [
@@ -137,20 +141,20 @@ const timingLines = (outcome: Outcome): string[] => [
   `Finished:  ${outcome.finishedAt} (took ${formatDuration(outcome.durationSeconds)})`,
 ];
 
-const successText = (outcome: Outcome): string[] => {
+const successText = (outcome: Outcome, maxListed: number): string[] => {
   const total = outcome.objects.reduce((sum, object) => sum + object.size, 0);
   return [
     `The ElastiCache snapshot export ${outcome.targetSnapshotName ?? outcome.exportId} SUCCEEDED.`,
     '',
     `Source snapshot: ${outcome.sourceSnapshotName ?? '(unknown)'}${describeSnapshot(outcome)}`,
     `Exported ${outcome.objects.length} object${outcome.objects.length === 1 ? '' : 's'} (${formatSize(total)}) to:`,
-    ...objectLines(outcome),
+    ...objectLines(outcome, maxListed),
     '',
     ...timingLines(outcome),
   ];
 };
 
-const failureText = (outcome: Outcome, error: OutcomeError): string[] => {
+const failureText = (outcome: Outcome, error: OutcomeError, maxListed: number): string[] => {
   const ids = [
     `Error code: ${error.code}`,
     ...(error.awsErrorCode ? [`AWS error code: ${error.awsErrorCode}`] : []),
@@ -170,7 +174,7 @@ const failureText = (outcome: Outcome, error: OutcomeError): string[] => {
     '',
     `Source snapshot: ${outcome.sourceSnapshotName ?? '(unknown)'}${describeSnapshot(outcome)}`,
     `Target: ${target || '(unknown)'}`,
-    ...(outcome.objects.length > 0 ? ['Objects found in the bucket:', ...objectLines(outcome)] : []),
+    ...(outcome.objects.length > 0 ? ['Objects found in the bucket:', ...objectLines(outcome, maxListed)] : []),
     ...ids,
     ...timingLines(outcome),
   ];
@@ -202,19 +206,90 @@ const documentWithin = (outcome: Outcome, budgetBytes: number): string => {
   return document;
 };
 
+// ---- Bounds on what the request put in ----------------------------------------------------------------------
+
+/**
+ * Strings a notification copies from the request (names, and error messages that quote them) are untrusted: a
+ * 100 KB snapshot name in a schedule's input would be copied into the subject, the text, five JSON copies and the
+ * attributes, and SNS would refuse the message, so nobody would be told. Each is cut to a bound in notifications;
+ * the execution's own record (its input, and PublishOutcome's output, which GET /exports/{id} returns) keeps the
+ * full values. Real values are far below the bounds: S3 keys are at most 1024 bytes, bucket names 63 characters,
+ * snapshot names 255.
+ */
+const BOUNDS = {
+  full: { name: 1024, message: 8 * 1024, attribute: 1024 },
+  /** The smaller form, sent when SNS refused the full one (RenderOptions.compact). */
+  compact: { name: 200, message: 1024, attribute: 200 },
+} as const;
+
+/** `text` cut to `max` characters, saying how much was left out and where the rest is. */
+export const clip = (text: string, max: number): string =>
+  text.length <= max
+    ? text
+    : `${text.slice(0, max)}... (${text.length - max} more characters; the full value is in the execution's record)`;
+
+const clipOptional = (text: string | undefined, max: number): string | undefined =>
+  text === undefined ? undefined : clip(text, max);
+
+/** The outcome as a notification may carry it: the strings copied from the request bounded. */
+const boundedOutcome = (outcome: Outcome, compact: boolean): Outcome => {
+  const bound = compact ? BOUNDS.compact : BOUNDS.full;
+  const names = {
+    sourceSnapshotName: clipOptional(outcome.sourceSnapshotName, bound.name),
+    targetSnapshotName: clipOptional(outcome.targetSnapshotName, bound.name),
+    targetBucket: clipOptional(outcome.targetBucket, bound.name),
+  };
+  return {
+    ...outcome,
+    ...Object.fromEntries(Object.entries(names).filter(([, value]) => value !== undefined)),
+    ...(outcome.snapshot && {
+      snapshot: {
+        ...outcome.snapshot,
+        ...(outcome.snapshot.replicationGroupId !== undefined && {
+          replicationGroupId: clip(outcome.snapshot.replicationGroupId, bound.name),
+        }),
+        ...(outcome.snapshot.cacheClusterId !== undefined && {
+          cacheClusterId: clip(outcome.snapshot.cacheClusterId, bound.name),
+        }),
+      },
+    }),
+    ...(outcome.error && {
+      error: {
+        ...outcome.error,
+        message: clip(outcome.error.message, bound.message),
+        ...(outcome.error.requestId !== undefined && { requestId: clip(outcome.error.requestId, bound.attribute) }),
+      },
+    }),
+  };
+};
+
 export interface RenderOptions {
   /** A paragraph put first in the plain text, e.g. why the notification went to the default topic. */
   note?: string;
+  /**
+   * The smaller form, for a message SNS refused as too long: tighter bounds on every copied string and no object
+   * list (the count is given, the objects are in the execution's record and the bucket).
+   */
+  compact?: boolean;
 }
 
 /**
  * The SNS notification for an outcome (DESIGN "Notifications (SNS)"): an ASCII subject, the plain text for
  * e-mail as `default`, the outcome document for machine protocols, and attributes subscribers can filter on.
  */
-export const renderNotification = (outcome: Outcome, topicArn: string, options: RenderOptions = {}): Notification => {
-  const lines = outcome.error ? failureText(outcome, outcome.error) : successText(outcome);
-  const text = [...(options.note ? [options.note, ''] : []), ...lines].join('\n');
-  const document = documentWithin(outcome, SNS_MESSAGE_BUDGET_BYTES - Buffer.byteLength(text));
+export const renderNotification = (full: Outcome, topicArn: string, options: RenderOptions = {}): Notification => {
+  const compact = options.compact ?? false;
+  const bound = compact ? BOUNDS.compact : BOUNDS.full;
+  const outcome = boundedOutcome(full, compact);
+  const maxListed = compact ? 0 : MAX_LISTED_OBJECTS;
+  const lines = outcome.error ? failureText(outcome, outcome.error, maxListed) : successText(outcome, maxListed);
+  const note = options.note === undefined ? [] : [clip(options.note, bound.message), ''];
+  const text = [...note, ...lines].join('\n');
+  const carried =
+    compact && outcome.objects.length > 0
+      ? { ...outcome, objects: [], objectsOmitted: outcome.objects.length }
+      : outcome;
+  const document = documentWithin(carried, SNS_MESSAGE_BUDGET_BYTES - Buffer.byteLength(text));
   return {
     topicArn,
     subject: subjectFor(outcome),
@@ -225,8 +300,8 @@ export const renderNotification = (outcome: Outcome, topicArn: string, options: 
     attributes: {
       status: outcome.status,
       exportId: outcome.exportId,
-      sourceSnapshotName: outcome.sourceSnapshotName ?? '',
-      targetBucket: outcome.targetBucket ?? '',
+      sourceSnapshotName: clip(full.sourceSnapshotName ?? '', bound.attribute),
+      targetBucket: clip(full.targetBucket ?? '', bound.attribute),
       ...(outcome.error && { errorCode: outcome.error.code }),
     },
   };

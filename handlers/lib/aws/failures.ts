@@ -20,6 +20,8 @@ const THROTTLING_CODES = new Set([
 const SDK_NAME_TO_WIRE_CODE: Record<string, string> = {
   CacheClusterNotFoundFault: 'CacheClusterNotFound',
   InvalidParameterCombinationException: 'InvalidParameterCombination',
+  // SNS's class for its InvalidParameter error.
+  InvalidParameterException: 'InvalidParameter',
   InvalidParameterValueException: 'InvalidParameterValue',
   InvalidSnapshotStateFault: 'InvalidSnapshotState',
 };

@@ -235,6 +235,36 @@ describe('publishOutcome on failure', () => {
   });
 });
 
+describe('publishOutcome when SNS refuses the message as too long', () => {
+  it('publishes the compact form once instead of dropping the notification', async () => {
+    // Arrange: SNS's answer to a message over 256 KiB (Publish, InvalidParameter).
+    snsMock
+      .on(PublishCommand)
+      .rejectsOnce(
+        Object.assign(new Error('Invalid parameter: Message too long'), {
+          name: 'InvalidParameterException',
+          $fault: 'client',
+          $metadata: { httpStatusCode: 400 },
+        }),
+      )
+      .resolves({ MessageId: 'message-2' });
+    const failed = new ExportFailedError('ElastiCache finished exporting snapshot nightly, but the bucket is empty.', {
+      code: 'ExportNoObjects',
+    });
+
+    // Act
+    const objects = [{ key: 'nightly-2026-11-25-0001.rdb', size: 0 }];
+    const outcome = await publishOutcome(failedAfterValidation(lambdaError(failed), { objects }), deps());
+
+    // Assert
+    expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 2);
+    const [first, second] = publishedInputs();
+    expect(second?.TopicArn).toBe(first?.TopicArn);
+    expect((second?.Message ?? '').length).toBeLessThan((first?.Message ?? '').length);
+    expect(outcome.error?.code).toBe('ExportNoObjects');
+  });
+});
+
 describe('publishOutcome before ValidateExport finished', () => {
   const earlyFailure = (input: unknown, error: StepError): FailureInput => ({
     exportId: 'nightly-exports-bucket-0123456789ab',

@@ -1,6 +1,7 @@
 import type { Outcome, OutcomeError } from '../../../handlers/lib/contracts';
 import {
   buildOutcome,
+  clip,
   durationSeconds,
   formatDuration,
   formatSize,
@@ -300,5 +301,60 @@ describe('renderNotification', () => {
       targetBucket: 'exports-bucket',
     });
     expect(failed).toMatchObject({ status: 'FAILED', errorCode: 'S3BucketOutsideRegion' });
+  });
+});
+
+describe('renderNotification with untrusted strings from the request', () => {
+  const huge = failure({
+    sourceSnapshotName: 's'.repeat(60_000),
+    targetSnapshotName: 't'.repeat(100_000),
+    targetBucket: 'b'.repeat(200_000),
+    snapshot: undefined,
+    objects: [],
+    error: outcomeError({ message: `Snapshot ${'s'.repeat(60_000)} not found.` }),
+  });
+  const sizeOf = (notification: ReturnType<typeof renderNotification>): number =>
+    Buffer.byteLength(JSON.stringify(notification.message)) +
+    Buffer.byteLength(notification.subject) +
+    Object.entries(notification.attributes).reduce((sum, [name, value]) => sum + name.length + value.length, 0);
+
+  it('bounds every copied string, so the message fits the 256 KiB of SNS with its subject and attributes', () => {
+    // Act
+    const notification = renderNotification(huge, TOPIC);
+
+    // Assert
+    expect(sizeOf(notification)).toBeLessThan(128 * 1024);
+    expect(notification.subject.length).toBeLessThanOrEqual(MAX_SUBJECT_LENGTH);
+    for (const value of Object.values(notification.attributes)) expect(value.length).toBeLessThan(1200);
+    const sent = JSON.parse(notification.message.sqs ?? '{}') as Outcome;
+    expect(sent.targetBucket).toMatch(
+      /^b{1024}\.\.\. \(198976 more characters; the full value is in the execution's record\)$/,
+    );
+    expect(sent.error?.message.length).toBeLessThan(8 * 1024 + 100);
+    expect(notification.message.default).toContain('more characters; the full value is in the execution');
+  });
+
+  it('keeps ordinary names whole', () => {
+    const sent = JSON.parse(renderNotification(success(), TOPIC).message.sqs ?? '{}') as Outcome;
+    expect(sent).toEqual(success());
+  });
+
+  it('has a compact form with tighter bounds and the objects counted instead of listed', () => {
+    // Act
+    const compact = renderNotification(success(), TOPIC, { compact: true });
+    const compactHuge = renderNotification(huge, TOPIC, { compact: true });
+
+    // Assert
+    const sent = JSON.parse(compact.message.sqs ?? '{}') as Outcome;
+    expect(sent.objects).toEqual([]);
+    expect(sent.objectsOmitted).toBe(2);
+    expect(compact.message.default).toContain("(2, listed in the execution's record)");
+    expect(compact.message.default).not.toContain('-0001.rdb');
+    expect(sizeOf(compactHuge)).toBeLessThan(sizeOf(renderNotification(huge, TOPIC)) / 4);
+  });
+
+  it('clip leaves short text alone and says how much it cut', () => {
+    expect(clip('abc', 3)).toBe('abc');
+    expect(clip('abcdef', 2)).toBe("ab... (4 more characters; the full value is in the execution's record)");
   });
 });
