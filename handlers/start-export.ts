@@ -1,4 +1,5 @@
-// handlers/start-export.ts: state StartExport. ExportState → ExportState (CopySnapshot to the bucket started).
+// handlers/start-export.ts: state StartExport. { state: ExportState, retryCount } → ExportState (CopySnapshot to the
+// bucket started). `retryCount` is `$$.State.RetryCount`: 0 on the first attempt, more on Step Functions' retries.
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -12,6 +13,7 @@ import { catalogueEntryFor } from './lib/error-catalogue.js';
 import { decodeFailureCause, ExportRejectedError } from './lib/errors.js';
 import { logger } from './lib/logger.js';
 import { isExportObjectKey, objectKeyBase } from './lib/naming.js';
+import { isRecord } from './lib/records.js';
 
 export interface StartExportDeps {
   elastiCache: ElastiCacheClient;
@@ -19,10 +21,17 @@ export interface StartExportDeps {
   s3: S3Client;
 }
 
+/** The task's payload (ASL Parameters): the state, and how many times Step Functions has retried this task. */
+export interface StartExportEvent {
+  state: ExportState;
+  retryCount: number;
+}
+
 /**
- * Starts the export (CopySnapshot with TargetBucket). Safe to run twice: see `isOurEarlierAttempt`.
+ * Starts the export (CopySnapshot with TargetBucket). Safe to run twice: see `isOurEarlierAttempt`. On the first
+ * attempt, a source already `copying` belongs to another request: that is SnapshotBusy, not our own export.
  */
-export const startExport = async (state: ExportState, deps: StartExportDeps): Promise<ExportState> => {
+export const startExport = async (state: ExportState, deps: StartExportDeps, retryCount = 0): Promise<ExportState> => {
   const keys = {
     exportId: state.exportId,
     sourceSnapshotName: state.sourceSnapshotName,
@@ -37,14 +46,43 @@ export const startExport = async (state: ExportState, deps: StartExportDeps): Pr
     });
     logger.info('Snapshot export started', keys);
   } catch (error) {
-    const earlier = await isOurEarlierAttempt(error, deps, state);
-    if (!earlier) throw error;
+    const earlier = attemptedBefore(error, retryCount) ? await isOurEarlierAttempt(error, deps, state) : undefined;
+    if (!earlier) throw (await busyError(error, deps, state)) ?? error;
     logger.warn('Export already started by an earlier attempt of this task; resuming polling', {
       ...keys,
       evidence: earlier,
     });
   }
   return state;
+};
+
+/**
+ * Whether this task may have sent CopySnapshot before: Step Functions retried the task (`$$.State.RetryCount`), or
+ * the SDK sent the call more than once within this invocation (a lost response: `$metadata.attempts`). Otherwise
+ * nothing of this export can have reached ElastiCache yet.
+ */
+const attemptedBefore = (error: unknown, retryCount: number): boolean => {
+  if (retryCount > 0) return true;
+  const cause = error instanceof Error && isRecord(error.cause) ? error.cause : undefined;
+  const metadata = cause && isRecord(cause.$metadata) ? cause.$metadata : undefined;
+  return typeof metadata?.attempts === 'number' && metadata.attempts > 1;
+};
+
+/** SnapshotBusy when ElastiCache refused the source as `copying` for another request's export or copy. */
+const busyError = async (
+  error: unknown,
+  deps: StartExportDeps,
+  state: ExportState,
+): Promise<ExportRejectedError | undefined> => {
+  if (!(error instanceof ExportRejectedError) || error.details.awsErrorCode !== 'InvalidSnapshotState')
+    return undefined;
+  const source = await findSnapshot(deps.elastiCache, state.sourceSnapshotName);
+  if (source?.SnapshotStatus !== 'copying') return undefined;
+  return new ExportRejectedError(
+    `Snapshot ${state.sourceSnapshotName} is being exported or copied by another request (status copying), so ElastiCache refused to export it to s3://${state.targetBucket} now.`,
+    { ...error.details, code: 'SnapshotBusy' },
+    { cause: error },
+  );
 };
 
 /**
@@ -80,6 +118,6 @@ const isOurEarlierAttempt = async (
   return source?.SnapshotStatus === 'copying' ? 'source-copying' : undefined;
 };
 
-export const handler = middy<ExportState, ExportState>()
+export const handler = middy<StartExportEvent, ExportState>()
   .use(injectLambdaContext(logger, { clearState: true }))
-  .handler((event) => startExport(event, { elastiCache, s3 }));
+  .handler((event) => startExport(event.state, { elastiCache, s3 }, event.retryCount));

@@ -155,6 +155,12 @@ const assertExportable = (snapshot: Snapshot, name: string): void => {
       { code: 'DataTieringNotSupported' },
     );
   }
+  if (snapshot.SnapshotStatus === 'copying') {
+    throw new ExportRejectedError(
+      `Snapshot ${name} is being exported or copied by another request (status copying); it can be exported again once it is available.`,
+      { code: 'SnapshotBusy' },
+    );
+  }
   if (snapshot.SnapshotStatus !== 'available') {
     throw new ExportRejectedError(
       `Snapshot ${name} is ${snapshot.SnapshotStatus ?? 'in an unknown state'}; only an available snapshot can be exported.`,

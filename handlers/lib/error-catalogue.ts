@@ -127,6 +127,14 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     retryable: true,
   },
   {
+    code: 'SnapshotBusy',
+    codes: ['SnapshotBusy'],
+    solution:
+      'ElastiCache exports or copies a snapshot one request at a time, and another request was using this one. Request this export again, with a new targetSnapshotName (or none, for a time-stamped default), once `aws elasticache describe-snapshots` shows the snapshot as available; for schedules, give schedules of the same cluster different times.',
+    docsUrl: COPY_SNAPSHOT_URL,
+    retryable: true,
+  },
+  {
     code: 'SnapshotAlreadyExists',
     codes: ['SnapshotAlreadyExistsFault'],
     solution: 'A snapshot with the target name already exists. Give the export a new, unique targetSnapshotName.',

@@ -630,7 +630,11 @@ const projectFakes = (options: { rejectBucket: boolean }): Record<string, Lambda
       objects: [],
     };
   }),
-  startExport: fakeHandler((event) => event),
+  // StartExport's payload is { state, retryCount: $$.State.RetryCount }: a first attempt sees 0.
+  startExport: fakeHandler((event) => {
+    if (event.retryCount !== 0) throw new Error(`expected $$.State.RetryCount 0, got ${String(event.retryCount)}`);
+    return event.state;
+  }),
   checkExport: fakeHandler((event) => {
     const attempt = pollOf(event).attempt + 1;
     return {

@@ -6,6 +6,7 @@ import { handler as checkExport } from '../../handlers/check-export';
 import { handler as publishOutcome } from '../../handlers/publish-outcome';
 import { handler as startExport } from '../../handlers/start-export';
 import { handler as validateExport } from '../../handlers/validate-export';
+import { createStateContext, observeRun } from '../../local/aws/stepfunctions/library-hooks';
 import { type LambdaHandler, lambdaInvokeTask } from '../../local/lambda';
 import { installPromiseWithResolvers, loadLocalDefinition, taskFunctionKeys } from '../../local/statemachine';
 
@@ -57,6 +58,13 @@ export const runExportStateMachine = async (input: unknown, options: AslRunOptio
     localHandlers[stateName] = options.taskOverrides?.[stateName] ?? lambdaInvokeTask(handler, functionKey);
   }
   const retryIntervalOverrides = Object.fromEntries(Object.keys(taskStates).map((name) => [name, 0]));
+  // `$$.State` (StartExport reads its RetryCount), which the library leaves out: the emulator's hook fills it.
+  const stateContext = createStateContext();
+  observeRun(stateMachine, {
+    startTime: Date.now(),
+    onEntered: (name) => stateContext.entered(name, Date.now()),
+    onRetried: () => stateContext.retried(),
+  });
   const execution = stateMachine.run(input as never, {
     overrides: {
       taskResourceLocalHandlers: localHandlers as never,
@@ -70,6 +78,7 @@ export const runExportStateMachine = async (input: unknown, options: AslRunOptio
         StartTime: new Date().toISOString(),
         Input: input,
       },
+      State: stateContext.State,
     } as never,
   });
   const events: EventLog[] = [];

@@ -79,6 +79,36 @@ export const observeRun = (machine: StateMachine, observer: RunObserver): void =
   };
 };
 
+/** `$$.State` of the context object: the state being run and how many times it has been retried in this visit. */
+export interface StateContextObject {
+  Name: string;
+  EnteredTime: string;
+  RetryCount: number;
+}
+
+/**
+ * `$$.State`, which Step Functions fills in (Developer Guide, "Accessing execution data from the Context object":
+ * Name, EnteredTime, RetryCount) and aws-local-stepfunctions 3.0.0 leaves out. The library copies the run's
+ * `context` option's top-level values by reference and evaluates a Task's Parameters again before each retry, so
+ * one object, updated as states are entered and retried, is what `$$.State.RetryCount` reads. Give `State` as
+ * the run's `context.State` and call `entered` and `retried` from the RunObserver.
+ */
+export const createStateContext = () => {
+  const State: StateContextObject = { Name: '', EnteredTime: '', RetryCount: 0 };
+  return {
+    State,
+    /** A state entered at `at` (ms); `retryCount` 1 for a task run again after a restart, as it is a re-run. */
+    entered: (name: string, at: number, retryCount = 0): void => {
+      State.Name = name;
+      State.EnteredTime = new Date(at).toISOString();
+      State.RetryCount = retryCount;
+    },
+    retried: (): void => {
+      State.RetryCount += 1;
+    },
+  };
+};
+
 /** A Date whose `new Date()` is `startTime`; everything else (Date.now, parsing, arguments) is the real Date's. */
 const startTimeDate = (RealDate: DateConstructor, startTime: number): DateConstructor =>
   class StartTimeDate extends RealDate {

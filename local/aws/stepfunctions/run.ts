@@ -11,7 +11,7 @@ import type { Clock } from '../../clock.js';
 import type { AslDefinition } from '../../statemachine.js';
 import { HistoryRecorder, type LibraryEvent, type ResumedState, resumedStateOf, TERMINAL_EVENTS } from './history.js';
 import { causeText, jsonText } from './json-text.js';
-import { type EventLogs, observeRun } from './library-hooks.js';
+import { createStateContext, type EventLogs, observeRun } from './library-hooks.js';
 import type { Checkpoint, ExecutionRecord } from './model.js';
 import { drainTasks, type RunControl, type TaskCall, taskOverrides } from './tasks.js';
 import { retryDelaySeconds, waitSecondsOf } from './time-scaling.js';
@@ -229,6 +229,7 @@ export const runExecution = (execution: ExecutionRecord, options: RunOptions): v
   // jitter drawn is the one used.
   const retryDelays = new Map<string, number[]>();
   let resumeCheckpoint = plan.checkpoint;
+  const stateContext = createStateContext();
   const onEntered = (stateName: string, stateInput: unknown): void => {
     if (control.stopped || plan.hidden.has(stateName)) return;
     enteredInputs.set(stateName, stateInput);
@@ -237,8 +238,11 @@ export const runExecution = (execution: ExecutionRecord, options: RunOptions): v
     const state = machine.definition.States[stateName];
     if (!state) return;
     const now = Date.now();
+    const resumedHere = resumeCheckpoint?.state === stateName;
+    // A task resumed after a restart was already invoked once: to the task, this run is a retry.
+    stateContext.entered(stateName, now, resumedHere && state.Type === 'Task' ? 1 : 0);
     // The first entry of the resumed state keeps the end its Wait had before the restart.
-    const resumedWaitEnd = resumeCheckpoint?.state === stateName ? resumeCheckpoint.waitEnd : undefined;
+    const resumedWaitEnd = resumedHere ? resumeCheckpoint?.waitEnd : undefined;
     resumeCheckpoint = undefined;
     waitEnds.delete(stateName);
     if (state.Type === 'Wait') {
@@ -257,6 +261,7 @@ export const runExecution = (execution: ExecutionRecord, options: RunOptions): v
     journal?.checkpoint(checkpoint);
   };
   const onRetried = (stateName: string, retrier: unknown, attempt: number): void => {
+    stateContext.retried();
     retryDelays.delete(stateName);
     const index = machine.definition.States[stateName]?.Retry?.indexOf(retrier as never) ?? -1;
     if (index < 0) return;
@@ -311,6 +316,7 @@ export const runExecution = (execution: ExecutionRecord, options: RunOptions): v
           RedriveCount: 0,
         },
         StateMachine: { Id: machine.arn, Name: machine.name },
+        State: stateContext.State,
       },
     });
   } catch (error) {

@@ -85,8 +85,8 @@ describe('running twice', () => {
     elastiCacheMock.on(CopySnapshotCommand).rejects(objectExists());
     s3Mock.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'nightly-export-0001.rdb', Size: 1024 }] });
 
-    // Act
-    const result = await startExport(exportState(), deps());
+    // Act: a retry of the task ($$.State.RetryCount 1)
+    const result = await startExport(exportState(), deps(), 1);
 
     // Assert
     expect(result).toStrictEqual(exportState());
@@ -103,7 +103,7 @@ describe('running twice', () => {
     s3Mock.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'nightly-export-0001.rdb.bak', Size: 1024 }] });
 
     // Act
-    const error: unknown = await startExport(exportState(), deps()).catch((reason: unknown) => reason);
+    const error: unknown = await startExport(exportState(), deps(), 1).catch((reason: unknown) => reason);
 
     // Assert
     expect(error).toBeInstanceOf(ExportRejectedError);
@@ -119,7 +119,7 @@ describe('running twice', () => {
       .resolves({ Snapshots: [source('copying')] });
 
     // Act
-    const result = await startExport(exportState(), deps());
+    const result = await startExport(exportState(), deps(), 2);
 
     // Assert
     expect(result).toStrictEqual(exportState());
@@ -212,13 +212,60 @@ describe('other failures propagate', () => {
   });
 });
 
+describe('the first attempt, when the source is held by another request', () => {
+  it('fails as SnapshotBusy when the source is copying for another export', async () => {
+    // Arrange
+    elastiCacheMock.on(CopySnapshotCommand).rejects(snapshotBusy());
+    elastiCacheMock
+      .on(DescribeSnapshotsCommand, { SnapshotName: 'nightly' })
+      .resolves({ Snapshots: [source('copying')] });
+
+    // Act
+    const error: unknown = await startExport(exportState(), deps(), 0).catch((reason: unknown) => reason);
+
+    // Assert
+    expect(error).toBeInstanceOf(ExportRejectedError);
+    expect(error).toMatchObject({ details: { code: 'SnapshotBusy', awsErrorCode: 'InvalidSnapshotState' } });
+    expect(catalogueCodeOf(error as Error)).toBe('SnapshotBusy');
+    expect((error as Error).message).toContain('being exported or copied by another request');
+  });
+
+  it('takes the source copying as its own export when the SDK sent the call twice (a lost response)', async () => {
+    // Arrange
+    const afterRetry = Object.assign(snapshotBusy(), { $metadata: { httpStatusCode: 400, attempts: 2 } });
+    elastiCacheMock.on(CopySnapshotCommand).rejects(afterRetry);
+    elastiCacheMock
+      .on(DescribeSnapshotsCommand, { SnapshotName: 'nightly' })
+      .resolves({ Snapshots: [source('copying')] });
+
+    // Act
+    const result = await startExport(exportState(), deps(), 0);
+
+    // Assert
+    expect(result).toStrictEqual(exportState());
+  });
+
+  it('reports an object of this name already in the bucket as it is, never as its own', async () => {
+    // Arrange
+    elastiCacheMock.on(CopySnapshotCommand).rejects(objectExists());
+    s3Mock.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'nightly-export-0001.rdb', Size: 1024 }] });
+
+    // Act
+    const error: unknown = await startExport(exportState(), deps(), 0).catch((reason: unknown) => reason);
+
+    // Assert
+    expect(catalogueCodeOf(error as Error)).toBe('S3ObjectAlreadyExists');
+    expect(s3Mock).toHaveReceivedCommandTimes(ListObjectsV2Command, 0);
+  });
+});
+
 describe('handler', () => {
   it('starts the export with the module clients', async () => {
     // Arrange
     elastiCacheMock.on(CopySnapshotCommand).resolves({ Snapshot: source('copying') });
 
     // Act
-    const result = await handler(exportState(), {} as Context);
+    const result = await handler({ state: exportState(), retryCount: 0 }, {} as Context);
 
     // Assert
     expect(result).toStrictEqual(exportState());

@@ -436,7 +436,7 @@ describe('the source snapshot', () => {
     expect(catalogueCodeOf(error)).toBe('NoAvailableSnapshot');
   });
 
-  it('rejects a named snapshot that is not available and says its status', async () => {
+  it('rejects a named snapshot that is being exported by another request as SnapshotBusy', async () => {
     // Arrange
     givenSnapshots(snapshot({ SnapshotStatus: 'copying' }));
 
@@ -444,8 +444,21 @@ describe('the source snapshot', () => {
     const error = await rejectionOf(validateExport(context(), deps()));
 
     // Assert
+    expect(error.details.code).toBe('SnapshotBusy');
+    expect(messageOf(error)).toContain('another request');
+    expect(catalogueCodeOf(error)).toBe('SnapshotBusy');
+  });
+
+  it('rejects a named snapshot that is not available and says its status', async () => {
+    // Arrange
+    givenSnapshots(snapshot({ SnapshotStatus: 'creating' }));
+
+    // Act
+    const error = await rejectionOf(validateExport(context(), deps()));
+
+    // Assert
     expect(error.details.code).toBe('SnapshotNotAvailable');
-    expect(messageOf(error)).toContain('copying');
+    expect(messageOf(error)).toContain('creating');
     expect(catalogueCodeOf(error)).toBe('InvalidSnapshotState');
   });
 
