@@ -110,17 +110,18 @@ describe('routing', () => {
     expect(stranger.body).toContain('<Code>AccessDenied</Code>');
   });
 
-  it('routes an unsigned query request by its API version', async () => {
+  it('refuses an unsigned query request in the shape of the service its API version names', async () => {
     // Act
     const response = await fetch(`${harness.aws.url}/`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: 'Action=ListTopics&Version=2010-03-31',
     });
+    const text = await response.text();
 
     // Assert
-    expect(response.status).toBe(200);
-    expect(await response.text()).toContain('<ListTopicsResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/">');
+    expect(response.status).toBe(403);
+    expect(text).toMatch(/^<ErrorResponse[^>]*><Error><Type>Sender<\/Type><Code>MissingAuthenticationToken<\/Code>/);
   });
 
   it('treats an unsigned query request with an unknown API version as an unknown service', async () => {
