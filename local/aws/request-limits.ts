@@ -2,7 +2,7 @@
 // body stops arriving. S3 takes large bodies (spooled to disk past the server's memory threshold); every other
 // service gets its body in memory, within its own limit.
 import { AwsError } from './errors.js';
-import { entityTooLarge, MAX_PUT_OBJECT_BYTES } from './s3/body.js';
+import { entityTooLarge, isAwsChunked, MAX_PUT_OBJECT_BYTES } from './s3/body.js';
 
 export interface BodyLimit {
   maxBytes: number;
@@ -42,8 +42,12 @@ const requestEntityTooLarge =
   (size: number): AwsError =>
     new AwsError('RequestEntityTooLarge', `Request size ${size} exceeded the maximum of ${maxBytes} bytes.`, 413);
 
-export const bodyLimitFor = (service: string): BodyLimit => {
-  if (service === 's3') return { maxBytes: S3_RAW_BODY_BYTES, spool: true, tooLarge: entityTooLarge };
+/** The limit of a request to `service`; for S3 it depends on whether the body is aws-chunked (framing included). */
+export const bodyLimitFor = (service: string, headers: Record<string, string>): BodyLimit => {
+  if (service === 's3') {
+    const maxBytes = isAwsChunked(headers) ? S3_RAW_BODY_BYTES : MAX_PUT_OBJECT_BYTES;
+    return { maxBytes, spool: true, tooLarge: entityTooLarge };
+  }
   const maxBytes = service === 'states' ? STATES_MAX_BYTES : (QUERY_MAX_BYTES.get(service) ?? 1 * MIB);
   return { maxBytes, spool: false, tooLarge: requestEntityTooLarge(maxBytes) };
 };

@@ -252,8 +252,12 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
   };
 
   /** The body of a request to `service`, within its limit; a refusal is thrown as an AwsError to answer with. */
-  const bodyOf = async (incoming: http.IncomingMessage, service: string): Promise<ReceivedBody> => {
-    const limit = bodyLimitFor(service);
+  const bodyOf = async (
+    incoming: http.IncomingMessage,
+    service: string,
+    headers: Record<string, string>,
+  ): Promise<ReceivedBody> => {
+    const limit = bodyLimitFor(service, headers);
     if (service === 's3') {
       // The content length of an aws-chunked upload is announced apart from its framing.
       const decoded = Number(incoming.headers['x-amz-decoded-content-length'] ?? Number.NaN);
@@ -292,7 +296,7 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
         });
         return { response: await local(method, requestPath, query, received.body), method };
       }
-      received = await bodyOf(incoming, service);
+      received = await bodyOf(incoming, service, headers);
       if (!signedService) service = guessService(headers, query, received.body);
       const target = services.get(service);
       if (!target) {
@@ -324,7 +328,7 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
         }
         const awsError =
           error.reason === 'too-large'
-            ? bodyLimitFor(service).tooLarge(error.size)
+            ? bodyLimitFor(service, headers).tooLarge(error.size)
             : error.reason === 'timeout' && service === 's3'
               ? requestTimeout()
               : error.reason === 'io'
