@@ -1,11 +1,12 @@
 // S3 buckets and objects on disk: buckets and objects persist under `<dataDir>/s3/<bucket>/<key>` as real files, with
-// their metadata in `<dataDir>/s3-meta/<bucket>.json`, and are reloaded when the emulator restarts. Object content
+// their metadata in `<dataDir>/s3-meta/<bucket>.json` (a JsonDocument, persistence.ts), and are reloaded when the emulator restarts. Object content
 // arrives as a finished temporary file (written and checked while streaming, see body.ts) and is renamed into place,
 // and is read back as a stream, so no object is ever held in memory whole.
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { JsonDocument } from '../persistence.js';
 import { type BucketRecord, crc32Of, md5Hex, type ObjectInput, type ObjectRecord } from './model.js';
 
 // A key segment stored as is on disk: no leading dot (so `.blobs` and `..` cannot occur), portable characters.
@@ -22,6 +23,9 @@ export interface ObjectContent {
   /** Base64 big-endian CRC32. */
   crc32: string;
 }
+
+/** The format of `s3-meta/<bucket>.json` (a JsonDocument); 1 since it became one. */
+const META_FORMAT_VERSION = 1;
 
 interface BucketFile {
   bucket: BucketRecord;
@@ -40,13 +44,23 @@ export class S3Store {
     this.metaDir = path.join(dataDir, 's3-meta');
     this.tmpDir = path.join(dataDir, '.tmp');
     for (const dir of [this.objectsDir, this.metaDir, this.tmpDir]) fs.mkdirSync(dir, { recursive: true });
+    // Uploads a process that died mid-request left half-written are of no use to anyone (folders in it belong to
+    // others, e.g. the server's spooled request bodies).
+    for (const entry of fs.readdirSync(this.tmpDir, { withFileTypes: true })) {
+      if (entry.isFile()) fs.rmSync(path.join(this.tmpDir, entry.name), { force: true });
+    }
     this.load();
+  }
+
+  private metaDocument(bucket: string): JsonDocument<BucketFile> {
+    return new JsonDocument<BucketFile>(path.join(this.metaDir, `${bucket}.json`), META_FORMAT_VERSION);
   }
 
   private load(): void {
     for (const entry of fs.readdirSync(this.metaDir)) {
       if (!entry.endsWith('.json')) continue;
-      const saved = JSON.parse(fs.readFileSync(path.join(this.metaDir, entry), 'utf8')) as BucketFile;
+      const saved = new JsonDocument<BucketFile>(path.join(this.metaDir, entry), META_FORMAT_VERSION).read();
+      if (!saved) continue;
       const objects = new Map<string, ObjectRecord>();
       for (const object of saved.objects) {
         // The files are the truth for content: an object whose file was removed by hand is gone.
@@ -64,17 +78,11 @@ export class S3Store {
     return path.join(this.bucketDir(bucket), file);
   }
 
-  private writeAtomically(target: string, content: Buffer | string): void {
-    const temporary = path.join(this.tmpDir, randomUUID());
-    fs.writeFileSync(temporary, content);
-    fs.renameSync(temporary, target);
-  }
-
   private saveMeta(name: string): void {
     const entry = this.buckets.get(name);
     if (!entry) return;
     const file: BucketFile = { bucket: entry.bucket, objects: [...entry.objects.values()] };
-    this.writeAtomically(path.join(this.metaDir, `${name}.json`), JSON.stringify(file, null, 2));
+    this.metaDocument(name).write(file);
   }
 
   public getBucket(name: string): BucketRecord | undefined {
@@ -101,7 +109,7 @@ export class S3Store {
   public deleteBucket(name: string): void {
     this.buckets.delete(name);
     fs.rmSync(this.bucketDir(name), { recursive: true, force: true });
-    fs.rmSync(path.join(this.metaDir, `${name}.json`), { force: true });
+    this.metaDocument(name).delete();
   }
 
   /** Objects of a bucket sorted by key (UTF-8 binary order, as S3 lists them). */
