@@ -224,6 +224,24 @@ describe('errors', () => {
     expect(await response.text()).toContain('rds');
   });
 
+  it("refuses a body over Step Functions' 1 MB request size with a JSON error, without calling the service", async () => {
+    // Arrange
+    const before = seen.length;
+
+    // Act
+    const response = await rawRequest(harness.aws.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'AWSStepFunctions.StartExecution' },
+      body: JSON.stringify({ input: 'x'.repeat(1024 * 1024) }),
+      sign: { service: 'states' },
+    });
+
+    // Assert
+    expect(response.status).toBe(413);
+    expect(JSON.parse(response.body)).toMatchObject({ __type: 'RequestEntityTooLarge' });
+    expect(seen.length).toBe(before);
+  });
+
   it('turns an exception inside a JSON service into a 500 InternalFailure the SDK parses', async () => {
     // Arrange
     const sfn = new SFNClient({

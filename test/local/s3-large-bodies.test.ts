@@ -193,7 +193,7 @@ describe('large bodies', () => {
     expect(response).toMatchObject({ status: 400, body: expect.stringContaining('<Code>EntityTooLarge</Code>') });
   });
 
-  it('refuses a Step Functions-sized limit breach in the service shape (SNS, query protocol)', async () => {
+  it('refuses a body over the SNS limit with RequestEntityTooLarge in the query protocol shape', async () => {
     // Act
     const response = await rawRequest(harness.aws.url, {
       method: 'POST',

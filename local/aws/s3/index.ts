@@ -22,7 +22,7 @@ import {
 import { routeS3 } from './routing.js';
 import type { S3Store } from './store.js';
 
-export { decodeAwsChunked, MAX_PUT_OBJECT_BYTES } from './body.js';
+export { AwsChunkedParser, decodeAwsChunked, MAX_PUT_OBJECT_BYTES } from './body.js';
 
 export interface SeedBucketInput {
   name: string;
