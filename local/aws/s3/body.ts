@@ -221,9 +221,16 @@ export interface Upload {
   checksums: Record<string, string>;
 }
 
+/** A payload hash signed in `x-amz-content-sha256` (hex), as opposed to UNSIGNED-PAYLOAD or STREAMING-…. */
+const signedPayloadHash = (headers: Record<string, string>): string | undefined => {
+  const value = headers['x-amz-content-sha256']?.toLowerCase();
+  return value !== undefined && /^[0-9a-f]{64}$/.test(value) ? value : undefined;
+};
+
 /** Whether a digest may be needed: sent as a header, or announced (or possibly sent) as a trailer. */
 const mayNeed = (headers: Record<string, string>, chunked: boolean, algorithm: string): boolean => {
   if (headers[`x-amz-checksum-${algorithm}`] !== undefined) return true;
+  if (algorithm === 'sha256' && signedPayloadHash(headers) !== undefined) return true;
   if (!chunked) return false;
   const announced = headers['x-amz-trailer'];
   return announced === undefined || announced.toLowerCase().includes(`x-amz-checksum-${algorithm}`);
@@ -284,6 +291,18 @@ const checkUpload = (
       400,
     );
   }
+  const sha256 = tap.sha256?.digest();
+  const payloadHash = signedPayloadHash(headers);
+  if (payloadHash !== undefined && sha256 !== undefined && payloadHash !== sha256.toString('hex')) {
+    // The payload hash the SigV4 signature covers: checked against the body, as S3 does (the signature is not).
+    // The two extra elements are those S3 sends (recalled from its answers, not documented).
+    throw new AwsError(
+      'XAmzContentSHA256Mismatch',
+      "The provided 'x-amz-content-sha256' header does not match what was computed.",
+      400,
+      { fields: { ClientComputedContentSHA256: payloadHash, S3ComputedContentSHA256: sha256.toString('hex') } },
+    );
+  }
   const checksums: Record<string, string> = {};
   for (const [name, bytes] of Object.entries(CHECKSUM_BYTES)) {
     const value = trailers[`x-amz-checksum-${name}`] ?? headers[`x-amz-checksum-${name}`];
@@ -300,8 +319,9 @@ const checkUpload = (
   // name a trailing checksum, so such a trailer is left unverified (assumed; the SDK always announces it).
   const sha1 = tap.sha1?.digest('base64');
   if (checksums.sha1 !== undefined && sha1 !== undefined && checksums.sha1 !== sha1) throw mismatch('SHA1');
-  const sha256 = tap.sha256?.digest('base64');
-  if (checksums.sha256 !== undefined && sha256 !== undefined && checksums.sha256 !== sha256) throw mismatch('SHA256');
+  if (checksums.sha256 !== undefined && sha256 !== undefined && checksums.sha256 !== sha256.toString('base64')) {
+    throw mismatch('SHA256');
+  }
   const md5 = headers['content-md5'];
   if (md5 !== undefined && md5 !== Buffer.from(content.md5Hex, 'hex').toString('base64')) {
     throw new AwsError('BadDigest', 'The Content-MD5 you specified did not match what we received.', 400);
