@@ -251,6 +251,33 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
     return json(404, { error: `No local endpoint ${method} ${route}` });
   };
 
+  /** A local endpoint's answer: JSON, errors included (they are not AWS APIs). */
+  const localAnswer = async (
+    incoming: http.IncomingMessage,
+    method: string,
+    route: string,
+    query: URLSearchParams,
+  ): Promise<Answer | undefined> => {
+    let body: Buffer;
+    try {
+      ({ body } = await receiveBody(incoming, {
+        maxBytes: LOCAL_BODY_MAX_BYTES,
+        memoryBytes: LOCAL_BODY_MAX_BYTES,
+        idleTimeoutMs: bodyIdleTimeoutMs,
+      }));
+    } catch (error) {
+      if (!(error instanceof BodyError) || error.reason === 'aborted') return undefined;
+      const [status, reason] =
+        error.reason === 'too-large'
+          ? [413, `larger than ${LOCAL_BODY_MAX_BYTES} bytes`]
+          : error.reason === 'timeout'
+            ? [408, 'not received in time']
+            : [500, 'not stored'];
+      return { response: json(status, { error: `The request body was ${reason}` }), method, close: true };
+    }
+    return { response: await local(method, route, query, body), method };
+  };
+
   /** The body of a request to `service`, within its limit; a refusal is thrown as an AwsError to answer with. */
   const bodyOf = async (
     incoming: http.IncomingMessage,
@@ -288,14 +315,7 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
     let service = signedService ?? (isForm ? 'query' : guessService(headers, query, Buffer.alloc(0)));
     let received: ReceivedBody | undefined;
     try {
-      if (requestPath.startsWith('/_local/')) {
-        received = await receiveBody(incoming, {
-          maxBytes: LOCAL_BODY_MAX_BYTES,
-          memoryBytes: LOCAL_BODY_MAX_BYTES,
-          idleTimeoutMs: bodyIdleTimeoutMs,
-        });
-        return { response: await local(method, requestPath, query, received.body), method };
-      }
+      if (requestPath.startsWith('/_local/')) return await localAnswer(incoming, method, requestPath, query);
       received = await bodyOf(incoming, service, headers);
       if (!signedService) service = guessService(headers, query, received.body);
       const target = services.get(service);

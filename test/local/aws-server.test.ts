@@ -151,6 +151,19 @@ describe('local endpoints', () => {
     });
   });
 
+  it('refuses a local endpoint body over 1 MiB with a JSON 413', async () => {
+    // Act
+    const response = await rawRequest(harness.aws.url, {
+      method: 'POST',
+      path: '/_local/elasticache/faults',
+      body: JSON.stringify({ action: 'x'.repeat(2 * 1024 * 1024) }),
+    });
+
+    // Assert
+    expect(response.status).toBe(413);
+    expect(JSON.parse(response.body)).toEqual({ error: 'The request body was larger than 1048576 bytes' });
+  });
+
   it('answers 404 for an unknown local endpoint', async () => {
     // Act
     const response = await fetch(`${harness.aws.url}/_local/nothing-here`);
