@@ -32,7 +32,8 @@
 // temporary file under `<dataDir>/.tmp/requests/` (removed after the answer, whatever happens), which S3 PutObject
 // decodes, checks and renames into place; GetObject streams from disk. Other services refuse a body over their
 // limit (request-limits.ts). A body that stops arriving for `bodyIdleTimeoutMs` (60 s) is answered with S3's
-// RequestTimeout, or for other services the connection is closed.
+// RequestTimeout, or for other services the connection is closed; a download the client stops reading for as long
+// is cut off.
 //
 // Emulated durations (seconds of emulated time, scaled by the clock; option `elastiCache`): a new replication group or
 // cache cluster is `creating` for 10, a snapshot for 15, and an export keeps its source `copying` for 20.
@@ -89,7 +90,10 @@ export interface AwsEmulatorOptions {
   elastiCache?: Partial<ElastiCacheTimings>;
   /** Longest a service may take to answer before the server answers 500 itself (real ms). Default 60000. */
   requestTimeoutMs?: number;
-  /** Longest wait for the next bytes of a request body (real ms), like Node's header timeout. Default 60000. */
+  /**
+   * Longest wait for the next bytes of a request body, or for the client to read more of a streamed answer (real
+   * ms), like Node's header timeout. Default 60000.
+   */
   bodyIdleTimeoutMs?: number;
   /** Bodies larger than this go to a temporary file instead of memory (S3 only). Default 4 MiB. */
   bodyMemoryBytes?: number;
@@ -112,6 +116,8 @@ export interface AwsEmulator {
 export const DEFAULT_AWS_PORT = 4566;
 export const DEFAULT_DATA_DIR = path.join(__dirname, '..', '..', '.local-data');
 const DEFAULT_BODY_MEMORY_BYTES = 4 * 1024 * 1024;
+/** 10 MiB/s, in bytes per millisecond. */
+const SPOOLED_BYTES_PER_MS = (10 * 1024 * 1024) / 1000;
 
 const defaultLog: EmulatorLog = (level, message, data) => {
   if (level === 'error') process.stderr.write(`${JSON.stringify({ level, message, ...data })}\n`);
@@ -338,7 +344,9 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
         service,
         requestId,
       };
-      return { response: writable(await withTimeout(target.handle(request), requestTimeoutMs)), method };
+      // A spooled body is read from disk again by the service: allow for that at a modest 10 MiB/s.
+      const timeoutMs = requestTimeoutMs + Math.ceil((received.file?.size ?? 0) / SPOOLED_BYTES_PER_MS);
+      return { response: writable(await withTimeout(target.handle(request), timeoutMs)), method };
     } catch (error) {
       if (error instanceof BodyError) {
         // The client went away: there is no one to answer.
@@ -387,6 +395,13 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
         outgoing.end();
         return;
       }
+      // A client that stops reading is let go after the same idle time a stalled request body gets.
+      outgoing.setTimeout(bodyIdleTimeoutMs, () => {
+        log('info', 'Answer cut off: the client stopped reading it', {
+          requestId: response.headers?.['x-amz-request-id'],
+        });
+        outgoing.destroy();
+      });
       pipeline(stream, outgoing).catch(() => {
         // The client went away or the file could not be read: nothing more can be said on this connection.
         outgoing.destroy();

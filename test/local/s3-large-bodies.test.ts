@@ -22,9 +22,14 @@ let harness: Harness;
 let s3: S3Client;
 const bucket = 'large-bodies';
 const signer: Signer = { service: 's3' };
+const logged: string[] = [];
 
 beforeAll(async () => {
-  harness = await startHarness({ bodyMemoryBytes: 1 * MIB, bodyIdleTimeoutMs: 300 });
+  harness = await startHarness({
+    bodyMemoryBytes: 1 * MIB,
+    bodyIdleTimeoutMs: 300,
+    log: (_level, message) => logged.push(message),
+  });
   s3 = harness.s3();
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
 });
@@ -246,6 +251,29 @@ describe('slow and abandoned bodies', () => {
 
     // Assert
     expect(outcome).toBe('closed');
+  });
+
+  it('cuts off a download the client stops reading', async () => {
+    // Act: the answer's headers are read, then nothing more until the emulator says it gave up.
+    const complete = await new Promise<boolean>((resolve, reject) => {
+      const path = `/${bucket}/large.bin`;
+      const request = http.get(`${harness.aws.url}${path}`, {
+        headers: sigV4Headers(harness.aws.url, { path }, signer),
+      });
+      request.on('response', (response) => {
+        response.pause();
+        response.on('error', () => undefined);
+        response.on('close', () => resolve(response.complete));
+        eventually(() => (logged.includes('Answer cut off: the client stopped reading it') ? true : undefined)).then(
+          () => response.resume(),
+          reject,
+        );
+      });
+      request.on('error', reject);
+    });
+
+    // Assert
+    expect(complete).toBe(false);
   });
 
   it('removes the temporary file of an upload whose client goes away mid-body', async () => {
