@@ -145,6 +145,37 @@ describe('large bodies', () => {
     expect(growth).toBeLessThan(BODY_BYTES / 2);
   });
 
+  it('moves a plain (not aws-chunked) spooled body into place and checks its Content-MD5', async () => {
+    // Arrange
+    const body = randomBytes(3 * MIB);
+    const md5 = createHash('md5').update(body);
+    const put = (key: string, contentMd5: string) =>
+      new Promise<number>((resolve, reject) => {
+        const path = `/${bucket}/${key}`;
+        const request = http.request(`${harness.aws.url}${path}`, {
+          method: 'PUT',
+          headers: { ...sigV4Headers(harness.aws.url, { method: 'PUT', path }, signer), 'content-md5': contentMd5 },
+        });
+        request.on('response', (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        });
+        request.on('error', reject);
+        request.end(body);
+      });
+
+    // Act
+    const stored = await put('plain.bin', md5.copy().digest('base64'));
+    const corrupt = await put('corrupt.bin', createHash('md5').update('other').digest('base64'));
+
+    // Assert
+    expect([stored, corrupt]).toEqual([200, 400]);
+    expect(harness.aws.s3.store.headObject(bucket, 'plain.bin')?.etag).toBe(`"${md5.digest('hex')}"`);
+    expect(fs.readFileSync(harness.aws.s3.objectFile(bucket, 'plain.bin') ?? '')).toEqual(body);
+    expect(harness.aws.s3.store.headObject(bucket, 'corrupt.bin')).toBeUndefined();
+    await eventually(() => (spooled().length === 0 ? true : undefined));
+  });
+
   it('serves a byte range of a large object from disk', async () => {
     // Act
     const got = await s3.send(
