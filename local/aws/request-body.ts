@@ -31,6 +31,8 @@ export interface BodyOptions {
   spoolDir?: string;
   /** Longest wait for the next bytes of the body. */
   idleTimeoutMs: number;
+  /** Called once the body is to be read (not for one refused from its Content-Length): `100 Continue` goes here. */
+  beforeReading?: () => void;
 }
 
 export interface ReceivedBody {
@@ -48,6 +50,7 @@ export const receiveBody = (incoming: http.IncomingMessage, options: BodyOptions
       reject(new BodyError('too-large', announced));
       return;
     }
+    options.beforeReading?.();
     const chunks: Buffer[] = [];
     let size = 0;
     let settled = false;

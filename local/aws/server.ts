@@ -263,6 +263,7 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
     method: string,
     route: string,
     query: URLSearchParams,
+    beforeReading?: () => void,
   ): Promise<Answer | undefined> => {
     let body: Buffer;
     try {
@@ -270,6 +271,7 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
         maxBytes: LOCAL_BODY_MAX_BYTES,
         memoryBytes: LOCAL_BODY_MAX_BYTES,
         idleTimeoutMs: bodyIdleTimeoutMs,
+        ...(beforeReading && { beforeReading }),
       }));
     } catch (error) {
       if (!(error instanceof BodyError) || error.reason === 'aborted') return undefined;
@@ -289,6 +291,7 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
     incoming: http.IncomingMessage,
     service: string,
     headers: Record<string, string>,
+    beforeReading?: () => void,
   ): Promise<ReceivedBody> => {
     const limit = bodyLimitFor(service, headers);
     if (service === 's3') {
@@ -301,11 +304,12 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
       memoryBytes: bodyMemoryBytes,
       ...(limit.spool && { spoolDir }),
       idleTimeoutMs: bodyIdleTimeoutMs,
+      ...(beforeReading && { beforeReading }),
     });
   };
 
   /** The answer to a request, or undefined when the connection is to be closed without one. */
-  const handle = async (incoming: http.IncomingMessage): Promise<Answer | undefined> => {
+  const handle = async (incoming: http.IncomingMessage, beforeReading?: () => void): Promise<Answer | undefined> => {
     const method = (incoming.method ?? 'GET').toUpperCase();
     const rawUrl = incoming.url ?? '/';
     const queryStart = rawUrl.indexOf('?');
@@ -321,8 +325,10 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
     let service = signedService ?? (isForm ? 'query' : guessService(headers, query, Buffer.alloc(0)));
     let received: ReceivedBody | undefined;
     try {
-      if (requestPath.startsWith('/_local/')) return await localAnswer(incoming, method, requestPath, query);
-      received = await bodyOf(incoming, service, headers);
+      if (requestPath.startsWith('/_local/')) {
+        return await localAnswer(incoming, method, requestPath, query, beforeReading);
+      }
+      received = await bodyOf(incoming, service, headers, beforeReading);
       if (!signedService) service = guessService(headers, query, received.body);
       const target = services.get(service);
       if (!target) {
@@ -417,8 +423,8 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
     outgoing.end(method === 'HEAD' ? undefined : body);
   };
 
-  const server = http.createServer((incoming, outgoing) => {
-    handle(incoming)
+  const serve = (incoming: http.IncomingMessage, outgoing: http.ServerResponse, beforeReading?: () => void): void => {
+    handle(incoming, beforeReading)
       .then((result) => {
         if (result === undefined) {
           outgoing.destroy();
@@ -432,7 +438,11 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
         if (!outgoing.headersSent) outgoing.writeHead(500);
         outgoing.end();
       });
-  });
+  };
+  const server = http.createServer((incoming, outgoing) => serve(incoming, outgoing));
+  // A body announced with `Expect: 100-continue` (the SDK does so for large uploads) is asked for only once the
+  // server means to read it, so one refused from its headers (too large) is refused before it is sent, as S3 does.
+  server.on('checkContinue', (incoming, outgoing) => serve(incoming, outgoing, () => outgoing.writeContinue()));
   // Large uploads take as long as they take: a body is timed out by inactivity (bodyIdleTimeoutMs), not by its
   // total duration (Node's requestTimeout would cut a 5 GiB upload off after 300 s). Slow headers still time out.
   server.requestTimeout = 0;

@@ -212,6 +212,41 @@ describe('large bodies', () => {
     );
   });
 
+  it('answers Expect: 100-continue with EntityTooLarge for an oversized upload, and with 100 Continue otherwise', async () => {
+    // Arrange
+    const expectContinue = (key: string, length: number) =>
+      new Promise<{ continued: boolean; status: number }>((resolve, reject) => {
+        const path = `/${bucket}/${key}`;
+        let continued = false;
+        const request = http.request(`${harness.aws.url}${path}`, {
+          method: 'PUT',
+          headers: {
+            ...sigV4Headers(harness.aws.url, { method: 'PUT', path }, signer),
+            expect: '100-continue',
+            'content-length': String(length),
+          },
+        });
+        request.on('continue', () => {
+          continued = true;
+          request.end(Buffer.alloc(length, 7));
+        });
+        request.on('response', (response) => {
+          response.resume();
+          resolve({ continued, status: response.statusCode ?? 0 });
+        });
+        request.on('error', reject);
+        request.flushHeaders();
+      });
+
+    // Act
+    const oversized = await expectContinue('continue-huge.bin', 6 * 1024 ** 3);
+    const small = await expectContinue('continue-small.bin', 1000);
+
+    // Assert
+    expect(oversized).toEqual({ continued: false, status: 400 });
+    expect(small).toEqual({ continued: true, status: 200 });
+  });
+
   it('refuses an aws-chunked upload whose decoded length is over 5 GiB', async () => {
     // Act
     const response = await partialPut(
