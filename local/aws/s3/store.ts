@@ -122,6 +122,7 @@ export class S3Store {
     return this.buckets.get(bucket)?.objects.get(key);
   }
 
+  /** The whole object in memory, for inspecting small ones (tests); the S3 API streams them (readObject). */
   public getObject(bucket: string, key: string): { record: ObjectRecord; body: Buffer } | undefined {
     const record = this.headObject(bucket, key);
     if (!record) return undefined;
