@@ -114,3 +114,39 @@ export const errorResponse = (
       return queryErrorResponse(error, request.requestId, xmlns);
   }
 };
+
+/**
+ * The refusal of a request that is not signed, or not signed in a way AWS accepts, in the service's own terms. Query
+ * and JSON services (ElastiCache, SNS, Step Functions) answer MissingAuthenticationToken (403) for no signature and
+ * IncompleteSignature (400) for a SigV4 signature that lacks a part: the codes and statuses of the Common Errors
+ * pages of their API references (e.g. https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/CommonErrors.html);
+ * the message "Request is missing Authentication Token" is the one those services send (assumed from observed
+ * answers, not documented). S3 answers an unsigned request as an anonymous one (AccessDenied on a private bucket)
+ * and a malformed one with AuthorizationHeaderMalformed, AuthorizationQueryParametersError or, for SigV2,
+ * InvalidRequest (S3 error code list).
+ */
+export const authenticationError = (
+  service: string,
+  problem: { kind: 'unsigned' } | { kind: 'malformed'; where: 'header' | 'query' | 'scheme'; message: string },
+): AwsError => {
+  if (service === 's3') {
+    if (problem.kind === 'unsigned') return new AwsError('AccessDenied', 'Access Denied', 403);
+    if (problem.where === 'query') return new AwsError('AuthorizationQueryParametersError', problem.message, 400);
+    if (problem.where === 'scheme') {
+      return new AwsError(
+        'InvalidRequest',
+        'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.',
+        400,
+      );
+    }
+    return new AwsError(
+      'AuthorizationHeaderMalformed',
+      'The authorization header that you provided is not valid.',
+      400,
+    );
+  }
+  if (problem.kind === 'unsigned') {
+    return new AwsError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403);
+  }
+  return new AwsError('IncompleteSignature', problem.message, 400);
+};

@@ -23,6 +23,18 @@
 //                                            {"action":"CopySnapshot","count":2} (Throttling "Rate exceeded" by default,
 //                                            or give code/message/status) or {"exportOutcome":"no-objects"|"failed"}
 //
+// Authentication: every request to an AWS API must be SigV4-signed (Authorization header or presigned query), as AWS
+// requires; the signature itself is not verified (any credentials work). An unsigned request gets the service's own
+// refusal (MissingAuthenticationToken for ElastiCache, SNS and Step Functions; S3 treats it as anonymous and answers
+// AccessDenied). `/_local/*` endpoints need no signature.
+//
+// Bodies: a service's body is held in memory up to `bodyMemoryBytes` (4 MiB); past that an S3 body streams to a
+// temporary file under `<dataDir>/.tmp/requests/` (removed after the answer, whatever happens), which S3 PutObject
+// decodes, checks and renames into place; GetObject streams from disk. Other services refuse a body over their
+// limit (request-limits.ts). A body that stops arriving for `bodyIdleTimeoutMs` (60 s) is answered with S3's
+// RequestTimeout, or for other services the connection is closed; a download the client stops reading for as long
+// is cut off.
+//
 // Emulated durations (seconds of emulated time, scaled by the clock; option `elastiCache`): a new replication group or
 // cache cluster is `creating` for 10, a snapshot for 15, and an export keeps its source `copying` for 20.
 //
@@ -33,9 +45,11 @@
 // since April 2023. To grant ElastiCache by ACL, create the bucket with `x-amz-object-ownership: ObjectWriter`
 // (SDK: ObjectOwnership) or call PutBucketOwnershipControls first, or use `s3.seedBucket`.
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { type Clock, createClock, timeScaleFromEnv } from '../clock.js';
 import {
   createElastiCacheService,
@@ -43,15 +57,17 @@ import {
   type ElastiCacheHandle,
   type ElastiCacheTimings,
 } from './elasticache.js';
-import { AwsError, errorResponse, internalFailure } from './errors.js';
-import { createS3Service, type S3Handle } from './s3.js';
-import { callerFrom, credentialScope, guessService } from './sigv4.js';
+import { AwsError, authenticationError, errorResponse, internalFailure } from './errors.js';
+import { BodyError, type ReceivedBody, receiveBody } from './request-body.js';
+import { bodyLimitFor, LOCAL_BODY_MAX_BYTES, requestTimeout } from './request-limits.js';
+import { createS3Service, MAX_PUT_OBJECT_BYTES, type S3Handle } from './s3/index.js';
+import { authenticationOf, callerFrom, guessService } from './sigv4.js';
 import { createSnsService, type SnsHandle } from './sns.js';
 import { S3Store } from './store.js';
 import type { AwsRequest, AwsResponse, EmulatedService } from './types.js';
 
 export type { ElastiCacheFault, ElastiCacheHandle, ElastiCacheTimings } from './elasticache.js';
-export type { S3Handle } from './s3.js';
+export type { S3Handle } from './s3/index.js';
 export type { PublishedMessage, SnsHandle } from './sns.js';
 
 export type LogLevel = 'info' | 'error';
@@ -74,6 +90,13 @@ export interface AwsEmulatorOptions {
   elastiCache?: Partial<ElastiCacheTimings>;
   /** Longest a service may take to answer before the server answers 500 itself (real ms). Default 60000. */
   requestTimeoutMs?: number;
+  /**
+   * Longest wait for the next bytes of a request body, or for the client to read more of a streamed answer (real
+   * ms), like Node's header timeout. Default 60000.
+   */
+  bodyIdleTimeoutMs?: number;
+  /** Bodies larger than this go to a temporary file instead of memory (S3 only). Default 4 MiB. */
+  bodyMemoryBytes?: number;
   /** Default: errors as JSON lines on stderr. */
   log?: EmulatorLog;
 }
@@ -92,31 +115,17 @@ export interface AwsEmulator {
 
 export const DEFAULT_AWS_PORT = 4566;
 export const DEFAULT_DATA_DIR = path.join(__dirname, '..', '..', '.local-data');
-const MAX_BODY_BYTES = 512 * 1024 * 1024;
+const DEFAULT_BODY_MEMORY_BYTES = 4 * 1024 * 1024;
+/** 10 MiB/s, in bytes per millisecond. */
+const SPOOLED_BYTES_PER_MS = (10 * 1024 * 1024) / 1000;
 
 const defaultLog: EmulatorLog = (level, message, data) => {
   if (level === 'error') process.stderr.write(`${JSON.stringify({ level, message, ...data })}\n`);
 };
 
-const readBody = (request: http.IncomingMessage): Promise<Buffer> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new AwsError('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', 400));
-        request.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on('end', () => resolve(Buffer.concat(chunks)));
-    request.on('error', reject);
-  });
-
 const flattenHeaders = (raw: http.IncomingHttpHeaders): Record<string, string> => {
-  const headers: Record<string, string> = {};
+  // Keyed by names the client chose: no prototype.
+  const headers = Object.create(null) as Record<string, string>;
   for (const [name, value] of Object.entries(raw)) {
     if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
   }
@@ -135,24 +144,35 @@ const json = (status: number, value: unknown): AwsResponse => ({
  * would be an unhandled rejection that ends the process.
  */
 const writable = (response: AwsResponse): AwsResponse => {
-  const { status } = response;
-  if (!Number.isInteger(status) || status < 100 || status > 599) throw new Error(`Invalid HTTP status ${status}`);
-  for (const [name, value] of Object.entries(response.headers ?? {})) {
-    http.validateHeaderName(name);
-    http.validateHeaderValue(name, value);
+  try {
+    const { status } = response;
+    if (!Number.isInteger(status) || status < 100 || status > 599) throw new Error(`Invalid HTTP status ${status}`);
+    for (const [name, value] of Object.entries(response.headers ?? {})) {
+      http.validateHeaderName(name);
+      http.validateHeaderValue(name, value);
+    }
+    return response;
+  } catch (error) {
+    response.stream?.destroy();
+    throw error;
   }
-  return response;
 };
 
-const withTimeout = <T>(work: Promise<T>, ms: number): Promise<T> =>
-  new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`The service did not answer within ${ms} ms`)), ms);
+/** The service's answer, or an exception after `ms`; an answer that comes later has its stream (an open file) closed. */
+const withTimeout = (work: Promise<AwsResponse>, ms: number): Promise<AwsResponse> =>
+  new Promise<AwsResponse>((resolve, reject) => {
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      reject(new Error(`The service did not answer within ${ms} ms`));
+    }, ms);
     // A request still in flight when the emulator stops must not keep the process alive until the timeout.
     timer.unref();
     work.then(
       (value) => {
         clearTimeout(timer);
-        resolve(value);
+        if (timedOut) value.stream?.destroy();
+        else resolve(value);
       },
       (error: unknown) => {
         clearTimeout(timer);
@@ -160,6 +180,14 @@ const withTimeout = <T>(work: Promise<T>, ms: number): Promise<T> =>
       },
     );
   });
+
+/** What to do with a request once read: answer it, and whether the connection must close afterwards. */
+interface Answer {
+  response: AwsResponse;
+  method: string;
+  /** After a body the server stopped reading (too large, stalled): the rest of it must not be read as a request. */
+  close?: boolean;
+}
 
 /** Starts the emulator; resolves once it listens. */
 export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promise<AwsEmulator> => {
@@ -170,6 +198,12 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
   const clock = options.clock ?? createClock(options.timeScale ?? timeScaleFromEnv());
   const log = options.log ?? defaultLog;
   const requestTimeoutMs = options.requestTimeoutMs ?? 60_000;
+  const bodyIdleTimeoutMs = options.bodyIdleTimeoutMs ?? 60_000;
+  const bodyMemoryBytes = options.bodyMemoryBytes ?? DEFAULT_BODY_MEMORY_BYTES;
+  // Spooled bodies left by a process that died mid-request are of no use to anyone.
+  const spoolDir = path.join(dataDir, '.tmp', 'requests');
+  fs.rmSync(spoolDir, { recursive: true, force: true });
+  fs.mkdirSync(spoolDir, { recursive: true });
 
   const s3Store = new S3Store(dataDir);
   const sns = createSnsService({ clock, dataDir });
@@ -223,7 +257,59 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
     return json(404, { error: `No local endpoint ${method} ${route}` });
   };
 
-  const handle = async (incoming: http.IncomingMessage): Promise<{ response: AwsResponse; method: string }> => {
+  /** A local endpoint's answer: JSON, errors included (they are not AWS APIs). */
+  const localAnswer = async (
+    incoming: http.IncomingMessage,
+    method: string,
+    route: string,
+    query: URLSearchParams,
+    beforeReading?: () => void,
+  ): Promise<Answer | undefined> => {
+    let body: Buffer;
+    try {
+      ({ body } = await receiveBody(incoming, {
+        maxBytes: LOCAL_BODY_MAX_BYTES,
+        memoryBytes: LOCAL_BODY_MAX_BYTES,
+        idleTimeoutMs: bodyIdleTimeoutMs,
+        ...(beforeReading && { beforeReading }),
+      }));
+    } catch (error) {
+      if (!(error instanceof BodyError) || error.reason === 'aborted') return undefined;
+      const [status, reason] =
+        error.reason === 'too-large'
+          ? [413, `larger than ${LOCAL_BODY_MAX_BYTES} bytes`]
+          : error.reason === 'timeout'
+            ? [408, 'not received in time']
+            : [500, 'not stored'];
+      return { response: json(status, { error: `The request body was ${reason}` }), method, close: true };
+    }
+    return { response: await local(method, route, query, body), method };
+  };
+
+  /** The body of a request to `service`, within its limit; a refusal is thrown as an AwsError to answer with. */
+  const bodyOf = async (
+    incoming: http.IncomingMessage,
+    service: string,
+    headers: Record<string, string>,
+    beforeReading?: () => void,
+  ): Promise<ReceivedBody> => {
+    const limit = bodyLimitFor(service, headers);
+    if (service === 's3') {
+      // The content length of an aws-chunked upload is announced apart from its framing.
+      const decoded = Number(incoming.headers['x-amz-decoded-content-length'] ?? Number.NaN);
+      if (decoded > MAX_PUT_OBJECT_BYTES) throw new BodyError('too-large', decoded);
+    }
+    return receiveBody(incoming, {
+      maxBytes: limit.maxBytes,
+      memoryBytes: bodyMemoryBytes,
+      ...(limit.spool && { spoolDir }),
+      idleTimeoutMs: bodyIdleTimeoutMs,
+      ...(beforeReading && { beforeReading }),
+    });
+  };
+
+  /** The answer to a request, or undefined when the connection is to be closed without one. */
+  const handle = async (incoming: http.IncomingMessage, beforeReading?: () => void): Promise<Answer | undefined> => {
     const method = (incoming.method ?? 'GET').toUpperCase();
     const rawUrl = incoming.url ?? '/';
     const queryStart = rawUrl.indexOf('?');
@@ -231,30 +317,61 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
     const query = new URLSearchParams(queryStart === -1 ? '' : rawUrl.slice(queryStart + 1));
     const headers = flattenHeaders(incoming.headers);
     const requestId = randomUUID();
-    let service = 'unknown';
+    const authentication = authenticationOf(headers, query);
+    const signedService = authentication.kind === 'signed' ? authentication.scope.service : undefined;
+    // An unsigned form-encoded request names its API version in the body; until it is read, its limits are a
+    // query service's (the strictest).
+    const isForm = (headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+    let service = signedService ?? (isForm ? 'query' : guessService(headers, query, Buffer.alloc(0)));
+    let received: ReceivedBody | undefined;
     try {
-      const body = await readBody(incoming);
-      if (requestPath.startsWith('/_local/'))
-        return { response: await local(method, requestPath, query, body), method };
-      const scope = credentialScope(headers, query);
-      service = scope?.service ?? guessService(headers, query, body);
+      if (requestPath.startsWith('/_local/')) {
+        return await localAnswer(incoming, method, requestPath, query, beforeReading);
+      }
+      received = await bodyOf(incoming, service, headers, beforeReading);
+      if (!signedService) service = guessService(headers, query, received.body);
+      const target = services.get(service);
+      if (!target) {
+        throw new AwsError('InvalidAction', `The local AWS emulator does not serve the service "${service}".`, 400);
+      }
+      // S3 answers an unsigned request itself, as an anonymous one; every other service refuses it here.
+      if (authentication.kind === 'malformed' || (authentication.kind === 'unsigned' && service !== 's3')) {
+        throw authenticationError(service, authentication);
+      }
       const request: AwsRequest = {
         method,
         path: requestPath,
         query,
         headers,
-        body,
-        caller: callerFrom(scope),
+        body: received.body,
+        ...(received.file && { bodyFile: received.file }),
+        caller: callerFrom(authentication.kind === 'signed' ? authentication.scope : undefined),
         host: headers.host ?? '',
         service,
         requestId,
       };
-      const target = services.get(service);
-      if (!target) {
-        throw new AwsError('InvalidAction', `The local AWS emulator does not serve the service "${service}".`, 400);
-      }
-      return { response: writable(await withTimeout(target.handle(request), requestTimeoutMs)), method };
+      // A spooled body is read from disk again by the service: allow for that at a modest 10 MiB/s.
+      const timeoutMs = requestTimeoutMs + Math.ceil((received.file?.size ?? 0) / SPOOLED_BYTES_PER_MS);
+      return { response: writable(await withTimeout(target.handle(request), timeoutMs)), method };
     } catch (error) {
+      if (error instanceof BodyError) {
+        // The client went away: there is no one to answer.
+        if (error.reason === 'aborted') return undefined;
+        if (error.reason === 'io') {
+          log('error', 'Emulator could not store a request body', { service, requestId, error: String(error.cause) });
+        }
+        const awsError =
+          error.reason === 'too-large'
+            ? bodyLimitFor(service, headers).tooLarge(error.size)
+            : error.reason === 'timeout' && service === 's3'
+              ? requestTimeout()
+              : error.reason === 'io'
+                ? internalFailure()
+                : undefined;
+        // A stalled body of a service with no documented answer: the connection is closed.
+        if (!awsError) return undefined;
+        return { response: errorResponse(awsError, { requestId, method, headers, service }), method, close: true };
+      }
       const awsError = error instanceof AwsError ? error : internalFailure();
       if (!(error instanceof AwsError)) {
         log('error', 'Emulated service failed', {
@@ -266,20 +383,54 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
         });
       }
       return { response: errorResponse(awsError, { requestId, method, headers, service }), method };
+    } finally {
+      // Whatever happened, a spooled body does not outlive its request (S3 may have moved it into place already).
+      if (received?.file) fs.rm(received.file.path, { force: true }, () => undefined);
     }
   };
 
-  const server = http.createServer((incoming, outgoing) => {
-    handle(incoming)
-      .then(({ response, method }) => {
-        const body = response.body === undefined ? Buffer.alloc(0) : Buffer.from(response.body);
-        const headers: Record<string, string> = { ...response.headers };
-        // HEAD answers carry the length of the body a GET would return (set by the service), and no body.
-        if (method !== 'HEAD' || headers['content-length'] === undefined) {
-          headers['content-length'] = String(method === 'HEAD' ? 0 : body.length);
+  const answer = (outgoing: http.ServerResponse, { response, method, close }: Answer): void => {
+    const headers: Record<string, string> = { ...response.headers };
+    if (close) headers.connection = 'close';
+    const { stream } = response;
+    if (stream) {
+      // The service set content-length; HEAD answers carry it and no body.
+      outgoing.writeHead(response.status, headers);
+      if (method === 'HEAD') {
+        stream.destroy();
+        outgoing.end();
+        return;
+      }
+      // A client that stops reading is let go after the same idle time a stalled request body gets.
+      outgoing.setTimeout(bodyIdleTimeoutMs, () => {
+        log('info', 'Answer cut off: the client stopped reading it', {
+          requestId: response.headers?.['x-amz-request-id'],
+        });
+        outgoing.destroy();
+      });
+      pipeline(stream, outgoing).catch(() => {
+        // The client went away or the file could not be read: nothing more can be said on this connection.
+        outgoing.destroy();
+      });
+      return;
+    }
+    const body = response.body === undefined ? Buffer.alloc(0) : Buffer.from(response.body);
+    // HEAD answers carry the length of the body a GET would return (set by the service), and no body.
+    if (method !== 'HEAD' || headers['content-length'] === undefined) {
+      headers['content-length'] = String(method === 'HEAD' ? 0 : body.length);
+    }
+    outgoing.writeHead(response.status, headers);
+    outgoing.end(method === 'HEAD' ? undefined : body);
+  };
+
+  const serve = (incoming: http.IncomingMessage, outgoing: http.ServerResponse, beforeReading?: () => void): void => {
+    handle(incoming, beforeReading)
+      .then((result) => {
+        if (result === undefined) {
+          outgoing.destroy();
+          return;
         }
-        outgoing.writeHead(response.status, headers);
-        outgoing.end(method === 'HEAD' ? undefined : body);
+        answer(outgoing, result);
       })
       .catch((error: unknown) => {
         // Last resort: whatever went wrong while writing must not become an unhandled rejection.
@@ -287,7 +438,14 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
         if (!outgoing.headersSent) outgoing.writeHead(500);
         outgoing.end();
       });
-  });
+  };
+  const server = http.createServer((incoming, outgoing) => serve(incoming, outgoing));
+  // A body announced with `Expect: 100-continue` (the SDK does so for large uploads) is asked for only once the
+  // server means to read it, so one refused from its headers (too large) is refused before it is sent, as S3 does.
+  server.on('checkContinue', (incoming, outgoing) => serve(incoming, outgoing, () => outgoing.writeContinue()));
+  // Large uploads take as long as they take: a body is timed out by inactivity (bodyIdleTimeoutMs), not by its
+  // total duration (Node's requestTimeout would cut a 5 GiB upload off after 300 s). Slow headers still time out.
+  server.requestTimeout = 0;
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

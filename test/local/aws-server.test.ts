@@ -110,17 +110,18 @@ describe('routing', () => {
     expect(stranger.body).toContain('<Code>AccessDenied</Code>');
   });
 
-  it('routes an unsigned query request by its API version', async () => {
+  it('refuses an unsigned query request in the shape of the service its API version names', async () => {
     // Act
     const response = await fetch(`${harness.aws.url}/`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: 'Action=ListTopics&Version=2010-03-31',
     });
+    const text = await response.text();
 
     // Assert
-    expect(response.status).toBe(200);
-    expect(await response.text()).toContain('<ListTopicsResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/">');
+    expect(response.status).toBe(403);
+    expect(text).toMatch(/^<ErrorResponse[^>]*><Error><Type>Sender<\/Type><Code>MissingAuthenticationToken<\/Code>/);
   });
 
   it('treats an unsigned query request with an unknown API version as an unknown service', async () => {
@@ -148,6 +149,19 @@ describe('local endpoints', () => {
       status: 'ok',
       services: expect.arrayContaining(['elasticache', 's3', 'sns', 'states']),
     });
+  });
+
+  it('refuses a local endpoint body over 1 MiB with a JSON 413', async () => {
+    // Act
+    const response = await rawRequest(harness.aws.url, {
+      method: 'POST',
+      path: '/_local/elasticache/faults',
+      body: JSON.stringify({ action: 'x'.repeat(2 * 1024 * 1024) }),
+    });
+
+    // Assert
+    expect(response.status).toBe(413);
+    expect(JSON.parse(response.body)).toEqual({ error: 'The request body was larger than 1048576 bytes' });
   });
 
   it('answers 404 for an unknown local endpoint', async () => {
@@ -221,6 +235,24 @@ describe('errors', () => {
     // Assert
     expect(response.status).toBe(400);
     expect(await response.text()).toContain('rds');
+  });
+
+  it("refuses a body over Step Functions' 1 MB request size with a JSON error, without calling the service", async () => {
+    // Arrange
+    const before = seen.length;
+
+    // Act
+    const response = await rawRequest(harness.aws.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'AWSStepFunctions.StartExecution' },
+      body: JSON.stringify({ input: 'x'.repeat(1024 * 1024) }),
+      sign: { service: 'states' },
+    });
+
+    // Assert
+    expect(response.status).toBe(413);
+    expect(JSON.parse(response.body)).toMatchObject({ __type: 'RequestEntityTooLarge' });
+    expect(seen.length).toBe(before);
   });
 
   it('turns an exception inside a JSON service into a 500 InternalFailure the SDK parses', async () => {

@@ -1,4 +1,5 @@
 // The emulated S3, driven through the real SDK v3 S3 client: buckets, Regions, ownership, ACLs, policies, objects.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import {
@@ -525,6 +526,31 @@ describe('objects', () => {
     expect(response.status).toBe(400);
     expect(response.body).toContain('<Code>InvalidRequest</Code>');
     expect(harness.aws.s3.store.headObject(bucket, 'trailer.txt')).toBeUndefined();
+  });
+
+  it('checks a signed payload hash against the body, as S3 does', async () => {
+    // Arrange
+    const put = (key: string, hash: string) =>
+      rawRequest(harness.aws.url, {
+        method: 'PUT',
+        path: `/${bucket}/${key}`,
+        sign: { service: 's3' },
+        headers: { 'x-amz-content-sha256': hash },
+        body: 'payload',
+      });
+    const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+    // Act
+    const matching = await put('hashed.txt', sha256('payload'));
+    const other = await put('mis-hashed.txt', sha256('something else'));
+
+    // Assert
+    expect(matching.status).toBe(200);
+    expect(other.status).toBe(400);
+    expect(other.body).toContain(
+      '<Code>XAmzContentSHA256Mismatch</Code><Message>The provided &apos;x-amz-content-sha256&apos; header does not match what was computed.</Message>',
+    );
+    expect(harness.aws.s3.store.headObject(bucket, 'mis-hashed.txt')).toBeUndefined();
   });
 
   it('heads an object with its size and answers NotFound for a missing one', async () => {
