@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { requireHandler } from './aws/stepfunctions.js';
-import { type LambdaHandler, lambdaContext } from './lambda.js';
+import { invokeHandler, type LambdaHandler, lambdaContext } from './lambda.js';
 
 /** Function key → handler, for the API routes. */
 export interface ApiHandlers {
@@ -318,7 +318,7 @@ export const startApiServer = async (options: ApiServerOptions = {}): Promise<Ap
     );
     try {
       const handler = (await loadHandlers())[match.functionKey];
-      const result = await handler(event as never, lambdaContext(match.functionKey, region, accountId));
+      const result = await invokeHandler(handler, event as never, lambdaContext(match.functionKey, region, accountId));
       const response = fromProxyResult(result);
       response.headers['x-amzn-requestid'] = requestId;
       return response;
