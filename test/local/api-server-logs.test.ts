@@ -4,20 +4,20 @@
 import type { StackHarness } from '../integration/stack-harness';
 
 /** Which function writes each message (handlers/*.ts); the local runner names functions by their serverless.yml key. */
-const FUNCTION_OF: Readonly<Record<string, string>> = {
-  'Export requested': 'requestExport',
-  'Export already requested': 'requestExport',
-  'Export validated': 'validateExport',
-  'ElastiCache lacks permissions on the target bucket': 'validateExport',
-  'Snapshot export started': 'startExport',
-  'Export already started by an earlier attempt of this task; resuming polling': 'startExport',
-  'Export still running': 'checkExport',
-  'Export objects verified': 'checkExport',
-  'Source available but export objects missing; checking once more': 'checkExport',
-  'Outcome published': 'publishOutcome',
-  'Could not look up the snapshot topic; using the default topic': 'publishOutcome',
-  'Snapshot topic refused the outcome; publishing to the default topic': 'publishOutcome',
-};
+const FUNCTION_OF: ReadonlyMap<string, string> = new Map([
+  ['Export requested', 'requestExport'],
+  ['Export already requested', 'requestExport'],
+  ['Export validated', 'validateExport'],
+  ['ElastiCache lacks permissions on the target bucket', 'validateExport'],
+  ['Snapshot export started', 'startExport'],
+  ['Export already started by an earlier attempt of this task; resuming polling', 'startExport'],
+  ['Export still running', 'checkExport'],
+  ['Export objects verified', 'checkExport'],
+  ['Source available but export objects missing; checking once more', 'checkExport'],
+  ['Outcome published', 'publishOutcome'],
+  ['Could not look up the snapshot topic; using the default topic', 'publishOutcome'],
+  ['Snapshot topic refused the outcome; publishing to the default topic', 'publishOutcome'],
+]);
 
 interface LogLine {
   message: string;
@@ -78,9 +78,9 @@ it('gives every log line of overlapping exports its own function name, request i
 
   // Assert
   expect(posted.map(({ status }) => status)).toEqual(Array(EXPORTS).fill(202));
-  const ours = lines.filter((line) => line.message in FUNCTION_OF);
+  const ours = lines.filter((line) => FUNCTION_OF.has(line.message));
   expect(ours.length).toBeGreaterThan(EXPORTS * 4);
-  const misnamed = ours.filter((line) => line.function_name !== FUNCTION_OF[line.message]);
+  const misnamed = ours.filter((line) => line.function_name !== FUNCTION_OF.get(line.message));
   expect(misnamed).toEqual([]);
   const byInvocation = new Map<string, LogLine[]>();
   for (const line of ours) {
