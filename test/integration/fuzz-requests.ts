@@ -1149,7 +1149,7 @@ const isSuccessIn = (shape: Shape, answer: FuzzAnswer): boolean => {
 };
 
 /** The error code of an answer in any AWS shape, for the report. */
-const errorCodeOf = (body: Buffer): string | undefined => {
+export const errorCodeOf = (body: Buffer): string | undefined => {
   const fromXml = parseXmlBody(body);
   const code = child(child(child(fromXml, 'ErrorResponse'), 'Error'), 'Code') ?? child(child(fromXml, 'Error'), 'Code');
   if (nonEmptyString(code)) return code;

@@ -4,10 +4,11 @@
 // for its service (a 2xx/3xx, or an error in that service's wire format), never a 5xx; the process must stay up,
 // the health endpoint must answer during and after the run, and nothing may reject or throw unhandled.
 //
-// Replay: FUZZ_SEED=<seed> FUZZ_REQUESTS=<n> npx jest test/integration/fuzz.test.ts (FUZZ_VERBOSE=1 prints the mix).
+// Replay: FUZZ_SEED=<seed> FUZZ_REQUESTS=<n> npx jest test/integration/fuzz.test.ts (FUZZ_VERBOSE=1 prints what the run met).
 import http from 'node:http';
 import vm from 'node:vm';
 import {
+  errorCodeOf,
   type FuzzAnswer,
   type FuzzRequest,
   fixedRequests,
@@ -289,12 +290,9 @@ describe('the local stack under fuzzing', () => {
         try {
           const answer = await send(request, addresses[request.server], agent);
           statuses[index] = answer.status;
-          if (process.env.FUZZ_VERBOSE === '2') {
-            const code = /<Code>([^<]*)<|"__type":"([^"]*)"|"code":"([^"]*)"/.exec(answer.body.toString('utf8'));
-            codes.set(
-              `${request.label} ${answer.status} ${code?.slice(1).find(Boolean) ?? ''}`,
-              (codes.get(`${request.label} ${answer.status} ${code?.slice(1).find(Boolean) ?? ''}`) ?? 0) + 1,
-            );
+          if (process.env.FUZZ_VERBOSE) {
+            const kind = `${request.label} ${answer.status} ${errorCodeOf(answer.body) ?? ''}`;
+            codes.set(kind, (codes.get(kind) ?? 0) + 1);
           }
           const verdict = verdictOf(request, answer);
           if (verdict) findings.push({ index, request, verdict, answer });
@@ -322,18 +320,17 @@ describe('the local stack under fuzzing', () => {
     const apiAfter = await fetch(`${stack.apiUrl}/exports`);
     agent.destroy();
     if (process.env.FUZZ_VERBOSE) {
+      // What the run met: each generator's answers by status and error code, then the totals.
       const mix = new Map<string, number>();
       for (const [index, request] of requests.entries()) {
         const kind = `${request.label.split(' ')[0] ?? ''} ${Math.floor((statuses[index] ?? 0) / 100)}xx`;
         mix.set(kind, (mix.get(kind) ?? 0) + 1);
       }
+      const histogram = [...codes].sort().map(([kind, count]) => `${count} ${kind}`);
+      const totals = JSON.stringify(Object.fromEntries([...mix].sort()));
+      const elapsed = Date.now() - startedAt;
       process.stdout.write(
-        `${[...codes]
-          .sort()
-          .map(([k, v]) => `${v} ${k}`)
-          .join(
-            '\n',
-          )}\nfuzz: ${requests.length} requests in ${Date.now() - startedAt} ms, ${findings.length} findings, answers ${JSON.stringify(Object.fromEntries([...mix].sort()))}\n`,
+        `${histogram.join('\n')}\nfuzz: ${requests.length} requests in ${elapsed} ms, ${findings.length} findings, ${totals}\n`,
       );
     }
 
