@@ -1237,6 +1237,9 @@ export const verdictOf = (request: FuzzRequest, answer: FuzzAnswer): string | un
 
 // ---- Fixed cases: every prototype name in every place a request can carry a name, and deep nesting -------------
 
+/** Nesting depths of the fixed deep cases (the largest is over Step Functions' 256 KiB input quota). */
+const DEEP_EXECUTION_DEPTHS = [1_000, 10_000, 100_000] as const;
+
 /**
  * Requests that are not left to chance: each prototype name as a header, a query parameter, a path segment, an
  * action or target and a JSON key, for every service and the API; and bodies nested deeper than any sane client
@@ -1347,7 +1350,7 @@ export const fixedRequests = (facts: StackFacts): FuzzRequest[] => {
       s3('PUT', `/${facts.bucket}?acl`, '', [['x-amz-grant-read', `id="${name}"`]]),
     );
   }
-  for (const depth of [1_000, 10_000, 100_000]) {
+  for (const depth of DEEP_EXECUTION_DEPTHS) {
     const deepArray = deeplyNested(depth, 'array');
     const deepObject = deeplyNested(depth, 'object');
     const deepXmlBody = `<Delete>${'<Object>'.repeat(depth)}<Key>a</Key>${'</Object>'.repeat(depth)}</Delete>`;
@@ -1376,3 +1379,31 @@ export const fixedRequests = (facts: StackFacts): FuzzRequest[] => {
   }
   return requests;
 };
+
+/**
+ * Requests sent after all the others, about what they left behind: the exports views of the executions that
+ * fixedRequests started through Step Functions directly, with deeply nested input (as a scheduled run or a person
+ * with states:StartExecution may start one).
+ */
+export const followUpRequests = (): FuzzRequest[] =>
+  DEEP_EXECUTION_DEPTHS.flatMap((depth): FuzzRequest[] => [
+    {
+      server: 'api',
+      label: 'api GET follow-up',
+      method: 'GET',
+      target: `/exports/fuzz-deep-${depth}`,
+      headers: [],
+      body: Buffer.alloc(0),
+      shapes: ['api'],
+    },
+  ]).concat([
+    {
+      server: 'api',
+      label: 'api GET follow-up',
+      method: 'GET',
+      target: '/exports?limit=100',
+      headers: [],
+      body: Buffer.alloc(0),
+      shapes: ['api'],
+    },
+  ]);

@@ -12,6 +12,7 @@ import {
   type FuzzAnswer,
   type FuzzRequest,
   fixedRequests,
+  followUpRequests,
   fuzzRequests,
   type StackFacts,
   signedHeaders,
@@ -314,6 +315,9 @@ describe('the local stack under fuzzing', () => {
       if ((listed.exports ?? []).length === 0) break;
       await sleep(HEALTH_INTERVAL_MS);
     }
+    // Then ask about what they left behind, once the executions they started have (mostly) ended.
+    requests.push(...followUpRequests());
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
     running = false;
     await poller;
     await health('after the run');
