@@ -35,6 +35,8 @@ export const lambdaContext = (functionName: string, region = 'us-east-1', accoun
 // Asked for at import, before any SDK call (its recursion-detection middleware asks too) can make the library
 // cache the single-invocation store.
 const invokeStoreInstance = InvokeStore.getInstanceAsync(true);
+// A failure surfaces at the first invocation (invokeStore below), not as an unhandled rejection at import.
+invokeStoreInstance.catch(() => undefined);
 
 /** Invocations the local process runs at once, as far as the libraries are told (Lambda's Node.js default is 64 per vCPU). */
 const LOCAL_MAX_CONCURRENCY = '64';
