@@ -1350,6 +1350,73 @@ export const fixedRequests = (facts: StackFacts): FuzzRequest[] => {
       s3('PUT', `/${facts.bucket}?acl`, '', [['x-amz-grant-read', `id="${name}"`]]),
     );
   }
+  // Resources named by a prototype name (where the service's naming rules allow it): made, then used.
+  for (const name of PROTOTYPE_NAMES) {
+    const topicArn = `${facts.topicArn.replace(/:[^:]+$/, ':')}${name}`;
+    const bucket = name.toLowerCase().replace(/_/g, '');
+    requests.push(
+      query('sns', [
+        ['Action', 'CreateTopic'],
+        ['Name', name],
+      ]),
+      query('sns', [
+        ['Action', 'Publish'],
+        ['TopicArn', topicArn],
+        ['Message', 'hello'],
+      ]),
+      query('sns', [
+        ['Action', 'Subscribe'],
+        ['TopicArn', topicArn],
+        ['Protocol', 'sqs'],
+        ['Endpoint', `arn:aws:sqs:${facts.region}:${facts.accountId}:${name}`],
+      ]),
+      query('sns', [
+        ['Action', 'ListSubscriptionsByTopic'],
+        ['TopicArn', topicArn],
+      ]),
+      query('sns', [
+        ['Action', 'DeleteTopic'],
+        ['TopicArn', topicArn],
+      ]),
+      query('elasticache', [
+        ['Action', 'CreateSnapshot'],
+        ['ReplicationGroupId', facts.replicationGroupId],
+        ['SnapshotName', name],
+      ]),
+      query('elasticache', [
+        ['Action', 'DescribeSnapshots'],
+        ['SnapshotName', name],
+      ]),
+      query('elasticache', [
+        ['Action', 'CreateReplicationGroup'],
+        ['ReplicationGroupId', name],
+        ['ReplicationGroupDescription', name],
+      ]),
+      query('elasticache', [
+        ['Action', 'DescribeReplicationGroups'],
+        ['ReplicationGroupId', name],
+      ]),
+      query('elasticache', [
+        ['Action', 'CopySnapshot'],
+        ['SourceSnapshotName', facts.snapshotName],
+        ['TargetSnapshotName', name],
+        ['TargetBucket', facts.bucket],
+      ]),
+      s3('PUT', `/${bucket}`),
+      s3('PUT', `/${bucket}/${encode(name)}`, name),
+      s3('GET', `/${bucket}?list-type=2`),
+      s3('GET', `/${bucket}/${encode(name)}`, '', [['range', 'bytes=0-2']]),
+      s3('PUT', `/${facts.bucket}/fuzz/${encode(name)}-copy`, '', [
+        ['x-amz-copy-source', `/${bucket}/${encode(name)}`],
+      ]),
+      states('StartExecution', JSON.stringify({ stateMachineArn: facts.stateMachineArn, name, input: '{}' })),
+      states(
+        'DescribeExecution',
+        JSON.stringify({ executionArn: `${facts.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}` }),
+      ),
+      api('GET', `/exports/${encode(name)}`),
+    );
+  }
   for (const depth of DEEP_EXECUTION_DEPTHS) {
     const deepArray = deeplyNested(depth, 'array');
     const deepObject = deeplyNested(depth, 'object');
