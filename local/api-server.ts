@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { requireHandler } from './aws/stepfunctions/index.js';
-import { type LambdaHandler, lambdaContext } from './lambda.js';
+import { invokeHandler, type LambdaHandler, lambdaContext } from './lambda.js';
 
 /** Function key → handler, for the API routes. */
 export interface ApiHandlers {
@@ -33,7 +33,8 @@ interface Route {
   pattern: RegExp;
   /** Path parameter names, in the order of the pattern's groups. */
   parameters: string[];
-  methods: Partial<Record<string, keyof ApiHandlers>>;
+  /** Keyed by the request's method, so a Map. */
+  methods: ReadonlyMap<string, keyof ApiHandlers>;
 }
 
 /** The routes of serverless.yml's `http` events, as API Gateway matches them. */
@@ -42,13 +43,16 @@ const ROUTES: Route[] = [
     resource: '/exports',
     pattern: /^\/exports$/,
     parameters: [],
-    methods: { POST: 'requestExport', GET: 'listExports' },
+    methods: new Map([
+      ['POST', 'requestExport'],
+      ['GET', 'listExports'],
+    ]),
   },
   {
     resource: '/exports/{exportId}',
     pattern: /^\/exports\/([^/]+)$/,
     parameters: ['exportId'],
-    methods: { GET: 'getExport' },
+    methods: new Map([['GET', 'getExport']]),
   },
 ];
 
@@ -56,6 +60,31 @@ export type RouteMatch =
   | { kind: 'handler'; functionKey: keyof ApiHandlers; resource: string; pathParameters: Record<string, string> | null }
   | { kind: 'methodNotAllowed'; allow: string[] }
   | { kind: 'notFound' };
+
+// Every map keyed by a name from the request (headers, query parameters, path parameters) has no prototype: a
+// header or parameter named `constructor`, `toString` or `__proto__` is a name like any other, as it is in the JSON
+// event API Gateway sends (JSON.parse makes even `__proto__` an own property).
+const nameMap = <T>(): Record<string, T> => Object.create(null) as Record<string, T>;
+
+/** Every value of each name, in order, as API Gateway's multi-value maps hold them. */
+const multiValue = (pairs: ReadonlyArray<readonly [string, string]>): Record<string, string[]> | null => {
+  if (pairs.length === 0) return null;
+  const result = nameMap<string[]>();
+  for (const [name, value] of pairs) {
+    const values = result[name];
+    if (values) values.push(value);
+    else result[name] = [value];
+  }
+  return result;
+};
+
+/** The last value of each name, as API Gateway's single-value maps hold it. */
+const singleValue = (pairs: ReadonlyArray<readonly [string, string]>): Record<string, string> | null => {
+  if (pairs.length === 0) return null;
+  const result = nameMap<string>();
+  for (const [name, value] of pairs) result[name] = value;
+  return result;
+};
 
 const decodeSegment = (segment: string): string | undefined => {
   try {
@@ -74,14 +103,14 @@ export const matchRoute = (method: string, requestPath: string): RouteMatch => {
     if (!match) continue;
     const values = match.slice(1).map(decodeSegment);
     if (values.some((value) => value === undefined || value === '')) return { kind: 'notFound' };
-    const functionKey = route.methods[method.toUpperCase()];
-    if (!functionKey) return { kind: 'methodNotAllowed', allow: Object.keys(route.methods).sort() };
+    const functionKey = route.methods.get(method.toUpperCase());
+    if (!functionKey) return { kind: 'methodNotAllowed', allow: [...route.methods.keys()].sort() };
     return {
       kind: 'handler',
       functionKey,
       resource: route.resource,
       pathParameters: route.parameters.length
-        ? Object.fromEntries(route.parameters.map((name, index) => [name, values[index] ?? '']))
+        ? singleValue(route.parameters.map((name, index) => [name, values[index] ?? ''] as const))
         : null,
     };
   }
@@ -97,17 +126,6 @@ export interface IncomingApiRequest {
   body: Buffer;
   sourceIp: string;
 }
-
-const multiValue = (pairs: Array<[string, string]>): Record<string, string[]> | null => {
-  if (pairs.length === 0) return null;
-  const result: Record<string, string[]> = {};
-  for (const [name, value] of pairs) result[name] = [...(result[name] ?? []), value];
-  return result;
-};
-
-/** The last value of each name, as API Gateway's single-value maps hold it. */
-const singleValue = (pairs: Array<[string, string]>): Record<string, string> | null =>
-  pairs.length === 0 ? null : Object.fromEntries(pairs);
 
 /** An API Gateway REST API (v1) Lambda proxy event, as the deployed stage would send it. */
 export const toApiGatewayEvent = (
@@ -129,8 +147,8 @@ export const toApiGatewayEvent = (
     resource: match.resource,
     path,
     httpMethod: request.method.toUpperCase(),
-    headers: singleValue(headerPairs) ?? {},
-    multiValueHeaders: multiValue(headerPairs) ?? {},
+    headers: singleValue(headerPairs) ?? nameMap(),
+    multiValueHeaders: multiValue(headerPairs) ?? nameMap(),
     queryStringParameters: singleValue(queryPairs),
     multiValueQueryStringParameters: multiValue(queryPairs),
     pathParameters: match.pathParameters,
@@ -210,7 +228,7 @@ export const fromProxyResult = (result: unknown): HttpAnswer => {
   if (!isProxyResult(result)) return badGateway();
   const { statusCode } = result;
   if (!Number.isInteger(statusCode) || statusCode < 100 || statusCode > 599) return badGateway();
-  const headers: Record<string, string | string[]> = {};
+  const headers = nameMap<string | string[]>();
   for (const [name, value] of Object.entries(result.headers ?? {})) headers[name.toLowerCase()] = String(value);
   for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) {
     headers[name.toLowerCase()] = values.map(String);
@@ -318,7 +336,7 @@ export const startApiServer = async (options: ApiServerOptions = {}): Promise<Ap
     );
     try {
       const handler = (await loadHandlers())[match.functionKey];
-      const result = await handler(event as never, lambdaContext(match.functionKey, region, accountId));
+      const result = await invokeHandler(handler, event as never, lambdaContext(match.functionKey, region, accountId));
       const response = fromProxyResult(result);
       response.headers['x-amzn-requestid'] = requestId;
       return response;

@@ -2,6 +2,7 @@
 // `arn:aws:states:::lambda:invoke` the same result envelope and error shape (Error = errorType,
 // Cause = JSON { errorType, errorMessage, trace }).
 import { randomUUID } from 'node:crypto';
+import { InvokeStore, InvokeStoreBase } from '@aws/lambda-invoke-store';
 import type { Context } from 'aws-lambda';
 import { jsonRoundTrip } from './aws/stepfunctions/json-text.js';
 
@@ -22,6 +23,54 @@ export const lambdaContext = (functionName: string, region = 'us-east-1', accoun
     logStreamName: 'local',
     callbackWaitsForEmptyEventLoop: false,
   }) as Context;
+
+// One process runs every function here, several invocations at once, as Lambda Managed Instances' Node.js runtime
+// does ("Node.js runtime for Lambda Managed Instances", AWS Lambda Developer Guide: concurrent requests share global
+// state; use AsyncLocalStorage). That runtime sets AWS_LAMBDA_MAX_CONCURRENCY (aws/aws-lambda-go#600: "set by
+// Lambda when a function is configured to use Managed Instances") and runs each invocation inside
+// InvokeStore.run() (@aws/lambda-invoke-store, AsyncLocalStorage). Powertools Logger 2.36 then keeps each
+// invocation's state (appended keys, Lambda context, log level) in that store instead of on the shared instance
+// (aws-powertools/powertools-lambda-typescript#5430). The local runner plays that runtime. In Lambda on demand
+// (one invocation per process, no AWS_LAMBDA_MAX_CONCURRENCY) none of this runs and the logger is unchanged.
+
+// Asked for at import, before any SDK call (its recursion-detection middleware asks too) can make the library
+// cache the single-invocation store.
+const invokeStoreInstance = InvokeStore.getInstanceAsync(true);
+// A failure surfaces at the first invocation (invokeStore below), not as an unhandled rejection at import.
+invokeStoreInstance.catch(() => undefined);
+
+/** Invocations the local process runs at once, as far as the libraries are told (Lambda's Node.js default is 64 per vCPU). */
+const LOCAL_MAX_CONCURRENCY = '64';
+
+let concurrentInvokeStore: Promise<InvokeStoreBase> | undefined;
+
+const invokeStore = (): Promise<InvokeStoreBase> => {
+  concurrentInvokeStore ??= invokeStoreInstance.then((store) => {
+    // The single-invocation store keeps the last context after run() returns; AsyncLocalStorage does not.
+    const probe = {};
+    store.run(probe, () => undefined);
+    if (store.getContext() === probe) {
+      throw new Error(
+        'The Lambda InvokeStore was created for one invocation at a time: load local/lambda.ts before any AWS SDK call',
+      );
+    }
+    // Set only once the store exists: Powertools throws when this is set and the store is missing.
+    process.env.AWS_LAMBDA_MAX_CONCURRENCY ??= LOCAL_MAX_CONCURRENCY;
+    return store;
+  });
+  return concurrentInvokeStore;
+};
+
+/**
+ * Calls a handler as one invocation of its own: inside the InvokeStore with its request id, so log keys and the
+ * Lambda context the logger holds stay this invocation's while others run at the same time.
+ */
+export const invokeHandler = async (handler: LambdaHandler, event: never, context: Context): Promise<unknown> => {
+  const store = await invokeStore();
+  return store.run({ [InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID]: context.awsRequestId }, () =>
+    handler(event, context),
+  );
+};
 
 /** An error shaped like the one Step Functions raises when a Lambda function fails. */
 export class LambdaFunctionError extends Error {
@@ -51,7 +100,7 @@ export const lambdaInvokeTask =
     try {
       // JSON round trips on both sides, as over the wire: no class instances, no undefined fields; any depth.
       const event = jsonRoundTrip<never>(input.Payload ?? null);
-      const payload = await handler(event, lambdaContext(functionName));
+      const payload = await invokeHandler(handler, event, lambdaContext(functionName));
       return { ExecutedVersion: '$LATEST', Payload: jsonRoundTrip(payload ?? null), StatusCode: 200 };
     } catch (error) {
       throw toLambdaFunctionError(error);

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { type ApiHandlers, type ApiServer, matchRoute, startApiServer } from '../../local/api-server';
 import type { LambdaHandler } from '../../local/lambda';
@@ -138,6 +139,94 @@ describe('routing', () => {
     // Assert
     expect(response.status).toBe(200);
     expect(calls.map((call) => call.functionKey)).toEqual(['listExports']);
+  });
+});
+
+/** Names an object inherits from Object.prototype; a map keyed by request names must hold them like any other. */
+const PROTOTYPE_NAMES = ['constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__', 'isPrototypeOf'];
+
+/** A GET with exactly these raw header pairs (flat: name, value, name, value…); resolves to the status. */
+const rawGet = (api: ApiServer, route: string, rawHeaders: string[]): Promise<number | undefined> =>
+  new Promise((resolve, reject) => {
+    // With raw pairs Node adds no Host header of its own; HTTP/1.1 requires one.
+    const headers = ['Host', `${api.host}:${api.port}`, ...rawHeaders];
+    const request = http.request(`${api.url}${route}`, { method: 'GET', headers }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode));
+    });
+    request.on('error', reject);
+    request.end();
+  });
+
+describe('names taken from the request', () => {
+  it.each(PROTOTYPE_NAMES)('passes a header named %s to the handler as any other header', async (name) => {
+    // Arrange
+    const api = await startWith();
+
+    // Act: node:http sends the header twice as given (fetch would fold the two, and drops `__proto__`)
+    const status = await rawGet(api, '/exports', [name, 'first', name, 'second']);
+
+    // Assert
+    expect(status).toBe(200);
+    const event = calls[0]?.event;
+    expect(Object.getPrototypeOf(event?.headers)).toBeNull();
+    expect(Object.getPrototypeOf(event?.multiValueHeaders)).toBeNull();
+    expect(Object.getOwnPropertyDescriptor(event?.headers, name)?.value).toBe('second');
+    expect(Object.getOwnPropertyDescriptor(event?.multiValueHeaders, name)?.value).toEqual(['first', 'second']);
+  });
+
+  it.each(PROTOTYPE_NAMES)('passes a query parameter named %s to the handler as any other', async (name) => {
+    // Arrange
+    const api = await startWith();
+
+    // Act
+    const response = await fetch(`${api.url}/exports?${name}=1&limit=5&${name}=2`);
+
+    // Assert
+    expect(response.status).toBe(200);
+    const event = calls[0]?.event;
+    expect(Object.getPrototypeOf(event?.queryStringParameters)).toBeNull();
+    expect(Object.getOwnPropertyDescriptor(event?.queryStringParameters, name)?.value).toBe('2');
+    expect(Object.getOwnPropertyDescriptor(event?.multiValueQueryStringParameters, name)?.value).toEqual(['1', '2']);
+    expect(event?.multiValueQueryStringParameters?.limit).toEqual(['5']);
+  });
+
+  it.each(PROTOTYPE_NAMES)('routes an export id %s as a path parameter', async (name) => {
+    // Arrange
+    const api = await startWith();
+
+    // Act
+    const response = await fetch(`${api.url}/exports/${encodeURIComponent(name)}`);
+
+    // Assert
+    expect(response.status).toBe(200);
+    const parameters = calls[0]?.event.pathParameters;
+    expect(Object.getPrototypeOf(parameters)).toBeNull();
+    expect(parameters?.exportId).toBe(name);
+  });
+
+  it.each(PROTOTYPE_NAMES)('answers 405, not a handler, for a method named %s', (name) => {
+    // Arrange: method names are matched in a Map, never looked up on an object
+
+    // Act
+    const match = matchRoute(name.toUpperCase(), '/exports');
+
+    // Assert
+    expect(match).toEqual({ kind: 'methodNotAllowed', allow: ['GET', 'POST'] });
+  });
+
+  it('writes back a handler header named __proto__ like any other', async () => {
+    // Arrange
+    const result = { statusCode: 200, headers: JSON.parse('{"__proto__":"yes","constructor":"too"}'), body: '' };
+    const api = await startWith({ listExports: recorder(calls, 'listExports', result) });
+
+    // Act
+    const response = await fetch(`${api.url}/exports`);
+
+    // Assert
+    expect(response.status).toBe(200);
+    expect(response.headers.get('__proto__')).toBe('yes');
+    expect(response.headers.get('constructor')).toBe('too');
   });
 });
 

@@ -3,7 +3,13 @@
 // plain Lambda ARN Resource) would, and recording the call for the history. Also the bookkeeping of calls still in
 // flight when an execution is stopped or the local stack suspends it.
 import path from 'node:path';
-import { type LambdaHandler, lambdaContext, lambdaInvokeTask, toLambdaFunctionError } from '../../lambda.js';
+import {
+  invokeHandler,
+  type LambdaHandler,
+  lambdaContext,
+  lambdaInvokeTask,
+  toLambdaFunctionError,
+} from '../../lambda.js';
 import type { AslDefinition, AslState } from '../../statemachine.js';
 import { jsonRoundTrip } from './json-text.js';
 import type { RegisteredMachine } from './model.js';
@@ -97,7 +103,7 @@ const invokeDirect = async (
 ): Promise<unknown> => {
   try {
     const event = jsonRoundTrip<never>(input ?? null);
-    const payload = await handler(event, lambdaContext(functionName, machine.region, machine.accountId));
+    const payload = await invokeHandler(handler, event, lambdaContext(functionName, machine.region, machine.accountId));
     return jsonRoundTrip(payload ?? null);
   } catch (error) {
     throw toLambdaFunctionError(error);
