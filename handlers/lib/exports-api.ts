@@ -118,12 +118,27 @@ export const outcomeOf = (execution: ExecutionFacts): Outcome | undefined => {
   return isOutcome(parsed) ? parsed : undefined;
 };
 
+/**
+ * The request an execution was started with, as GET /exports/{id} shows it. A request is a flat object of strings
+ * and booleans; an input started directly (a schedule, StartExecution by hand) may be anything JSON allows,
+ * nested thousands deep, which JSON.stringify cannot write back. So values nested inside a member are replaced
+ * by a placeholder: nothing a valid request holds is lost, and no input can make the answer fail.
+ */
+export const requestOf = (input: string | undefined): unknown => {
+  const parsed = parseJson(input) ?? null;
+  const flat = (value: unknown): unknown =>
+    typeof value === 'object' && value !== null ? '(nested value not shown; see the execution input)' : value;
+  if (Array.isArray(parsed)) return parsed.map(flat);
+  if (!isRecord(parsed)) return parsed;
+  return Object.fromEntries(Object.entries(parsed).map(([key, value]) => [key, flat(value)]));
+};
+
 export const toExportDetails = (execution: ExecutionFacts): ExportDetails => {
   const outcome = outcomeOf(execution);
   return {
     exportId: execution.name,
     status: toExportStatus(execution.status),
-    request: parseJson(execution.input) ?? null,
+    request: requestOf(execution.input),
     startedAt: execution.startedAt,
     ...(execution.stoppedAt && { stoppedAt: execution.stoppedAt }),
     ...(outcome && { outcome }),
@@ -143,7 +158,8 @@ export const toExportListItem = (execution: ExecutionFacts): ExportListItem => (
  * Step Functions (or an older version of this service) wrote with other spacing or key order still matches.
  */
 export const isSameRequest = (executionInput: string | undefined, request: ExportRequest): boolean =>
-  isDeepStrictEqual(parseJson(executionInput), JSON.parse(JSON.stringify(request)));
+  // Compared in the flat view: a request has no nested values, so an input with any is not this request.
+  isDeepStrictEqual(requestOf(executionInput), JSON.parse(JSON.stringify(request)));
 
 // ---- GET /exports query -----------------------------------------------------------------------------------------
 

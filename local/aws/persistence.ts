@@ -25,9 +25,14 @@ const writeAtomically = (file: string, content: string): void => {
 
 /** One JSON value in one file, written whole and atomically. */
 export class JsonDocument<T> {
+  /**
+   * `legacy` reads a file saved before the format carried a version (the whole file is the value), so data folders
+   * of earlier versions of the local stack load instead of being refused; undefined refuses it.
+   */
   public constructor(
     public readonly file: string,
     private readonly version: number,
+    private readonly legacy?: (saved: unknown) => T | undefined,
   ) {}
 
   /** The saved value, or undefined when nothing was saved yet. */
@@ -44,6 +49,10 @@ export class JsonDocument<T> {
       saved = JSON.parse(text) as { version?: unknown; value?: unknown };
     } catch (error) {
       throw new PersistenceError(this.file, error instanceof Error ? error.message : String(error));
+    }
+    if (this.legacy && typeof saved === 'object' && saved !== null && !('version' in saved)) {
+      const value = this.legacy(saved);
+      if (value !== undefined) return value;
     }
     if (saved?.version !== this.version) throw new PersistenceError(this.file, `not format version ${this.version}`);
     return saved.value as T;

@@ -80,6 +80,9 @@ export const receiveBody = (incoming: http.IncomingMessage, options: BodyOptions
       reject(error);
     };
     const timer = setTimeout(() => fail(new BodyError('timeout', size)), options.idleTimeoutMs);
+    // The connection keeps the process alive while it is open; its idle timer alone must not (a stopped emulator
+    // would otherwise hold the process for the whole timeout).
+    timer.unref();
 
     const startSpool = (dir: string): void => {
       const file = path.join(dir, randomUUID());

@@ -1200,9 +1200,15 @@ const S3_OPERATION_SUBRESOURCES = new Set([
 ]);
 const S3_METHODS_SERVED = new Set(['GET', 'PUT', 'HEAD', 'DELETE', 'POST']);
 
-/** Whether S3's 501 NotImplemented fits: a real operation (subresource, PostObject, another method) not emulated. */
+/**
+ * Whether S3's 501 NotImplemented fits: a real operation not emulated: a subresource, PostObject, another method, a
+ * copy (`x-amz-copy-source` makes a PUT CopyObject or UploadPartCopy), or a method other than GET on the service root.
+ */
 const mayBeNotEmulated = (request: FuzzRequest): boolean => {
   if (!S3_METHODS_SERVED.has(request.method) || request.method === 'POST') return true;
+  if (request.headers.some(([name]) => name.toLowerCase() === 'x-amz-copy-source')) return true;
+  const path = request.target.split('?')[0] ?? '';
+  if (request.method !== 'GET' && (path === '/' || path === '')) return true;
   const queryStart = request.target.indexOf('?');
   const names = [...new URLSearchParams(queryStart === -1 ? '' : request.target.slice(queryStart + 1)).keys()];
   return names.some((name) => S3_OPERATION_SUBRESOURCES.has(name));

@@ -1,6 +1,7 @@
 // The handlers' log lines in the local stack, where every function runs in one process and exports overlap: each
 // line names the function that wrote it and carries that invocation's keys (local/lambda.ts runs every invocation
 // inside the Lambda InvokeStore, so the one Powertools logger keeps one state per invocation).
+import { CreateSnapshotCommand, DescribeSnapshotsCommand } from '@aws-sdk/client-elasticache';
 import type { StackHarness } from '../integration/stack-harness';
 
 /** Which function writes each message (handlers/*.ts); the local runner names functions by their serverless.yml key. */
@@ -65,8 +66,22 @@ it('gives every log line of overlapping exports its own function name, request i
   const running = harness;
   if (!running) throw new Error('The local stack did not start');
   const { stack } = running;
+  // One source per export: ElastiCache exports a snapshot one request at a time (the others would be SnapshotBusy).
+  const elastiCache = running.elastiCache();
+  const sources = Array.from({ length: EXPORTS }, (_, index) => `overlapping-source-${index}`);
+  for (const name of sources) {
+    await elastiCache.send(
+      new CreateSnapshotCommand({ ReplicationGroupId: stack.config.replicationGroupId, SnapshotName: name }),
+    );
+  }
+  for (let tries = 0; tries < 200; tries += 1) {
+    const { Snapshots = [] } = await elastiCache.send(new DescribeSnapshotsCommand({ SnapshotSource: 'user' }));
+    const available = new Set(Snapshots.filter((s) => s.SnapshotStatus === 'available').map((s) => s.SnapshotName));
+    if (sources.every((name) => available.has(name))) break;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
   const request = (index: number) => ({
-    sourceSnapshotName: stack.config.snapshotName,
+    sourceSnapshotName: sources[index],
     targetSnapshotName: `overlapping-${index}`,
     targetBucket: stack.config.bucket,
   });

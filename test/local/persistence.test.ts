@@ -25,6 +25,21 @@ describe('JsonDocument', () => {
   });
 });
 
+describe('JsonDocument with a legacy reader', () => {
+  it('reads a file saved before the format carried a version, and refuses what the reader does not know', () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'old.json'), JSON.stringify({ bucket: { name: 'b' }, objects: [] }));
+    fs.writeFileSync(path.join(dir, 'odd.json'), JSON.stringify({ something: 'else' }));
+    const legacy = (saved: unknown) =>
+      typeof (saved as { bucket?: { name?: unknown } }).bucket?.name === 'string' ? (saved as object) : undefined;
+    expect(new JsonDocument(path.join(dir, 'old.json'), 1, legacy).read()).toEqual({
+      bucket: { name: 'b' },
+      objects: [],
+    });
+    expect(() => new JsonDocument(path.join(dir, 'odd.json'), 1, legacy).read()).toThrow(/not format version 1/);
+  });
+});
+
 describe('JsonLines', () => {
   it('appends without rewriting and skips a last line cut short by a crash', () => {
     const file = path.join(tempDir(), 'journal.jsonl');

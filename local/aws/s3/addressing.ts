@@ -32,28 +32,55 @@ export const targetOf = (request: AwsRequest): Target => {
   return { bucket: decodePath(rawPath.slice(0, slash)), ...(key !== '' && { key: decodePath(key) }) };
 };
 
-/** Query parameters that are arguments of an operation, not the subresource that names it. */
-const ARGUMENTS = new Set([
-  'prefix',
-  'delimiter',
-  'max-keys',
-  'continuation-token',
-  'start-after',
-  'fetch-owner',
-  'encoding-type',
-  'list-type',
-  'marker',
-  'max-buckets',
-  'bucket-region',
-  'x-id',
-  'versionId',
-  'partNumber',
+/**
+ * The query-string subresources that name an S3 operation (the bucket and object operations of the Amazon S3 API
+ * Reference: `GET /bucket?acl` is GetBucketAcl, `POST /bucket?delete` DeleteObjects, ...). Any other parameter is
+ * an operation's argument (prefix, max-keys, versionId, x-id, response-*) or one S3 does not know, which S3
+ * ignores rather than refuses (assumed from its behaviour with cache-busting parameters such as `?v=2`): neither
+ * names an operation, so `GET /bucket/key?constructor=1` is GetObject. A Set: request names cannot reach a
+ * prototype.
+ */
+const SUBRESOURCES = new Set([
+  'accelerate',
+  'acl',
+  'analytics',
+  'attributes',
+  'cors',
+  'delete',
+  'encryption',
+  'intelligent-tiering',
+  'inventory',
+  'legal-hold',
+  'lifecycle',
+  'location',
+  'logging',
+  'metadataConfiguration',
+  'metadataTable',
+  'metrics',
+  'notification',
+  'object-lock',
+  'ownershipControls',
+  'policy',
+  'policyStatus',
+  'publicAccessBlock',
+  'renameObject',
+  'replication',
+  'requestPayment',
+  'restore',
+  'retention',
+  'select',
+  'session',
+  'tagging',
+  'torrent',
+  'uploadId',
+  'uploads',
+  'versioning',
+  'versions',
+  'website',
 ]);
 
 export const subresourceOf = (query: URLSearchParams): string | undefined =>
-  [...query.keys()].find(
-    (name) => !ARGUMENTS.has(name) && !name.toLowerCase().startsWith('x-amz-') && !name.startsWith('response-'),
-  );
+  [...query.keys()].find((name) => SUBRESOURCES.has(name));
 
 const VERB = new Map([
   ['GET', 'Get'],

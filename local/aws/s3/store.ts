@@ -27,6 +27,12 @@ export interface ObjectContent {
 /** The format of `s3-meta/<bucket>.json` (a JsonDocument); 1 since it became one. */
 const META_FORMAT_VERSION = 1;
 
+/** A metadata file written before it carried a format version: the BucketFile itself. */
+const legacyBucketFile = (saved: unknown): BucketFile | undefined => {
+  const file = saved as Partial<BucketFile>;
+  return typeof file.bucket?.name === 'string' && Array.isArray(file.objects) ? (file as BucketFile) : undefined;
+};
+
 interface BucketFile {
   bucket: BucketRecord;
   objects: ObjectRecord[];
@@ -59,7 +65,11 @@ export class S3Store {
   private load(): void {
     for (const entry of fs.readdirSync(this.metaDir)) {
       if (!entry.endsWith('.json')) continue;
-      const saved = new JsonDocument<BucketFile>(path.join(this.metaDir, entry), META_FORMAT_VERSION).read();
+      const saved = new JsonDocument<BucketFile>(
+        path.join(this.metaDir, entry),
+        META_FORMAT_VERSION,
+        legacyBucketFile,
+      ).read();
       if (!saved) continue;
       const objects = new Map<string, ObjectRecord>();
       for (const object of saved.objects) {

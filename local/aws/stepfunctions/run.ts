@@ -46,7 +46,9 @@ interface RunPlan {
 }
 
 const planOf = (execution: ExecutionRecord, resume: boolean): RunPlan => {
-  const { definition } = execution.machine;
+  // The execution's TimeoutSeconds is timed by the run itself (executionTimeout), on the scaled clock and from the
+  // execution's start, not by the library, whose timer is unscaled and can outlive an aborted run.
+  const { TimeoutSeconds: _timedByTheRun, ...definition } = execution.machine.definition;
   const input = JSON.parse(execution.input) as unknown;
   const checkpoint = resume ? execution.checkpoint : undefined;
   if (!checkpoint) return { definition, input, hidden: new Set() };
@@ -61,18 +63,25 @@ const planOf = (execution: ExecutionRecord, resume: boolean): RunPlan => {
     OutputPath: '$.value',
     Next: checkpoint.state,
   };
-  // The execution's TimeoutSeconds counts from its start, not from the resume.
-  const timeout =
-    typeof definition.TimeoutSeconds === 'number'
-      ? { TimeoutSeconds: Math.max(0, execution.startDate + definition.TimeoutSeconds * 1000 - Date.now()) / 1000 }
-      : {};
   return {
-    definition: { ...definition, ...timeout, StartAt: entry, States: { ...definition.States, [entry]: entryState } },
+    definition: { ...definition, StartAt: entry, States: { ...definition.States, [entry]: entryState } },
     input,
     hidden: new Set([entry]),
     resumed: resumedStateOf(execution.events, checkpoint.state),
     checkpoint,
   };
+};
+
+/**
+ * Emulated seconds left of the execution's TimeoutSeconds, counted from its start (so a resumed execution keeps
+ * its deadline); undefined when the definition has none, or when the clock makes every delay immediate (time
+ * scale 0), where a timeout would end every execution at once.
+ */
+const timeoutLeftSeconds = (execution: ExecutionRecord, clock: Clock): number | undefined => {
+  const timeout = execution.machine.definition.TimeoutSeconds;
+  if (typeof timeout !== 'number' || clock.timeScale === 0) return undefined;
+  const elapsedEmulated = (Date.now() - execution.startDate) / 1000 / clock.timeScale;
+  return Math.max(0, timeout - elapsedEmulated);
 };
 
 /** The emulator itself could not go on (not an error of the state machine or its tasks). */
@@ -324,12 +333,24 @@ export const runExecution = (execution: ExecutionRecord, options: RunOptions): v
     execution.settled = Promise.resolve();
     return;
   }
+  // TimeoutSeconds: the timer does not keep the process alive, and is cancelled when the run ends or is suspended.
+  let timedOut = false;
+  const left = timeoutLeftSeconds(execution, clock);
+  const cancelTimeout =
+    left === undefined
+      ? () => {}
+      : clock.schedule(left, () => {
+          timedOut = true;
+          control.stopped = true;
+          libraryRun.abort();
+        });
   execution.abort = () => {
     control.stopped = true;
     libraryRun.abort();
   };
   execution.suspend = () => {
     suspended = true;
+    cancelTimeout();
     execution.abort = undefined;
     execution.suspend = undefined;
     control.stopped = true;
@@ -337,8 +358,9 @@ export const runExecution = (execution: ExecutionRecord, options: RunOptions): v
   };
   const outcome: Promise<Outcome> = libraryRun.result.then(
     (output) => ({ ok: true as const, output }),
-    (error: unknown) => ({ ok: false as const, error }),
+    (error: unknown) => ({ ok: false as const, error: timedOut ? new ExecutionTimeoutError() : error }),
   );
+  outcome.then(cancelTimeout, cancelTimeout);
   const recorded = consume(libraryRun.eventLogs, recorder, outcome);
   execution.settled = Promise.all([outcome, recorded])
     .then(([result, terminal]) => close(result, terminal, recorder))

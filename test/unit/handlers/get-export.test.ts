@@ -10,6 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { type GetExportDeps, getExport, handler } from '../../../handlers/get-export';
 import type { Outcome } from '../../../handlers/lib/contracts';
 import { ExportNotFoundError } from '../../../handlers/lib/errors';
+import { toHttpResponse } from '../../../handlers/lib/http';
 import { apiEvent } from './api-event';
 
 const sfnMock = mockClient(SFNClient);
@@ -59,6 +60,22 @@ describe('getExport', () => {
     expect(result).toEqual({
       statusCode: 200,
       body: { exportId: EXPORT_ID, status: 'RUNNING', request: REQUEST, startedAt: '2026-11-25T03:00:00.000Z' },
+    });
+  });
+
+  it('answers for an execution started with input nested thousands deep, showing the request flat', async () => {
+    // Arrange: StartExecution accepts any JSON; JSON.stringify of this value would overflow the stack.
+    const deep = `{"sourceSnapshotName":"nightly","targetBucket":${'['.repeat(10_000)}${']'.repeat(10_000)}}`;
+    sfnMock.on(DescribeExecutionCommand).resolves(execution({ input: deep }));
+
+    // Act
+    const response = toHttpResponse(await getExport(EXPORT_ID, deps()));
+
+    // Assert
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body).request).toEqual({
+      sourceSnapshotName: 'nightly',
+      targetBucket: '(nested value not shown; see the execution input)',
     });
   });
 
