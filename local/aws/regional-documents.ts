@@ -2,7 +2,6 @@
 // Region in a service's folder under the data folder, named by fileNameFor(`<account>/<region>`), holding the scope
 // and the service's own JSON form of its state. A scope's document is read on first use (or all at once with
 // loadAll, for services with pending work to resume) and rewritten whole each time the service saves it.
-// RegionalStore in store.ts is the in-memory equivalent; this one is for ElastiCache and SNS, which must persist.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileNameFor, JsonDocument, PersistenceError } from './persistence.js';

@@ -56,19 +56,19 @@ import {
   type ElastiCacheFault,
   type ElastiCacheHandle,
   type ElastiCacheTimings,
-} from './elasticache.js';
+} from './elasticache/index.js';
 import { AwsError, authenticationError, errorResponse, internalFailure } from './errors.js';
 import { BodyError, type ReceivedBody, receiveBody } from './request-body.js';
 import { bodyLimitFor, LOCAL_BODY_MAX_BYTES, requestTimeout } from './request-limits.js';
 import { createS3Service, MAX_PUT_OBJECT_BYTES, type S3Handle } from './s3/index.js';
+import { S3Store } from './s3/store.js';
 import { authenticationOf, callerFrom, guessService } from './sigv4.js';
-import { createSnsService, type SnsHandle } from './sns.js';
-import { S3Store } from './store.js';
+import { createSnsService, type SnsHandle } from './sns/index.js';
 import type { AwsRequest, AwsResponse, EmulatedService } from './types.js';
 
-export type { ElastiCacheFault, ElastiCacheHandle, ElastiCacheTimings } from './elasticache.js';
+export type { ElastiCacheFault, ElastiCacheHandle, ElastiCacheTimings } from './elasticache/index.js';
 export type { S3Handle } from './s3/index.js';
-export type { PublishedMessage, SnsHandle } from './sns.js';
+export type { PublishedMessage, SnsHandle } from './sns/index.js';
 
 export type LogLevel = 'info' | 'error';
 export type EmulatorLog = (level: LogLevel, message: string, data?: Record<string, unknown>) => void;
@@ -243,7 +243,7 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
           fault = JSON.parse(body.toString('utf8'));
         } catch {
           return json(400, {
-            error: 'The body must be a JSON fault: see ElastiCacheFault in local/aws/elasticache.ts',
+            error: 'The body must be a JSON fault: see ElastiCacheFault in local/aws/elasticache/faults.ts',
           });
         }
         try {

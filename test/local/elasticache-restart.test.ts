@@ -16,8 +16,8 @@ import {
   DescribeSnapshotsCommand,
   type ElastiCacheClient,
 } from '@aws-sdk/client-elasticache';
+import { S3Store } from '../../local/aws/s3/store';
 import type { AwsEmulatorOptions } from '../../local/aws/server';
-import { S3Store } from '../../local/aws/store';
 import { createClock } from '../../local/clock';
 import { startLocalStack } from '../../local/start';
 import { eventually, type Harness, rejectionOf, startHarness } from './emulator-harness';

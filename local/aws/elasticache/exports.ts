@@ -4,15 +4,15 @@
 // for the emulated export time and one real `.rdb` file per shard written into the bucket.
 // Reference: https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/backups-exporting.html and the CopySnapshot
 // reference (reference/aws-cli-elasticache-copy-snapshot.rst).
-import { partitionFor } from '../sigv4.js';
+
 import {
   aclGrants,
-  type BucketRecord,
   elastiCacheCanonicalIdFor,
   elastiCacheServicePrincipalFor,
-  type Permission,
   policyAllows,
-} from '../store.js';
+} from '../s3/bucket-access.js';
+import type { BucketRecord, Permission } from '../s3/model.js';
+import { partitionFor } from '../sigv4.js';
 import type { ElastiCacheContext } from './context.js';
 import type { Scope, SnapshotModel, Work } from './model.js';
 import { invalidCombination, invalidValue, pad } from './params.js';

@@ -10,7 +10,7 @@
 // Error messages quoted by the CopySnapshot reference are reproduced word for word; messages of other faults are
 // not documented by AWS and are marked "assumed" where they appear.
 import type { Clock } from '../../clock.js';
-import type { S3Store } from '../store.js';
+import type { S3Store } from '../s3/store.js';
 import type { Caller, EmulatedService } from '../types.js';
 import type { ElastiCacheContext } from './context.js';
 import { finishExport } from './exports.js';
