@@ -6,6 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { requireHandler } from './aws/stepfunctions/index.js';
+import { BodyError, receiveBody } from './aws/request-body.js';
 import { invokeHandler, type LambdaHandler, lambdaContext } from './lambda.js';
 
 /** Function key → handler, for the API routes. */
@@ -254,6 +255,8 @@ export interface ApiServerOptions {
   accountId?: string;
   /** Where failures of the runner itself go (default: JSON lines on stderr). */
   log?: ApiLog;
+  /** Longest wait for the next bytes of a request body before answering 408 (real ms). Default 60000. */
+  bodyIdleTimeoutMs?: number;
 }
 
 export interface ApiServer {
@@ -265,27 +268,9 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-/** API Gateway's payload limit. */
+/** API Gateway's payload limit: bodies are read with the emulator's bounded reader (local/aws/request-body.ts). */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
-
-class PayloadTooLarge extends Error {}
-
-const readBody = (incoming: http.IncomingMessage): Promise<Buffer> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    incoming.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new PayloadTooLarge());
-        incoming.resume();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    incoming.on('end', () => resolve(Buffer.concat(chunks)));
-    incoming.on('error', reject);
-  });
+const DEFAULT_BODY_IDLE_TIMEOUT_MS = 60_000;
 
 const defaultLog: ApiLog = (message, data) => {
   process.stderr.write(`${JSON.stringify({ level: 'ERROR', message, ...data })}\n`);
@@ -323,9 +308,17 @@ export const startApiServer = async (options: ApiServerOptions = {}): Promise<Ap
     }
     let body: Buffer;
     try {
-      body = await readBody(incoming);
+      ({ body } = await receiveBody(incoming, {
+        maxBytes: MAX_BODY_BYTES,
+        memoryBytes: MAX_BODY_BYTES,
+        idleTimeoutMs: options.bodyIdleTimeoutMs ?? DEFAULT_BODY_IDLE_TIMEOUT_MS,
+      }));
     } catch (error) {
-      if (error instanceof PayloadTooLarge) return jsonAnswer(413, { message: 'Request Too Long' });
+      if (!(error instanceof BodyError)) throw error;
+      if (error.reason === 'too-large') return jsonAnswer(413, { message: 'Request Too Long' }, { connection: 'close' });
+      // A body that stopped arriving: answered and the connection closed, as the emulator does (API Gateway's own
+      // wording for this is not documented; assumed).
+      if (error.reason === 'timeout') return jsonAnswer(408, { message: 'Request Timeout' }, { connection: 'close' });
       throw error;
     }
     const requestId = randomUUID();

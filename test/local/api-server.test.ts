@@ -332,3 +332,53 @@ describe('matchRoute', () => {
     expect(match).toEqual(expected);
   });
 });
+
+describe('request bodies', () => {
+  const noHandlers = (): ApiHandlers => ({
+    requestExport: recorder(calls, 'requestExport', ok(202, {})),
+    getExport: recorder(calls, 'getExport', ok(200, {})),
+    listExports: recorder(calls, 'listExports', ok(200, {})),
+  });
+  const rawPost = (api: ApiServer, headers: Record<string, string>, chunk: string) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const request = http.request(`${api.url}/exports`, { method: 'POST', headers }, (response) => {
+        let body = '';
+        response.on('data', (part: Buffer) => {
+          body += part.toString();
+        });
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      });
+      request.on('error', reject);
+      // Part of the body, then nothing more: the client stalls.
+      request.write(chunk);
+    });
+
+  it('answers 408 and closes when a body stops arriving, like a stalled upload to the emulator', async () => {
+    // Arrange
+    server = await startApiServer({ port: 0, handlers: noHandlers(), log: () => {}, bodyIdleTimeoutMs: 200 });
+
+    // Act
+    const answer = await rawPost(server, { 'content-type': 'application/json', 'content-length': '100' }, '{"a":');
+
+    // Assert
+    expect(answer.status).toBe(408);
+    expect(JSON.parse(answer.body)).toEqual({ message: 'Request Timeout' });
+    expect(calls).toEqual([]);
+  });
+
+  it('answers 413 for a body over API Gateway limit of 10 MiB, from its Content-Length', async () => {
+    // Arrange
+    server = await startApiServer({ port: 0, handlers: noHandlers(), log: () => {} });
+
+    // Act
+    const answer = await rawPost(
+      server,
+      { 'content-type': 'application/json', 'content-length': String(11 * 1024 * 1024) },
+      '{',
+    );
+
+    // Assert
+    expect(answer.status).toBe(413);
+    expect(JSON.parse(answer.body)).toEqual({ message: 'Request Too Long' });
+  });
+});
