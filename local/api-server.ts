@@ -5,8 +5,8 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { requireHandler } from './aws/stepfunctions/index.js';
 import { BodyError, receiveBody } from './aws/request-body.js';
+import { requireHandler } from './aws/stepfunctions/index.js';
 import { invokeHandler, type LambdaHandler, lambdaContext } from './lambda.js';
 
 /** Function key → handler, for the API routes. */
@@ -315,7 +315,8 @@ export const startApiServer = async (options: ApiServerOptions = {}): Promise<Ap
       }));
     } catch (error) {
       if (!(error instanceof BodyError)) throw error;
-      if (error.reason === 'too-large') return jsonAnswer(413, { message: 'Request Too Long' }, { connection: 'close' });
+      if (error.reason === 'too-large')
+        return jsonAnswer(413, { message: 'Request Too Long' }, { connection: 'close' });
       // A body that stopped arriving: answered and the connection closed, as the emulator does (API Gateway's own
       // wording for this is not documented; assumed).
       if (error.reason === 'timeout') return jsonAnswer(408, { message: 'Request Timeout' }, { connection: 'close' });
