@@ -16,6 +16,7 @@ const core = () => ({
   naming: tsRequire('../handlers/lib/naming.ts', __filename),
   backoff: tsRequire('../handlers/lib/backoff.ts', __filename),
   bounds: tsRequire('./execution-bounds.ts', __filename),
+  partition: tsRequire('../handlers/lib/partition.ts', __filename),
 });
 
 const DEFINITION_FILE = path.join(SERVICE_DIR, 'statemachine', 'export-snapshot.asl.json');
@@ -143,12 +144,15 @@ const checkSettings = async (resolveVariable, buckets) => {
 };
 
 /**
- * statemachine/export-snapshot.asl.json as committed, with the execution's TimeoutSeconds derived from the
- * configured deadline: the deadline plus the worst case of what may run after it, every Retry counted.
+ * statemachine/export-snapshot.asl.json for the Region being packaged: its Task resources in that Region's partition
+ * (the file says `${AWS::Partition}`, which the plugin's ASL validation would refuse), and the execution's
+ * TimeoutSeconds derived from the configured deadline: the deadline plus the worst case of what may run after it,
+ * every Retry counted.
  */
 const definition = async ({ resolveVariable }) => {
-  const { backoff, bounds } = core();
-  const asl = JSON.parse(readFileSync(DEFINITION_FILE, 'utf8'));
+  const { backoff, bounds, partition } = core();
+  const region = String(await resolveVariable('self:provider.region'));
+  const asl = JSON.parse(partition.withPartition(readFileSync(DEFINITION_FILE, 'utf8'), region));
   const minutes = await deadlineMinutes(resolveVariable);
   const longestWait = backoff.backoffForDeadline(minutes * 60).maxSeconds;
   return { ...asl, TimeoutSeconds: bounds.executionTimeoutSeconds(asl, minutes, longestWait) };
@@ -167,7 +171,7 @@ const hasAllowedTargetBuckets = async ({ resolveVariable }) => {
 /** The allow-listed buckets as IAM resources. Empty allow-list: a placeholder the condition keeps out of IAM. */
 const allowedTargetBucketArns = async ({ resolveVariable }) => {
   const buckets = await allowList(resolveVariable);
-  if (buckets.length === 0) return ['arn:aws:s3:::no-allowed-target-bucket'];
+  if (buckets.length === 0) return [{ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::no-allowed-target-bucket` }];
   return buckets.map((bucket) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${bucket}` }));
 };
 

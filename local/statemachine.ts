@@ -2,6 +2,7 @@
 // `Fn::GetAtt: [functionKey, Arn]` becomes a local Lambda ARN, and each Task state is mapped to its function key.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { withPartition } from '../handlers/lib/partition.js';
 
 export const DEFINITION_PATH = path.join(__dirname, '..', 'statemachine', 'export-snapshot.asl.json');
 
@@ -48,9 +49,12 @@ export const taskFunctionKeys = (definition: AslDefinition = readRawDefinition()
     }),
   );
 
-/** The definition with every `Fn::GetAtt` function reference replaced by a local Lambda ARN. */
+/**
+ * The definition as packaging makes it for `region`: `${AWS::Partition}` in the Task resources replaced by the
+ * Region's partition (handlers/lib/partition.ts), and every `Fn::GetAtt` function reference a local Lambda ARN.
+ */
 export const loadLocalDefinition = (region = 'us-east-1', accountId = '000000000000'): AslDefinition =>
-  JSON.parse(readFileSync(DEFINITION_PATH, 'utf8'), (_key, value: unknown) => {
+  JSON.parse(withPartition(readFileSync(DEFINITION_PATH, 'utf8'), region), (_key, value: unknown) => {
     const functionKey = functionKeyOf(value);
     return functionKey ? localFunctionArn(functionKey, region, accountId) : value;
   }) as AslDefinition;

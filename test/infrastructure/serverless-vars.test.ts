@@ -3,12 +3,13 @@
 // inside jest's module system); variables are answered from a table, `file(...)` from JSON files.
 
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { executionTimeoutSeconds } from '../../config/execution-bounds';
-import { readRawDefinition } from '../../local/statemachine';
+import { withPartition } from '../../handlers/lib/partition';
+import { DEFINITION_PATH } from '../../local/statemachine';
 import { SERVICE_DIR } from './serverless-package';
 
 const MODULE = path.join(SERVICE_DIR, 'config', 'serverless-vars.cjs');
@@ -52,6 +53,7 @@ const settings = (schedules: unknown, overrides: Record<string, string> = {}): R
   'self:custom.allowedTargetBuckets': 'exports-bucket, other-bucket',
   'self:custom.defaultTargetBucket': '',
   'self:custom.exportDeadlineMinutes': '720',
+  'self:provider.region': 'us-east-1',
   ...overrides,
 });
 
@@ -255,7 +257,7 @@ describe('definition', () => {
     const tooLong = await call('definition', settings([], { 'self:custom.exportDeadlineMinutes': '3000' }));
 
     // Assert
-    const committed = readRawDefinition();
+    const committed = JSON.parse(withPartition(readFileSync(DEFINITION_PATH, 'utf8'), 'us-east-1')) as object;
     const { TimeoutSeconds: _committed, ...rest } = committed as { TimeoutSeconds?: number };
     expect(twelveHours.value).toEqual({
       ...rest,
@@ -266,5 +268,16 @@ describe('definition', () => {
     );
     expect((timeouts[0] ?? 0) - (timeouts[1] ?? 0)).toBe(480 * 60);
     expect(tooLong.error).toBe('EXPORT_DEADLINE_MINUTES must be a number of minutes from 1 to 2880, got 3000');
+  });
+
+  it("names the partition of the Region it is packaged for in every Task's Resource", async () => {
+    // Act
+    const govCloud = await call('definition', settings([], { 'self:provider.region': 'us-gov-west-1' }));
+
+    // Assert
+    const resources = Object.values((govCloud.value as { States: Record<string, { Resource?: string }> }).States)
+      .map((state) => state.Resource)
+      .filter((resource) => resource !== undefined);
+    expect(new Set(resources)).toEqual(new Set(['arn:aws-us-gov:states:::lambda:invoke']));
   });
 });

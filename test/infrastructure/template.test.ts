@@ -10,6 +10,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { executionTimeoutSeconds } from '../../config/execution-bounds';
+import { withPartition } from '../../handlers/lib/partition';
 import { readRawDefinition } from '../../local/statemachine';
 import {
   ACCOUNT_ID,
@@ -74,16 +75,21 @@ const packaged = async (config: PackageConfig): Promise<Packaged> => {
 
 let defaults: Packaged;
 let configured: Packaged;
+/** The same service packaged for AWS GovCloud (US) and China: other partitions. */
+let govCloud: Packaged;
+let china: Packaged;
 
 beforeAll(async () => {
-  // One after the other: both runs would share serverless-esbuild's work folder (.esbuild) in the repository.
+  // One after the other: the runs would share serverless-esbuild's work folder (.esbuild) in the repository.
   defaults = await packaged(DEFAULTS);
   configured = await packaged(CONFIGURED);
-}, 180_000);
+  govCloud = await packaged({ stage: 'dev', region: 'us-gov-west-1' });
+  china = await packaged({ stage: 'dev', region: 'cn-north-1' });
+}, 240_000);
 
 const temporary: string[] = [];
 afterAll(() => {
-  for (const dir of [defaults?.dir, configured?.dir, ...temporary]) {
+  for (const dir of [defaults?.dir, configured?.dir, govCloud?.dir, china?.dir, ...temporary]) {
     if (dir) rmSync(dir, { recursive: true, force: true });
   }
 });
@@ -293,7 +299,7 @@ describe('IAM', () => {
   });
 
   it('lets the state machine invoke only the functions its definition names', () => {
-    for (const service of [defaults, configured]) {
+    for (const service of [defaults, configured, govCloud, china]) {
       // Arrange
       const role = logicalIdOf(properties(service, STATE_MACHINE).RoleArn);
       const allowed = taskFunctionKeys().flatMap((key) => {
@@ -308,6 +314,36 @@ describe('IAM', () => {
       expect(taskFunctionKeys()).toEqual(['checkExport', 'publishOutcome', 'startExport', 'validateExport']);
       expect(granted).toEqual({ 'lambda:InvokeFunction': allowed.sort() });
     }
+  });
+});
+
+describe('every partition', () => {
+  it('writes no literal arn:aws: for GovCloud and China, the state machine definition included', () => {
+    for (const service of [govCloud, china]) {
+      const text = JSON.stringify(service.template);
+      expect({ region: service.config.region, literal: text.match(/arn:aws:[^"\\]*/g) ?? [] }).toEqual({
+        region: service.config.region,
+        literal: [],
+      });
+    }
+  });
+
+  it("names each Region's own partition in the Task resources, and none in the committed ASL", () => {
+    // Arrange
+    const taskResources = (service: Packaged): string[] => {
+      const definition = JSON.parse(String(properties(service, STATE_MACHINE).DefinitionString)) as {
+        States: Record<string, { Type: string; Resource?: string }>;
+      };
+      return [
+        ...new Set(Object.values(definition.States).flatMap((state) => (state.Resource ? [state.Resource] : []))),
+      ];
+    };
+
+    // Assert
+    expect(taskResources(defaults)).toEqual(['arn:aws:states:::lambda:invoke']);
+    expect(taskResources(govCloud)).toEqual(['arn:aws-us-gov:states:::lambda:invoke']);
+    expect(taskResources(china)).toEqual(['arn:aws-cn:states:::lambda:invoke']);
+    expect(readFileSync(ASL_PATH, 'utf8')).not.toMatch(/"arn:aws[a-z-]*:/);
   });
 });
 
@@ -415,7 +451,7 @@ describe('configuration', () => {
 describe('the state machine', () => {
   it('deploys statemachine/export-snapshot.asl.json with the function references resolved', () => {
     // Arrange
-    const expected = JSON.parse(readFileSync(ASL_PATH, 'utf8'), (_key, value: unknown) => {
+    const expected = JSON.parse(withPartition(readFileSync(ASL_PATH, 'utf8'), 'us-east-1'), (_key, value: unknown) => {
       const getAtt = (value as Record<string, unknown> | null)?.['Fn::GetAtt'];
       return Array.isArray(getAtt) ? getAttPlaceholder(functionLogicalId(String(getAtt[0])), 'Arn') : value;
     }) as { QueryLanguage?: string; TimeoutSeconds?: number };
