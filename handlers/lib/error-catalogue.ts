@@ -70,6 +70,16 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     retryable: false,
   },
   {
+    // The ElastiCache User Guide, "Exporting a backup": the error for a caller (here the startExport function's
+    // role) whose S3 permissions are scoped too narrowly; the guide lists the permissions the caller needs.
+    code: 'CallerS3AccessNotValidated',
+    messagePattern: /^Elasticache was unable to validate the authenticated user has access on the S3 bucket\.?/i,
+    solution:
+      "The identity that calls CopySnapshot (this service's startExport function role) must itself be allowed to use the bucket: s3:PutObject, s3:GetObject, s3:DeleteObject, s3:ListBucket and s3:GetBucketLocation on arn:aws:s3:::<bucket> and arn:aws:s3:::<bucket>/*, and s3:ListAllMyBuckets on *. Check that the bucket is on ALLOWED_TARGET_BUCKETS (the role is scoped to those buckets) and that no bucket policy, permissions boundary or SCP denies these actions, then request the export again with a new targetSnapshotName.",
+    docsUrl: EXPORTING_URL,
+    retryable: false,
+  },
+  {
     code: 'S3ObjectAlreadyExists',
     messagePattern: /^The S3 bucket \S+ already contains an object with key \S+?\.?$/m,
     solution:

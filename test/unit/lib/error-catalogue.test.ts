@@ -175,6 +175,27 @@ describe('the seed error messages', () => {
   });
 });
 
+describe("the caller's own S3 access (ElastiCache User Guide, Exporting a backup)", () => {
+  it('explains "unable to validate the authenticated user has access" with the permissions the caller needs', () => {
+    // Act
+    const explained = explainFailure(
+      failure(
+        'ExportRejectedError',
+        'Elasticache was unable to validate the authenticated user has access on the S3 bucket.',
+        { awsErrorCode: 'InvalidParameterValue' },
+      ),
+    );
+
+    // Assert
+    expect(explained.code).toBe('CallerS3AccessNotValidated');
+    for (const action of ['s3:PutObject', 's3:GetObject', 's3:DeleteObject', 's3:ListBucket', 's3:GetBucketLocation']) {
+      expect(explained.solution).toContain(action);
+    }
+    expect(explained.solution).toContain('s3:ListAllMyBuckets on *');
+    expect(explained.solution).toContain('startExport');
+  });
+});
+
 describe("CopySnapshot's modeled faults", () => {
   const MODELED: ReadonlyArray<{ sdkName: string; wireCode: string; code: string }> = [
     {
