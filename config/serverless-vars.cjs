@@ -175,4 +175,17 @@ const allowedTargetBucketArns = async ({ resolveVariable }) => {
   return buckets.map((bucket) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${bucket}` }));
 };
 
-module.exports = { scheduleEvents, hasAllowedTargetBuckets, allowedTargetBucketArns, definition };
+/** The objects of the allow-listed buckets (`bucket/*`) as IAM resources; the same placeholder when none. */
+const allowedTargetObjectArns = async ({ resolveVariable }) => {
+  const buckets = await allowList(resolveVariable);
+  if (buckets.length === 0) return [{ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::no-allowed-target-bucket/*` }];
+  return buckets.map((bucket) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${bucket}/*` }));
+};
+
+module.exports = {
+  scheduleEvents,
+  hasAllowedTargetBuckets,
+  allowedTargetBucketArns,
+  allowedTargetObjectArns,
+  definition,
+};

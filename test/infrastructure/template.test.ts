@@ -10,7 +10,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { executionTimeoutSeconds } from '../../config/execution-bounds';
-import { withPartition } from '../../handlers/lib/partition';
+import { partitionOf, withPartition } from '../../handlers/lib/partition';
 import { readRawDefinition } from '../../local/statemachine';
 import {
   ACCOUNT_ID,
@@ -22,6 +22,7 @@ import {
   resourcesOfType,
   TemplateEvaluator,
 } from './cloudformation';
+import { arnFormatsOf, matchesAFormat, resolvePlaceholders } from './iam-data';
 import { type PackageConfig, type PackagedService, packageService, SERVICE_DIR } from './serverless-package';
 import { readZip } from './zip';
 
@@ -57,7 +58,7 @@ const functionLogicalId = (key: string): string => `${normalized(key)}LambdaFunc
 
 const STATE_MACHINE = 'ExportSnapshotStateMachine';
 const ASL_PATH = path.join(SERVICE_DIR, 'statemachine', 'export-snapshot.asl.json');
-const BUCKET_DISCOVERY_ACTIONS = ['s3:GetBucketLocation', 's3:ListAllMyBuckets'];
+const BUCKET_DISCOVERY_ACTIONS = ['s3:ListAllMyBuckets'];
 
 interface Packaged extends PackagedService {
   config: PackageConfig;
@@ -182,7 +183,7 @@ describe('IAM', () => {
     }
   });
 
-  it("uses Resource '*' only for s3:ListAllMyBuckets and s3:GetBucketLocation", () => {
+  it("uses Resource '*' only for s3:ListAllMyBuckets, which has no resource type", () => {
     for (const service of [defaults, configured]) {
       // Act
       const onEverything = service.statements.filter(
@@ -194,6 +195,28 @@ describe('IAM', () => {
       for (const { owner, actions } of onEverything) {
         expect({ owner, actions: [...actions].sort() }).toEqual({ owner, actions: BUCKET_DISCOVERY_ACTIONS });
       }
+    }
+  });
+
+  it("names only actions and resource types that exist in AWS's service authorization data, in every partition", async () => {
+    for (const service of [defaults, configured, govCloud, china]) {
+      const scope = {
+        partition: partitionOf(service.config.region),
+        region: service.config.region,
+        accountId: ACCOUNT_ID,
+      };
+      const mismatches: string[] = [];
+      for (const { owner, actions, resources } of service.statements) {
+        for (const action of actions) {
+          const formats = await arnFormatsOf(action);
+          for (const resource of resources) {
+            const arn = resolvePlaceholders(resource, service.resources, scope);
+            if (!matchesAFormat(arn, formats))
+              mismatches.push(`${owner}: ${action} on ${arn} (types: ${formats.join(', ') || 'none, only *'})`);
+          }
+        }
+      }
+      expect({ region: service.config.region, mismatches }).toEqual({ region: service.config.region, mismatches: [] });
     }
   });
 
@@ -221,11 +244,7 @@ describe('IAM', () => {
       return { 'logs:CreateLogStream': logGroup, 'logs:PutLogEvents': logGroup };
     };
     const executions = [arn('states', 'execution:exportSnapshot-dev:*')];
-    const snapshotSources = [
-      arn('elasticache', 'cluster:*'),
-      arn('elasticache', 'replicationgroup:*'),
-      arn('elasticache', 'snapshot:*'),
-    ];
+    const snapshotSources = [arn('elasticache', 'snapshot:*')];
     const expected: Record<FunctionKey, Record<string, string[]>> = {
       requestExport: {
         ...logs('requestExport'),
@@ -242,14 +261,12 @@ describe('IAM', () => {
         ...logs('validateExport'),
         'elasticache:DescribeSnapshots': snapshotSources,
         's3:ListAllMyBuckets': ['*'],
-        's3:GetBucketLocation': ['*'],
       },
       startExport: {
         ...logs('startExport'),
         'elasticache:CopySnapshot': snapshotSources,
         'elasticache:DescribeSnapshots': snapshotSources,
         's3:ListAllMyBuckets': ['*'],
-        's3:GetBucketLocation': ['*'],
       },
       checkExport: { ...logs('checkExport'), 'elasticache:DescribeSnapshots': snapshotSources },
       publishOutcome: {
@@ -271,6 +288,7 @@ describe('IAM', () => {
   it('grants the bucket-level S3 actions on the allow-listed buckets only', () => {
     // Arrange
     const buckets = ['arn:aws:s3:::exports-bucket', 'arn:aws:s3:::other-allowed-bucket'];
+    const objects = buckets.map((bucket) => `${bucket}/*`);
     const bucketGrants = (key: FunctionKey) =>
       Object.fromEntries(
         Object.entries(permissions(configured, `${normalized(key)}Role`)).filter(
@@ -288,11 +306,19 @@ describe('IAM', () => {
       listExports: {},
       validateExport: {
         's3:ListBucket': buckets,
+        's3:GetBucketLocation': buckets,
         's3:GetBucketAcl': buckets,
         's3:GetBucketPolicy': buckets,
         's3:GetBucketOwnershipControls': buckets,
       },
-      startExport: { 's3:ListBucket': buckets },
+      // The caller's own S3 permissions that CopySnapshot to a bucket requires (ElastiCache User Guide).
+      startExport: {
+        's3:ListBucket': buckets,
+        's3:GetBucketLocation': buckets,
+        's3:PutObject': objects,
+        's3:GetObject': objects,
+        's3:DeleteObject': objects,
+      },
       checkExport: { 's3:ListBucket': buckets },
       publishOutcome: {},
     });
