@@ -220,6 +220,37 @@ describe('IAM', () => {
     }
   });
 
+  it("matches the README's IAM table: each function role grants exactly the actions the table lists", () => {
+    // Arrange: README.md, section IAM, rows `| role | actions | resources |`; a row with no role continues the last.
+    const readme = readFileSync(path.join(SERVICE_DIR, 'README.md'), 'utf8');
+    const table = readme.slice(readme.indexOf('| role | actions | resources |'));
+    const documented = new Map<string, Set<string>>();
+    let role = '';
+    for (const line of table.split('\n').slice(2)) {
+      if (!line.startsWith('|')) break;
+      const [, name = '', actions = ''] = line.split('|').map((cell) => cell.trim());
+      if (name) role = name;
+      const set = documented.get(role) ?? new Set<string>();
+      for (const action of actions.matchAll(/`([a-z0-9-]+:[A-Za-z]+)`/g)) set.add(action[1] ?? '');
+      documented.set(role, set);
+    }
+
+    // Act: with buckets allowed, so the bucket statements are there too; the log permissions are every role's.
+    const granted = Object.fromEntries(
+      FUNCTION_KEYS.map((key) => [
+        key,
+        Object.keys(permissions(configured, `${normalized(key)}Role`))
+          .filter((action) => !action.startsWith('logs:'))
+          .sort(),
+      ]),
+    );
+
+    // Assert
+    expect(Object.fromEntries(FUNCTION_KEYS.map((key) => [key, [...(documented.get(key) ?? [])].sort()]))).toEqual(
+      granted,
+    );
+  });
+
   it('gives every function its own role and no shared execution role', () => {
     // Act
     const roles = FUNCTION_KEYS.map((key) => properties(defaults, functionLogicalId(key)).Role);
