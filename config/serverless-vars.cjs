@@ -182,10 +182,40 @@ const allowedTargetObjectArns = async ({ resolveVariable }) => {
   return buckets.map((bucket) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${bucket}/*` }));
 };
 
+// An SNS topic name (CreateTopic: 1-256 letters, digits, hyphens and underscores), here with IAM wildcards.
+const TOPIC_NAME_PATTERN = /^[A-Za-z0-9_*?-]{1,256}$/;
+
+/**
+ * The topics publishOutcome may publish to: the outcomes topic, and the snapshot topics of the snapshotTopics
+ * setting ("*": every topic of this account and Region; "": none; else topic names, wildcards allowed).
+ */
+const publishTopicArns = async ({ resolveVariable }) => {
+  const raw = String((await resolveVariable('self:custom.snapshotTopics')) ?? '').trim();
+  const names =
+    raw === ''
+      ? []
+      : raw
+          .split(',')
+          .map((name) => name.trim())
+          .filter(Boolean);
+  for (const name of names) {
+    if (!TOPIC_NAME_PATTERN.test(name)) {
+      throw new Error(
+        `SNAPSHOT_TOPICS: ${JSON.stringify(name)} is not a topic name (letters, digits, - and _, wildcards * and ?)`,
+      );
+    }
+  }
+  return [
+    { Ref: 'OutcomesTopic' },
+    ...names.map((name) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:sns:\${AWS::Region}:\${AWS::AccountId}:${name}` })),
+  ];
+};
+
 module.exports = {
   scheduleEvents,
   hasAllowedTargetBuckets,
   allowedTargetBucketArns,
   allowedTargetObjectArns,
+  publishTopicArns,
   definition,
 };

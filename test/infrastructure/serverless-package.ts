@@ -17,6 +17,7 @@ const CONFIG_ENV = [
   'EXPORT_DEADLINE_MINUTES',
   'LOG_LEVEL',
   'SCHEDULES_FILE',
+  'SNAPSHOT_TOPICS',
 ] as const;
 
 export interface PackageConfig {

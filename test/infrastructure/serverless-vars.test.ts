@@ -281,3 +281,22 @@ describe('definition', () => {
     expect(new Set(resources)).toEqual(new Set(['arn:aws-us-gov:states:::lambda:invoke']));
   });
 });
+
+describe('publishTopicArns', () => {
+  it('is the outcomes topic plus the snapshot topics named, every topic of the Region for "*", none for ""', async () => {
+    // Act
+    const all = await call('publishTopicArns', settings([], { 'self:custom.snapshotTopics': '*' }));
+    const none = await call('publishTopicArns', settings([], { 'self:custom.snapshotTopics': '' }));
+    const named = await call('publishTopicArns', settings([], { 'self:custom.snapshotTopics': 'a-*, b_1' }));
+    const wrong = await call('publishTopicArns', settings([], { 'self:custom.snapshotTopics': 'arn:aws:sns:x' }));
+
+    // Assert
+    const topic = (name: string) => ({
+      'Fn::Sub': `arn:\${AWS::Partition}:sns:\${AWS::Region}:\${AWS::AccountId}:${name}`,
+    });
+    expect(all.value).toEqual([{ Ref: 'OutcomesTopic' }, topic('*')]);
+    expect(none.value).toEqual([{ Ref: 'OutcomesTopic' }]);
+    expect(named.value).toEqual([{ Ref: 'OutcomesTopic' }, topic('a-*'), topic('b_1')]);
+    expect(wrong.error).toMatch(/^SNAPSHOT_TOPICS: "arn:aws:sns:x" is not a topic name/);
+  });
+});

@@ -36,6 +36,7 @@ const CONFIGURED: PackageConfig = {
     DEFAULT_TARGET_BUCKET: 'other-allowed-bucket',
     EXPORT_DEADLINE_MINUTES: '240',
     LOG_LEVEL: 'WARN',
+    SNAPSHOT_TOPICS: 'elasticache-*,orders-events',
   },
 };
 
@@ -314,6 +315,23 @@ describe('IAM', () => {
 
     // Assert
     expect(granted).toEqual(expected);
+  });
+
+  it('lets publishOutcome publish to the outcomes topic and the snapshot topics SNAPSHOT_TOPICS names, no others', () => {
+    // Act
+    const publish = (service: Packaged) => permissions(service, 'PublishOutcomeRole')['sns:Publish'];
+
+    // Assert: by default every topic of the account and Region (any cluster's notification topic).
+    expect(publish(defaults)).toEqual(
+      [`arn:aws:sns:us-east-1:${ACCOUNT_ID}:*`, refPlaceholder('OutcomesTopic')].sort(),
+    );
+    expect(publish(configured)).toEqual(
+      [
+        `arn:aws:sns:eu-west-1:${ACCOUNT_ID}:elasticache-*`,
+        `arn:aws:sns:eu-west-1:${ACCOUNT_ID}:orders-events`,
+        refPlaceholder('OutcomesTopic'),
+      ].sort(),
+    );
   });
 
   it('grants the bucket-level S3 actions on the allow-listed buckets only', () => {
