@@ -178,9 +178,12 @@ const PERMISSION_LABEL: Readonly<Record<ElastiCachePermission, string>> = {
 
 /** One line of detail on a permission ElastiCache lacks: what the ACL and the policy are each missing. */
 const describeGap = (gap: PermissionGap, region: string): string => {
-  const acl = gap.aclEnabled
-    ? `no ACL grant of ${gap.permission} (${PERMISSION_LABEL[gap.permission]}) to ElastiCache's canonical user ${elastiCacheCanonicalUserId(region)}`
-    : 'ACL grants do not count on this bucket (Object Ownership is BucketOwnerEnforced)';
+  const acl =
+    gap.aclIgnored === 'OptInRegion'
+      ? `ACL grants do not count in the opt-in Region ${region} (ElastiCache needs the bucket policy there)`
+      : gap.aclIgnored === 'BucketOwnerEnforced'
+        ? 'ACL grants do not count on this bucket (Object Ownership is BucketOwnerEnforced)'
+        : `no ACL grant of ${gap.permission} (${PERMISSION_LABEL[gap.permission]}) to ElastiCache's canonical user ${elastiCacheCanonicalUserId(region)}`;
   const policy =
     gap.denied.length > 0
       ? `the bucket policy denies ${elastiCacheServicePrincipal(region)} ${gap.denied.join(', ')}`

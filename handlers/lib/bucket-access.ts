@@ -1,6 +1,7 @@
 // Whether ElastiCache itself may use an S3 bucket for an export: a pure evaluation of the bucket's ACL, bucket
 // policy and Object Ownership against what ElastiCache needs. No AWS calls here; handlers/lib/aws/s3.ts fetches
 // the inputs and handlers/validate-export.ts turns the answer into ElastiCache's own error messages.
+import { isOptInRegion } from './partition.js';
 import { isRecord } from './records.js';
 
 /** The bucket ACL permissions ElastiCache documents, in the order its errors report them. */
@@ -60,8 +61,11 @@ export interface BucketAccessInput {
 /** One ACL permission ElastiCache lacks, with what the bucket's ACL and policy say about it. */
 export interface PermissionGap {
   permission: ElastiCachePermission;
-  /** Whether ACL grants count at all: not when Object Ownership is BucketOwnerEnforced. */
-  aclEnabled: boolean;
+  /**
+   * Why ACL grants do not count, if they do not: Object Ownership BucketOwnerEnforced disables ACLs, and in an
+   * opt-in Region ElastiCache exports only through the bucket policy.
+   */
+  aclIgnored?: 'BucketOwnerEnforced' | 'OptInRegion';
   /** The permission's policy actions that no Allow statement grants ElastiCache, in POLICY_ACTIONS order. */
   notAllowed: string[];
   /** The permission's policy actions an unconditional Deny takes away from ElastiCache. */
@@ -73,7 +77,7 @@ export interface PermissionGap {
  * actions missing or denied; empty when it may export.
  *
  * A permission is there when the ACL grants it to ElastiCache's canonical user (FULL_CONTROL counts as all three;
- * ignored when Object Ownership is BucketOwnerEnforced) or the policy allows every action listed for it in
+ * ignored when Object Ownership is BucketOwnerEnforced, and in opt-in Regions) or the policy allows every action listed for it in
  * POLICY_ACTIONS; and no explicit Deny in the policy takes one of those actions away.
  *
  * Conditions cannot be evaluated here. We assume: an Allow naming ElastiCache explicitly still applies under a
@@ -83,8 +87,12 @@ export interface PermissionGap {
  * a guess is wrong, CopySnapshot itself fails with its own message, which the error catalogue explains.
  */
 export const elastiCacheAccessGaps = (input: BucketAccessInput): PermissionGap[] => {
-  const aclEnabled = input.objectOwnership !== 'BucketOwnerEnforced';
-  const aclPermissions = aclEnabled
+  const aclIgnored = isOptInRegion(input.region)
+    ? ('OptInRegion' as const)
+    : input.objectOwnership === 'BucketOwnerEnforced'
+      ? ('BucketOwnerEnforced' as const)
+      : undefined;
+  const aclPermissions = !aclIgnored
     ? aclPermissionsOf(input.grants, elastiCacheCanonicalUserId(input.region))
     : new Set<string>();
   const statements = parseStatements(input.policy);
@@ -103,7 +111,7 @@ export const elastiCacheAccessGaps = (input: BucketAccessInput): PermissionGap[]
     const notAllowed = actions.filter((action) => !isAllowed(statements, target, action));
     const byAcl = aclPermissions.has(permission) || aclPermissions.has('FULL_CONTROL');
     if (denied.length === 0 && (byAcl || notAllowed.length === 0)) return [];
-    return [{ permission, aclEnabled, notAllowed, denied }];
+    return [{ permission, ...(aclIgnored && { aclIgnored }), notAllowed, denied }];
   });
 };
 

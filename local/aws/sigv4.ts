@@ -139,3 +139,31 @@ export const partitionFor = (region: string): string => {
   if (region.startsWith('us-gov-')) return 'aws-us-gov';
   return 'aws';
 };
+
+/**
+ * Commercial Regions launched before March 20, 2019 (enabled in every account); the others are opt-in Regions,
+ * where ElastiCache's export accepts only a bucket policy for its service principal, not an ACL grant (ElastiCache
+ * User Guide, "Exporting a backup"). GovCloud and China Regions are not opt-in.
+ */
+const DEFAULT_COMMERCIAL_REGIONS = new Set([
+  'us-east-1',
+  'us-east-2',
+  'us-west-1',
+  'us-west-2',
+  'ca-central-1',
+  'sa-east-1',
+  'eu-central-1',
+  'eu-west-1',
+  'eu-west-2',
+  'eu-west-3',
+  'eu-north-1',
+  'ap-south-1',
+  'ap-northeast-1',
+  'ap-northeast-2',
+  'ap-northeast-3',
+  'ap-southeast-1',
+  'ap-southeast-2',
+]);
+
+export const isOptInRegion = (region: string): boolean =>
+  partitionFor(region) === 'aws' && !DEFAULT_COMMERCIAL_REGIONS.has(region);

@@ -154,6 +154,46 @@ describe("CopySnapshot's bucket checks, with the CopySnapshot reference's messag
     await expectRejection(exportTo(source, 'target', bucket), `The S3 bucket ${bucket} is outside of the region.`);
   });
 
+  it('counts no ACL grant in an opt-in Region (eu-south-1), only the bucket policy for the service principal', async () => {
+    // Arrange: a snapshot and two buckets in eu-south-1, one granting ElastiCache by ACL, one by policy.
+    const region = 'eu-south-1';
+    harness.aws.elastiCache.seedReplicationGroup({ replicationGroupId: 'milan', region });
+    harness.aws.elastiCache.seedSnapshot({ snapshotName: 'milan-nightly', replicationGroupId: 'milan', region });
+    const byAcl = unique('milan-acl');
+    const byPolicy = unique('milan-policy');
+    harness.aws.s3.seedBucket({ name: byAcl, region, grantElastiCache: true });
+    harness.aws.s3.seedBucket({
+      name: byPolicy,
+      region,
+      policy: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Service: `${region}.elasticache-snapshot.amazonaws.com` },
+            Action: [
+              's3:PutObject',
+              's3:GetObject',
+              's3:ListBucket',
+              's3:GetBucketAcl',
+              's3:ListMultipartUploadParts',
+              's3:ListBucketMultipartUploads',
+            ],
+            Resource: [`arn:aws:s3:::${byPolicy}`, `arn:aws:s3:::${byPolicy}/*`],
+          },
+        ],
+      },
+    });
+    const milan = harness.elastiCache({ region });
+
+    // Act / Assert
+    await expectRejection(
+      exportTo('milan-nightly', 'by-acl', byAcl, milan),
+      `ElastiCache has not been granted READ permissions ${byAcl} on the S3 Bucket.`,
+    );
+    await expect(exportTo('milan-nightly', 'by-policy', byPolicy, milan)).resolves.toBeDefined();
+  });
+
   it('reports a missing READ grant first', async () => {
     // Arrange
     const bucket = await bucketGranting([]);

@@ -12,7 +12,7 @@ import {
   policyAllows,
 } from '../s3/bucket-access.js';
 import type { BucketRecord, Permission } from '../s3/model.js';
-import { partitionFor } from '../sigv4.js';
+import { isOptInRegion, partitionFor } from '../sigv4.js';
 import type { ElastiCacheContext } from './context.js';
 import type { Scope, SnapshotModel, Work } from './model.js';
 import { invalidCombination, invalidValue, pad } from './params.js';
@@ -45,9 +45,12 @@ const checkExportBucket = (
     ['WRITE', 's3:PutObject', `${bucketArn}/${keys[0] ?? ''}`],
     ['READ_ACP', 's3:GetBucketAcl', bucketArn],
   ];
+  // In opt-in Regions ElastiCache exports through the bucket policy only; an ACL grant does not count.
+  const aclCounts = !isOptInRegion(scope.region);
   for (const [permission, action, resource] of required) {
     const granted =
-      aclGrants(bucket, canonicalId, permission) || policyAllows(bucket.policy, principal, action, resource);
+      (aclCounts && aclGrants(bucket, canonicalId, permission)) ||
+      policyAllows(bucket.policy, principal, action, resource);
     if (!granted) {
       throw invalidValue(`ElastiCache has not been granted ${permission} permissions ${bucketName} on the S3 Bucket.`);
     }

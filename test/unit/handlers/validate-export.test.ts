@@ -744,6 +744,20 @@ describe('the target bucket, in ElastiCache own words', () => {
     expect(s3Mock).toHaveReceivedCommandTimes(GetBucketAclCommand, 0);
   });
 
+  it('refuses an ACL-only grant in an opt-in Region and says ElastiCache needs the bucket policy there', async () => {
+    // Arrange
+    givenSnapshots(snapshot());
+    givenUsableBucket();
+    s3Mock.on(GetBucketLocationCommand).resolves({ LocationConstraint: 'eu-south-1' });
+
+    // Act
+    const error = await rejectionOf(validateExport(context(), deps({ region: 'eu-south-1' })));
+
+    // Assert
+    expect(messageOf(error)).toBe('ElastiCache has not been granted READ permissions exports-bucket on the S3 Bucket.');
+    expect(fullMessageOf(error)).toContain('ACL grants do not count in the opt-in Region eu-south-1');
+  });
+
   it('accepts a policy-only grant in an opt-in Region', async () => {
     // Arrange
     givenSnapshots(snapshot());

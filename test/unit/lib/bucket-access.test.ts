@@ -3,6 +3,7 @@ import {
   type BucketAccessInput,
   ELASTICACHE_CANONICAL_USER_ID,
   ELASTICACHE_GOVCLOUD_CANONICAL_USER_ID,
+  elastiCacheAccessGaps,
   elastiCacheCanonicalUserId,
   elastiCacheServicePrincipal,
   missingElastiCachePermissions,
@@ -143,6 +144,31 @@ describe('access through the bucket ACL', () => {
     // Assert
     expect(missing).toEqual(['READ_ACP']);
   });
+
+  it.each(['eu-south-1', 'af-south-1', 'ap-east-1', 'me-central-1'])(
+    'does not count an ACL grant in the opt-in Region %s, where ElastiCache needs the bucket policy',
+    (region) => {
+      // Act
+      const gaps = elastiCacheAccessGaps(access({ region, grants: [grant('FULL_CONTROL')] }));
+
+      // Assert
+      expect(gaps.map((gap) => [gap.permission, gap.aclIgnored])).toEqual([
+        ['READ', 'OptInRegion'],
+        ['WRITE', 'OptInRegion'],
+        ['READ_ACP', 'OptInRegion'],
+      ]);
+    },
+  );
+
+  it.each(['us-east-1', 'eu-north-1', 'ap-northeast-3', 'us-gov-west-1', 'cn-north-1'])(
+    'counts an ACL grant in %s, which is not an opt-in Region',
+    (region) => {
+      const canonicalId = region === 'us-gov-west-1' ? ELASTICACHE_GOVCLOUD_CANONICAL_USER_ID : undefined;
+      expect(missingElastiCachePermissions(access({ region, grants: [grant('FULL_CONTROL', canonicalId)] }))).toEqual(
+        [],
+      );
+    },
+  );
 
   it('requires the GovCloud canonical user in us-gov-west-1', () => {
     // Arrange
