@@ -12,7 +12,7 @@ import type { ExportedObject, ExportState, PollState } from './lib/contracts.js'
 import { ExportDeadlineError, ExportFailedError } from './lib/errors.js';
 import { logger } from './lib/logger.js';
 import { expectedObjectKeys, isExportObjectKey, objectKeyBase } from './lib/naming.js';
-import { durationSeconds, formatDuration } from './lib/outcome.js';
+import { durationSeconds, formatDuration, listSome } from './lib/outcome.js';
 
 export interface CheckExportDeps {
   elastiCache: ElastiCacheClient;
@@ -160,13 +160,6 @@ export const checkExport = async (state: ExportState, deps: CheckExportDeps): Pr
     { code: 'ExportIncomplete' },
   );
 };
-
-/** Keys named in a message: a few, then a count, so a 500-shard export's message stays readable and small. */
-const LISTED_KEYS = 10;
-const listSome = (keys: readonly string[]): string =>
-  keys.length <= LISTED_KEYS
-    ? keys.join(', ')
-    : `${keys.slice(0, LISTED_KEYS).join(', ')} and ${keys.length - LISTED_KEYS} more`;
 
 export const handler = middy<ExportState, ExportState>()
   .use(injectLambdaContext(logger, { clearState: true }))

@@ -42,6 +42,7 @@ import { numberEnv, optionalEnv, requireEnv } from './lib/env.js';
 import { ConfigError, ExportRejectedError, TargetBucketNotAllowedError } from './lib/errors.js';
 import { logger } from './lib/logger.js';
 import { expectedObjectKeys, isExportObjectKey, objectKeyBase } from './lib/naming.js';
+import { listSome } from './lib/outcome.js';
 
 export interface ValidateConfig {
   /** ALLOWED_TARGET_BUCKETS; empty means no bucket is allowed. */
@@ -190,13 +191,6 @@ const describeGap = (gap: PermissionGap, region: string): string => {
       : `the bucket policy does not allow ${elastiCacheServicePrincipal(region)} ${gap.notAllowed.join(', ')}`;
   return `${gap.permission}: ${acl}, and ${policy}.`;
 };
-
-/** Keys named in a message: a few, then a count. */
-const LISTED_KEYS = 10;
-const listSome = (keys: readonly string[]): string =>
-  keys.length <= LISTED_KEYS
-    ? keys.join(', ')
-    : `${keys.slice(0, LISTED_KEYS).join(', ')} and ${keys.length - LISTED_KEYS} more`;
 
 /**
  * The checks CopySnapshot makes on the bucket. Every problem found is reported at once, so one fix covers them:

@@ -222,6 +222,13 @@ const BOUNDS = {
   compact: { name: 200, message: 1024, attribute: 200 },
 } as const;
 
+/** Keys named in a message: a few, then a count, so a 500-shard export's message stays readable and small. */
+const LISTED_KEYS = 10;
+export const listSome = (keys: readonly string[]): string =>
+  keys.length <= LISTED_KEYS
+    ? keys.join(', ')
+    : `${keys.slice(0, LISTED_KEYS).join(', ')} and ${keys.length - LISTED_KEYS} more`;
+
 /** `text` cut to `max` characters, saying how much was left out and where the rest is. */
 export const clip = (text: string, max: number): string =>
   text.length <= max
