@@ -133,37 +133,6 @@ export const guessService = (headers: Record<string, string>, query: URLSearchPa
   return 's3';
 };
 
-/** AWS partition of a Region, for ARNs. */
-export const partitionFor = (region: string): string => {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  return 'aws';
-};
-
-/**
- * Commercial Regions launched before March 20, 2019 (enabled in every account); the others are opt-in Regions,
- * where ElastiCache's export accepts only a bucket policy for its service principal, not an ACL grant (ElastiCache
- * User Guide, "Exporting a backup"). GovCloud and China Regions are not opt-in.
- */
-const DEFAULT_COMMERCIAL_REGIONS = new Set([
-  'us-east-1',
-  'us-east-2',
-  'us-west-1',
-  'us-west-2',
-  'ca-central-1',
-  'sa-east-1',
-  'eu-central-1',
-  'eu-west-1',
-  'eu-west-2',
-  'eu-west-3',
-  'eu-north-1',
-  'ap-south-1',
-  'ap-northeast-1',
-  'ap-northeast-2',
-  'ap-northeast-3',
-  'ap-southeast-1',
-  'ap-southeast-2',
-]);
-
-export const isOptInRegion = (region: string): boolean =>
-  partitionFor(region) === 'aws' && !DEFAULT_COMMERCIAL_REGIONS.has(region);
+// Partitions and opt-in Regions are facts about AWS, not rules of the product: the emulator takes them from the one
+// list the product keeps (handlers/lib/partition.ts, with its sources), so the two can never disagree.
+export { isOptInRegion, partitionOf as partitionFor } from '../../handlers/lib/partition.js';
