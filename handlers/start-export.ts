@@ -28,7 +28,7 @@ export interface StartExportEvent {
 }
 
 /**
- * Starts the export (CopySnapshot with TargetBucket). Safe to run twice: see `isOurEarlierAttempt`. On the first
+ * Starts the export (CopySnapshot with TargetBucket). Safe to run twice: see `explainRefusal`. On the first
  * attempt, a source already `copying` belongs to another request: that is SnapshotBusy, not our own export.
  */
 export const startExport = async (state: ExportState, deps: StartExportDeps, retryCount = 0): Promise<ExportState> => {
@@ -46,11 +46,12 @@ export const startExport = async (state: ExportState, deps: StartExportDeps, ret
     });
     logger.info('Snapshot export started', keys);
   } catch (error) {
-    const earlier = attemptedBefore(error, retryCount) ? await isOurEarlierAttempt(error, deps, state) : undefined;
-    if (!earlier) throw (await busyError(error, deps, state)) ?? error;
+    const refusal = await explainRefusal(error, deps, state, attemptedBefore(error, retryCount));
+    if (refusal?.kind === 'busy') throw refusal.error;
+    if (!refusal) throw error;
     logger.warn('Export already started by an earlier attempt of this task; resuming polling', {
       ...keys,
-      evidence: earlier,
+      evidence: refusal.evidence,
     });
   }
   return state;
@@ -68,26 +69,14 @@ const attemptedBefore = (error: unknown, retryCount: number): boolean => {
   return typeof metadata?.attempts === 'number' && metadata.attempts > 1;
 };
 
-/** SnapshotBusy when ElastiCache refused the source as `copying` for another request's export or copy. */
-const busyError = async (
-  error: unknown,
-  deps: StartExportDeps,
-  state: ExportState,
-): Promise<ExportRejectedError | undefined> => {
-  if (!(error instanceof ExportRejectedError) || error.details.awsErrorCode !== 'InvalidSnapshotState')
-    return undefined;
-  const source = await findSnapshot(deps.elastiCache, state.sourceSnapshotName);
-  if (source?.SnapshotStatus !== 'copying') return undefined;
-  return new ExportRejectedError(
-    `Snapshot ${state.sourceSnapshotName} is being exported or copied by another request (status copying), so ElastiCache refused to export it to s3://${state.targetBucket} now.`,
-    { ...error.details, code: 'SnapshotBusy' },
-    { cause: error },
-  );
-};
+type Refusal = { kind: 'ours'; evidence: 'object-exists' | 'source-copying' } | { kind: 'busy'; error: Error };
 
 /**
+ * What a refused CopySnapshot means, when it can mean something other than a failure.
+ *
  * Step Functions retries this task when the Lambda invocation fails or times out, and AWS may have accepted the
- * CopySnapshot of the first attempt even though its response was lost. The retry then finds one of two things:
+ * CopySnapshot of the first attempt even though its response was lost. Only then (`attemptedBefore`) can a refusal
+ * be our own earlier export:
  *
  * - "The S3 bucket … already contains an object with key …": ValidateExport proved moments ago that no object
  *   of this export's name was in the bucket, so the object is the one our first attempt's export wrote. We list
@@ -98,24 +87,35 @@ const busyError = async (
  * In both cases we carry on polling. The guess can be wrong (someone else wrote the key, or another export of the
  * same source started in between), but CheckExport verifies that the source is back to `available` and that
  * every expected object is in the bucket, so a wrong guess still ends in a failure notification, never a false
- * success. Any other error, including InvalidSnapshotState with the source not `copying`, propagates.
+ * success. On a first attempt nothing of ours can have reached ElastiCache, so a source `copying` belongs to
+ * another request's export or copy: SnapshotBusy. Anything else (undefined) propagates as it is.
  */
-const isOurEarlierAttempt = async (
+const explainRefusal = async (
   error: unknown,
   deps: StartExportDeps,
   state: ExportState,
-): Promise<'object-exists' | 'source-copying' | undefined> => {
+  attempted: boolean,
+): Promise<Refusal | undefined> => {
   if (!(error instanceof ExportRejectedError)) return undefined;
   const decoded = decodeFailureCause(error.name, error.message);
   if (catalogueEntryFor(decoded).code === 'S3ObjectAlreadyExists') {
+    if (!attempted) return undefined;
     const objects = await listObjects(deps.s3, state.targetBucket, objectKeyBase(state.targetSnapshotName));
-    return objects.some((object) => isExportObjectKey(state.targetSnapshotName, object.key))
-      ? 'object-exists'
-      : undefined;
+    const ours = objects.some((object) => isExportObjectKey(state.targetSnapshotName, object.key));
+    return ours ? { kind: 'ours', evidence: 'object-exists' } : undefined;
   }
   if (error.details.awsErrorCode !== 'InvalidSnapshotState') return undefined;
   const source = await findSnapshot(deps.elastiCache, state.sourceSnapshotName);
-  return source?.SnapshotStatus === 'copying' ? 'source-copying' : undefined;
+  if (source?.SnapshotStatus !== 'copying') return undefined;
+  if (attempted) return { kind: 'ours', evidence: 'source-copying' };
+  return {
+    kind: 'busy',
+    error: new ExportRejectedError(
+      `Snapshot ${state.sourceSnapshotName} is being exported or copied by another request (status copying), so ElastiCache refused to export it to s3://${state.targetBucket} now.`,
+      { ...error.details, code: 'SnapshotBusy' },
+      { cause: error },
+    ),
+  };
 };
 
 export const handler = middy<StartExportEvent, ExportState>()

@@ -131,13 +131,15 @@ describe('running twice', () => {
     elastiCacheMock.on(CopySnapshotCommand).rejects(snapshotBusy());
     elastiCacheMock.on(DescribeSnapshotsCommand).resolves({ Snapshots: [source('deleting')] });
 
-    // Act
-    const error: unknown = await startExport(exportState(), deps()).catch((reason: unknown) => reason);
+    // Act: a retry, so both readings (our own export, another request's) are possible.
+    const error: unknown = await startExport(exportState(), deps(), 1).catch((reason: unknown) => reason);
 
     // Assert
     expect(error).toBeInstanceOf(ExportRejectedError);
     expect(error).toMatchObject({ details: { awsErrorCode: 'InvalidSnapshotState', requestId: 'req-busy' } });
     expect(catalogueCodeOf(error as Error)).toBe('InvalidSnapshotState');
+    // The source is looked up once, whatever the refusal turns out to mean.
+    expect(elastiCacheMock).toHaveReceivedCommandTimes(DescribeSnapshotsCommand, 1);
   });
 
   it('fails with InvalidSnapshotState when the source has disappeared', async () => {
