@@ -7,6 +7,7 @@
 // Replay: FUZZ_SEED=<seed> FUZZ_REQUESTS=<n> npx jest test/integration/fuzz.test.ts (FUZZ_VERBOSE=1 prints what the run met).
 import http from 'node:http';
 import vm from 'node:vm';
+import { sleep } from '../support/waiting';
 import {
   errorCodeOf,
   type FuzzAnswer,
@@ -42,8 +43,6 @@ interface Finding {
   verdict: string;
   answer?: FuzzAnswer;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 const addressOf = (url: string): Address => {
   const { hostname, port } = new URL(url);

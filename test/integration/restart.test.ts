@@ -14,6 +14,7 @@ import {
   DescribeSnapshotsCommand,
   ElastiCacheClient,
 } from '@aws-sdk/client-elasticache';
+import { sleep, until } from '../support/waiting';
 import type { ExportResource, Notification } from './stack-harness';
 
 const REPOSITORY_ROOT = path.join(__dirname, '..', '..');
@@ -30,8 +31,6 @@ const freePort = (): Promise<number> =>
       server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('port'))));
     });
   });
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface RunningStack {
   child: ChildProcess;
@@ -63,14 +62,6 @@ const startNpmStart = async (env: Record<string, string>, healthUrl: string): Pr
   const health = await fetch(healthUrl);
   expect(health.status).toBe(200);
   return { child, output: () => output, exited };
-};
-
-const until = async (condition: () => Promise<boolean>, what: string): Promise<void> => {
-  const deadline = Date.now() + 30_000;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`Gave up waiting for ${what}`);
-    await sleep(200);
-  }
 };
 
 const stopWithSigterm = async (stack: RunningStack): Promise<number | null> => {
@@ -123,11 +114,16 @@ describe('npm start stopped and started again while exports run', () => {
     for (const source of sources) {
       await elastiCache.send(new CreateSnapshotCommand({ ReplicationGroupId: 'demo-cache', SnapshotName: source }));
     }
-    await until(async () => {
-      const { Snapshots = [] } = await elastiCache.send(new DescribeSnapshotsCommand({ SnapshotSource: 'user' }));
-      const available = Snapshots.filter((snapshot) => snapshot.SnapshotStatus === 'available');
-      return sources.every((source) => available.some((snapshot) => snapshot.SnapshotName === source));
-    }, 'the five source snapshots to be available');
+    await until(
+      async () => {
+        const { Snapshots = [] } = await elastiCache.send(new DescribeSnapshotsCommand({ SnapshotSource: 'user' }));
+        const available = Snapshots.filter((snapshot) => snapshot.SnapshotStatus === 'available');
+        return sources.every((source) => available.some((snapshot) => snapshot.SnapshotName === source));
+      },
+      30_000,
+      'the five source snapshots to be available',
+      200,
+    );
     // The group made above is available by now; its snapshot is `creating` across the restart.
     await elastiCache.send(
       new CreateSnapshotCommand({
@@ -158,14 +154,19 @@ describe('npm start stopped and started again while exports run', () => {
     expect(running.output()).toContain(`Resumed ${EXPORTS} running execution(s)`);
 
     const finals = new Map<string, ExportResource>();
-    await until(async () => {
-      for (const exportId of exportIds) {
-        if (finals.has(exportId)) continue;
-        const body = (await (await fetch(`${apiUrl}/exports/${exportId}`)).json()) as ExportResource;
-        if (body.status !== 'RUNNING') finals.set(exportId, body);
-      }
-      return finals.size === EXPORTS;
-    }, 'the five exports to end').catch(() => undefined);
+    await until(
+      async () => {
+        for (const exportId of exportIds) {
+          if (finals.has(exportId)) continue;
+          const body = (await (await fetch(`${apiUrl}/exports/${exportId}`)).json()) as ExportResource;
+          if (body.status !== 'RUNNING') finals.set(exportId, body);
+        }
+        return finals.size === EXPORTS;
+      },
+      30_000,
+      'the five exports to end',
+      200,
+    ).catch(() => undefined);
     expect(exportIds.map((exportId) => finals.get(exportId)?.status)).toEqual(exportIds.map(() => 'SUCCEEDED'));
 
     // Exactly one notification per export, across both runs of the stack (SNS's message log is durable too).

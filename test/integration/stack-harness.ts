@@ -8,6 +8,7 @@ import type { ElastiCacheFault } from '../../local/aws/server';
 import type { LocalConfig } from '../../local/config';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/start';
 import type { Identity } from '../support/aws-cli';
+import { sleep } from '../support/waiting';
 
 /** Real seconds per emulated second: a 20 s emulated export takes 0.2 s, a 5 s retry interval 50 ms. */
 export const FAST_TIME_SCALE = 0.01;
@@ -64,8 +65,6 @@ export interface StackHarnessOptions {
 }
 
 const FOLLOW_INTERVAL_MS = 25;
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 const readJson = async <T>(response: Response, what: string): Promise<T> => {
   const text = await response.text();

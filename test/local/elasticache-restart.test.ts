@@ -20,6 +20,7 @@ import { S3Store } from '../../local/aws/s3/store';
 import type { AwsEmulatorOptions } from '../../local/aws/server';
 import { createClock } from '../../local/clock';
 import { startLocalStack } from '../../local/start';
+import { sleep } from '../support/waiting';
 import { eventually, type Harness, rejectionOf, startHarness } from './emulator-harness';
 
 const dataDirs: string[] = [];
@@ -66,11 +67,13 @@ const clusterStatus = async (client: ElastiCacheClient, id: string): Promise<str
 const snapshotStatus = async (client: ElastiCacheClient, name: string): Promise<string | undefined> =>
   (await client.send(new DescribeSnapshotsCommand({ SnapshotName: name }))).Snapshots?.[0]?.SnapshotStatus;
 
-const until = async (look: () => Promise<string | undefined>, wanted: string, timeoutMs = 10_000): Promise<void> => {
+const untilStatus = async (
+  look: () => Promise<string | undefined>,
+  wanted: string,
+  timeoutMs = 10_000,
+): Promise<void> => {
   await eventually(async () => ((await look()) === wanted ? true : undefined), timeoutMs);
 };
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('ElastiCache after a restart on the same data folder', () => {
   it('lists what was made at run time and finishes creations and an export at their original time, once', async () => {
@@ -86,9 +89,9 @@ describe('ElastiCache after a restart on the same data folder', () => {
         CacheNodeType: 'cache.r7g.large',
       }),
     );
-    await until(() => groupStatus(setupClient, 'source-group'), 'available');
+    await untilStatus(() => groupStatus(setupClient, 'source-group'), 'available');
     await setupClient.send(new CreateSnapshotCommand({ ReplicationGroupId: 'source-group', SnapshotName: 'nightly' }));
-    await until(() => snapshotStatus(setupClient, 'nightly'), 'available');
+    await untilStatus(() => snapshotStatus(setupClient, 'nightly'), 'available');
     setup.aws.s3.seedBucket({ name: 'restart-exports', grantElastiCache: true });
     await stop(setup);
 
@@ -132,11 +135,11 @@ describe('ElastiCache after a restart on the same data folder', () => {
         snapshot.SnapshotStatus,
       ]),
     };
-    await until(() => snapshotStatus(client, 'nightly'), 'available');
+    await untilStatus(() => snapshotStatus(client, 'nightly'), 'available');
     const exportSeenDoneAt = Date.now();
-    await until(() => groupStatus(client, 'new-group'), 'available');
-    await until(() => clusterStatus(client, 'new-cluster'), 'available');
-    await until(() => snapshotStatus(client, 'fresh'), 'available');
+    await untilStatus(() => groupStatus(client, 'new-group'), 'available');
+    await untilStatus(() => clusterStatus(client, 'new-cluster'), 'available');
+    await untilStatus(() => snapshotStatus(client, 'fresh'), 'available');
     // Long enough for a second write of the export, were one scheduled.
     await sleep(500);
 
@@ -175,7 +178,7 @@ describe('ElastiCache after a restart on the same data folder', () => {
     // Act
     const startedAt = Date.now();
     const after = await start(dataDir, { createSeconds: 100_000 });
-    await until(() => groupStatus(after.elastiCache(), 'late'), 'available', 2000);
+    await untilStatus(() => groupStatus(after.elastiCache(), 'late'), 'available', 2000);
 
     // Assert
     expect(Date.now() - startedAt).toBeLessThan(1000);

@@ -58,18 +58,7 @@ export const startHarness = async (options: AwsEmulatorOptions = {}): Promise<Ha
 };
 
 /** Polls until `check` returns a value other than undefined (state changes driven by the scaled clock). */
-export const eventually = async <T>(
-  check: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 5000,
-): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('The condition did not hold in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-};
+export { eventually } from '../support/waiting';
 
 /** The error a promise rejects with (fails the test when it resolves). */
 export const rejectionOf = async (promise: Promise<unknown>): Promise<Error & Record<string, unknown>> => {

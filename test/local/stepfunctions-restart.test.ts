@@ -15,6 +15,7 @@ import { StepFunctionsService } from '../../local/aws/stepfunctions';
 import { type Clock, createClock } from '../../local/clock';
 import type { LambdaHandler } from '../../local/lambda';
 import type { AslDefinition } from '../../local/statemachine';
+import { sleep, until } from '../support/waiting';
 import { type Deferred, deferred, fakeHandler, type Served, serve, sfnClient } from './stepfunctions-helpers';
 
 const fn = (name: string) => `arn:aws:lambda:us-east-1:000000000000:function:${name}`;
@@ -112,16 +113,6 @@ const boot = async (handlers: Record<string, LambdaHandler>, clock: Clock = crea
 
 const historyOf = async (client: ReturnType<typeof sfnClient>, executionArn: string): Promise<HistoryEvent[]> =>
   (await client.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }))).events ?? [];
-
-const until = async (condition: () => Promise<boolean> | boolean, timeoutMs = 5000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-};
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const INPUT = JSON.stringify({ value: 'kept', extra: [1, 2, 3] });
 

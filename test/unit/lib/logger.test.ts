@@ -12,14 +12,13 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { invokeHandler, type LambdaHandler, lambdaContext } from '../../../local/lambda';
 import { exportState, pollState } from '../../support/builders';
+import { sleep } from '../../support/waiting';
 import { apiEvent } from '../handlers/api-event';
 
 const sfnMock = mockClient(SFNClient);
 const snsMock = mockClient(SNSClient);
 const elastiCacheMock = mockClient(ElastiCacheClient);
 mockClient(S3Client);
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A deterministic spread of delays, so the invocations' awaits interleave differently on every call. */
 let tick = 0;
