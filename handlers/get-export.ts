@@ -4,8 +4,9 @@ import type { SFNClient } from '@aws-sdk/client-sfn';
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { describeExecution, findStateOutput } from './lib/aws/sfn.js';
+import { describeExecution, findStateOutput, readHistory } from './lib/aws/sfn.js';
 import { sfn } from './lib/clients/sfn.js';
+import { judgeClosedExecution } from './lib/closed-execution.js';
 import { requireEnv } from './lib/env.js';
 import { ExportNotFoundError } from './lib/errors.js';
 import {
@@ -17,6 +18,7 @@ import {
 } from './lib/exports-api.js';
 import { API_LOGGER_OPTIONS, httpErrors, toHttpResponse } from './lib/http.js';
 import { logger } from './lib/logger.js';
+import { outcomeFor } from './lib/outcome-facts.js';
 
 const STATE_MACHINE_ARN = requireEnv('STATE_MACHINE_ARN');
 
@@ -38,9 +40,20 @@ export const getExport = async (
   const executionArn = executionArnFor(deps.stateMachineArn, exportId);
   const execution = await describeExecution(deps.sfn, executionArn);
   if (!execution) throw new ExportNotFoundError(`No export with id ${exportId}.`);
-  if (execution.status !== 'FAILED') return { statusCode: 200, body: toExportDetails(execution) };
-  const failureOutput = await findStateOutput(deps.sfn, executionArn, 'PublishFailure');
-  return { statusCode: 200, body: toExportDetails({ ...execution, ...(failureOutput && { failureOutput }) }) };
+  if (execution.status === 'RUNNING' || execution.status === 'SUCCEEDED') {
+    return { statusCode: 200, body: toExportDetails(execution) };
+  }
+  if (execution.status === 'FAILED') {
+    const failureOutput = await findStateOutput(deps.sfn, executionArn, 'PublishFailure');
+    if (failureOutput) return { statusCode: 200, body: toExportDetails({ ...execution, failureOutput }) };
+  }
+  // Ended without the workflow's own notification (stopped, timed out, a failure no step caught): the safety net
+  // reported it from the execution's record; the same record gives the same document here.
+  const events = (await readHistory(deps.sfn, executionArn)) ?? [];
+  const verdict = judgeClosedExecution({ ...execution, events });
+  if (verdict.notified) return { statusCode: 200, body: toExportDetails(execution) };
+  const outcome = outcomeFor(verdict.failure, new Date(execution.stoppedAt ?? execution.startedAt));
+  return { statusCode: 200, body: toExportDetails(execution, outcome) };
 };
 
 const deps: GetExportDeps = { sfn, stateMachineArn: STATE_MACHINE_ARN };

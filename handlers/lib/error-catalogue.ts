@@ -309,6 +309,35 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     docsUrl: 'https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html',
     retryable: true,
   },
+  {
+    code: 'ExportCancelled',
+    // DELETE /exports/{exportId} stops the execution with this error (handlers/cancel-export.ts); a StopExecution
+    // by hand is reported the same way by the safety net.
+    codes: ['ExportCancelled'],
+    solution:
+      'The export was cancelled before it finished. CopySnapshot cannot be cancelled: if ElastiCache had already started the copy, it may still finish writing the .rdb objects to the target bucket. Look in the bucket, delete the objects you do not want, and request the export again with a new targetSnapshotName if you still need it.',
+    docsUrl: COPY_SNAPSHOT_URL,
+    retryable: true,
+  },
+  {
+    code: 'ExecutionTimedOut',
+    codes: ['ExecutionTimedOut'],
+    solution:
+      "The export workflow ran past the state machine's own time limit, which is set above the export deadline, so a step was stuck rather than the export slow. Check the execution's history in the Step Functions console and the function log groups, look in the bucket, then request the export again with a new targetSnapshotName.",
+    docsUrl: 'https://docs.aws.amazon.com/step-functions/latest/dg/statemachine-structure.html',
+    retryable: true,
+  },
+  {
+    code: 'WorkflowFailed',
+    // Failures of the workflow itself, which no Catch sees: a runtime error in a state's paths or data (Step
+    // Functions guide, "Error names": States.Runtime, States.DataLimitExceeded, States.QueryEvaluationError), or the
+    // 25,000-event history quota. The safety net reports them (handlers/lib/closed-execution.ts).
+    codes: ['States.Runtime', 'States.DataLimitExceeded', 'States.QueryEvaluationError', 'States.ResultPathMatchFailure'],
+    solution:
+      "The export workflow itself failed, outside the steps that report errors. The message above is Step Functions' own error. Check the execution's history in the Step Functions console; if the input was written by hand or by a schedule, correct it, then request the export again. If it keeps happening, open an issue with the message.",
+    docsUrl: 'https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html',
+    retryable: false,
+  },
 ];
 
 export const UNKNOWN_ENTRY: CatalogueEntry = {

@@ -133,8 +133,9 @@ export const requestOf = (input: string | undefined): unknown => {
   return Object.fromEntries(Object.entries(parsed).map(([key, value]) => [key, flat(value)]));
 };
 
-export const toExportDetails = (execution: ExecutionFacts): ExportDetails => {
-  const outcome = outcomeOf(execution);
+/** `known` is an outcome rebuilt from the execution's history when its output holds none (GET /exports/{id}). */
+export const toExportDetails = (execution: ExecutionFacts, known?: Outcome): ExportDetails => {
+  const outcome = known ?? outcomeOf(execution);
   return {
     exportId: execution.name,
     status: toExportStatus(execution.status),

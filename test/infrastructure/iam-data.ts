@@ -71,6 +71,10 @@ export const resolvePlaceholders = (
           return `arn:${partition}:states:${region}:${accountId}:stateMachine:${name('StateMachineName')}`;
         case 'AWS::SNS::Topic':
           return `arn:${partition}:sns:${region}:${accountId}:${name('TopicName')}`;
+        case 'AWS::DynamoDB::Table':
+          return `arn:${partition}:dynamodb:${region}:${accountId}:table/${name('TableName')}`;
+        case 'AWS::SQS::Queue':
+          return `arn:${partition}:sqs:${region}:${accountId}:${name('QueueName')}`;
         default:
           return placeholder;
       }

@@ -48,10 +48,12 @@ const FUNCTIONS = {
   startExport: 'handlers/start-export',
   checkExport: 'handlers/check-export',
   publishOutcome: 'handlers/publish-outcome',
+  cancelExport: 'handlers/cancel-export',
+  safetyNet: 'handlers/safety-net',
 } as const;
 type FunctionKey = keyof typeof FUNCTIONS;
 const FUNCTION_KEYS = Object.keys(FUNCTIONS) as FunctionKey[];
-const API_FUNCTIONS: FunctionKey[] = ['requestExport', 'getExport', 'listExports'];
+const API_FUNCTIONS: FunctionKey[] = ['requestExport', 'getExport', 'listExports', 'cancelExport'];
 
 /** The framework's logical id prefix for a function key: requestExport -> RequestExport. */
 const normalized = (key: string): string => `${key.charAt(0).toUpperCase()}${key.slice(1)}`;
@@ -141,12 +143,12 @@ describe('the API', () => {
       const authorization = methods.map(([logicalId, method]) => [logicalId, method.Properties?.AuthorizationType]);
 
       // Assert
-      expect(methods).toHaveLength(3);
+      expect(methods).toHaveLength(4);
       expect(authorization).toEqual(methods.map(([logicalId]) => [logicalId, 'AWS_IAM']));
     }
   });
 
-  it('routes POST /exports, GET /exports and GET /exports/{exportId} to their functions', () => {
+  it('routes POST /exports, GET /exports, GET and DELETE /exports/{exportId} to their functions', () => {
     // Arrange
     const pathOf = (resourceRef: unknown): string => {
       if (String(resourceRef).includes('RootResourceId')) return '';
@@ -163,6 +165,7 @@ describe('the API', () => {
 
     // Assert
     expect(routes.sort()).toEqual([
+      'DELETE /exports/{exportId} -> CancelExportLambdaFunction',
       'GET /exports -> ListExportsLambdaFunction',
       'GET /exports/{exportId} -> GetExportLambdaFunction',
       'POST /exports -> RequestExportLambdaFunction',
@@ -306,6 +309,24 @@ describe('IAM', () => {
         'sns:Publish': [arn('sns', '*'), refPlaceholder('OutcomesTopic')],
         'elasticache:DescribeSnapshots': snapshotSources,
       },
+      cancelExport: {
+        ...logs('cancelExport'),
+        'states:DescribeExecution': executions,
+        'states:GetExecutionHistory': executions,
+        'states:StopExecution': executions,
+      },
+      safetyNet: {
+        ...logs('safetyNet'),
+        'states:DescribeExecution': executions,
+        'states:GetExecutionHistory': executions,
+        'sns:Publish': [arn('sns', '*'), refPlaceholder('OutcomesTopic')],
+        'elasticache:DescribeSnapshots': snapshotSources,
+        'dynamodb:GetItem': [getAttPlaceholder('SafetyNetTable', 'Arn')],
+        'dynamodb:PutItem': [getAttPlaceholder('SafetyNetTable', 'Arn')],
+        'dynamodb:UpdateItem': [getAttPlaceholder('SafetyNetTable', 'Arn')],
+        'dynamodb:DeleteItem': [getAttPlaceholder('SafetyNetTable', 'Arn')],
+        'sqs:SendMessage': [getAttPlaceholder('SafetyNetDeadLetterQueue', 'Arn')],
+      },
     };
 
     // Act
@@ -370,6 +391,8 @@ describe('IAM', () => {
       },
       checkExport: { 's3:ListBucket': buckets },
       publishOutcome: {},
+      cancelExport: {},
+      safetyNet: {},
     });
   });
 
@@ -481,6 +504,8 @@ describe('configuration', () => {
             EXPORT_DEADLINE_MINUTES: '720',
             DEFAULT_TOPIC_ARN: refPlaceholder('OutcomesTopic'),
             STATE_MACHINE_ARN: `arn:aws:states:us-east-1:${ACCOUNT_ID}:stateMachine:exportSnapshot-dev`,
+            // The safety net alone keeps idempotency records.
+            ...(key === 'safetyNet' && { IDEMPOTENCY_TABLE_NAME: refPlaceholder('SafetyNetTable') }),
           },
         },
       })),
@@ -519,7 +544,7 @@ describe('configuration', () => {
       const key = state.Parameters?.FunctionName?.['Fn::GetAtt']?.[0] as FunctionKey;
       expect({ key, below: (timeouts[key] ?? Infinity) < (state.TimeoutSeconds ?? 0) }).toEqual({ key, below: true });
     }
-    expect(API_FUNCTIONS.map((key) => timeouts[key])).toEqual([10, 10, 10]);
+    expect(API_FUNCTIONS.map((key) => timeouts[key])).toEqual([10, 10, 10, 10]);
   });
 });
 
@@ -605,11 +630,90 @@ describe('packaging', () => {
 
     // Act
     const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      // Each bundle reads its settings at load; the ones the template gives only some functions are set here.
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', IDEMPOTENCY_TABLE_NAME: 't' },
     });
 
     // Assert
     expect(JSON.parse(stdout)).toEqual(Object.fromEntries(FUNCTION_KEYS.map((key) => [key, 'function'])));
+  });
+});
+
+describe('the safety net', () => {
+  const RULE = 'ElasticachesnapshotexportdevsafetyNetrule1EventBridgeRule';
+
+  it("routes this state machine's FAILED, TIMED_OUT and ABORTED executions to the safety net, with retries and a dead-letter queue", () => {
+    // Act
+    const rule = properties(defaults, RULE);
+
+    // Assert
+    expect(rule.EventPattern).toEqual({
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: { stateMachineArn: [refPlaceholder(STATE_MACHINE)], status: ['FAILED', 'TIMED_OUT', 'ABORTED'] },
+    });
+    expect(rule.Targets).toEqual([
+      expect.objectContaining({
+        Arn: getAttPlaceholder(functionLogicalId('safetyNet'), 'Arn'),
+        DeadLetterConfig: { Arn: getAttPlaceholder('SafetyNetDeadLetterQueue', 'Arn') },
+        RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 },
+      }),
+    ]);
+    const permission = resourcesOfType(defaults.resources, 'AWS::Lambda::Permission').find(
+      ([, resource]) => resource.Properties?.Principal === 'events.amazonaws.com',
+    );
+    expect(permission?.[1].Properties?.SourceArn).toEqual(
+      `arn:aws:events:us-east-1:${ACCOUNT_ID}:rule/${String(rule.Name)}`,
+    );
+  });
+
+  it('sends a failed asynchronous invocation to the dead-letter queue after two retries, and lets only the rule add to it', () => {
+    // Act
+    const [[, invokeConfig] = ['', {}]] = resourcesOfType(defaults.resources, 'AWS::Lambda::EventInvokeConfig');
+    const policy = properties(defaults, 'SafetyNetDeadLetterQueuePolicy').PolicyDocument as {
+      Statement: Array<Record<string, unknown>>;
+    };
+
+    // Assert
+    expect(invokeConfig.Properties).toEqual(
+      expect.objectContaining({
+        FunctionName: refPlaceholder(functionLogicalId('safetyNet')),
+        MaximumRetryAttempts: 2,
+        DestinationConfig: { OnFailure: { Destination: getAttPlaceholder('SafetyNetDeadLetterQueue', 'Arn') } },
+      }),
+    );
+    expect(policy.Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Resource: getAttPlaceholder('SafetyNetDeadLetterQueue', 'Arn'),
+        Condition: {
+          ArnEquals: { 'aws:SourceArn': `arn:aws:events:us-east-1:${ACCOUNT_ID}:rule/${String(properties(defaults, RULE).Name)}` },
+        },
+      },
+    ]);
+    expect(properties(defaults, 'SafetyNetDeadLetterQueue').SqsManagedSseEnabled).toBe(true);
+    expect(properties(defaults, 'SafetyNetTable').TimeToLiveSpecification).toEqual({
+      AttributeName: 'expiration',
+      Enabled: true,
+    });
+  });
+
+  it('alarms on what no notification reached, and on timed-out executions, not on failed ones', () => {
+    // Act
+    const alarms = resourcesOfType(defaults.resources, 'AWS::CloudWatch::Alarm').map(([, alarm]) => ({
+      metric: `${String(alarm.Properties?.Namespace)} ${String(alarm.Properties?.MetricName)}`,
+      actions: alarm.Properties?.AlarmActions,
+    }));
+
+    // Assert
+    expect(alarms.map(({ metric }) => metric).sort()).toEqual([
+      'AWS/Lambda Errors',
+      'AWS/SQS ApproximateNumberOfMessagesVisible',
+      'AWS/States ExecutionsTimedOut',
+    ]);
+    for (const { actions } of alarms) expect(actions).toEqual([refPlaceholder('AlarmsTopic')]);
   });
 });
 
@@ -620,7 +724,10 @@ describe('schedules', () => {
 
     // Assert
     expect(schedules).toEqual([]);
-    expect(resourcesOfType(defaults.resources, 'AWS::Events::Rule')).toEqual([]);
+    // The one EventBridge rule is the safety net's (describe 'the safety net').
+    expect(resourcesOfType(defaults.resources, 'AWS::Events::Rule').map(([logicalId]) => logicalId)).toEqual([
+      'ElasticachesnapshotexportdevsafetyNetrule1EventBridgeRule',
+    ]);
   });
 
   it('creates one EventBridge Scheduler schedule per entry, starting the state machine with its input', () => {

@@ -8,8 +8,10 @@ import {
   GetExecutionHistoryCommand,
   InvalidToken,
   ListExecutionsCommand,
+  type HistoryEvent,
   type SFNClient,
   StartExecutionCommand,
+  StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { AwsThrottledError, InvalidRequestError } from '../errors.js';
 import { toAwsFailure } from './failures.js';
@@ -165,6 +167,61 @@ export const findStateOutput = async (
   } catch (error) {
     if (error instanceof ExecutionDoesNotExist) return undefined;
     throw toAwsFailure(error, 'GetExecutionHistory');
+  }
+};
+
+/** Step Functions' largest history page. */
+const HISTORY_PAGE_SIZE = 1000;
+
+/**
+ * The whole history of an execution, oldest first, with the states' inputs and outputs: at most 25,000 events
+ * (Step Functions' quota), so at most 25 pages. Undefined when there is no such execution.
+ */
+export const readHistory = async (client: SFNClient, executionArn: string): Promise<HistoryEvent[] | undefined> => {
+  const events: HistoryEvent[] = [];
+  let nextToken: string | undefined;
+  try {
+    do {
+      const page = await client.send(
+        new GetExecutionHistoryCommand({
+          executionArn,
+          maxResults: HISTORY_PAGE_SIZE,
+          includeExecutionData: true,
+          ...(nextToken && { nextToken }),
+        }),
+      );
+      events.push(...(page.events ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return events;
+  } catch (error) {
+    if (error instanceof ExecutionDoesNotExist) return undefined;
+    throw toAwsFailure(error, 'GetExecutionHistory');
+  }
+};
+
+/** The last few events of an execution, newest first: where a running execution is now. */
+export const latestEvents = async (client: SFNClient, executionArn: string, count: number): Promise<HistoryEvent[]> => {
+  try {
+    const page = await client.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: count }));
+    return page.events ?? [];
+  } catch (error) {
+    throw toAwsFailure(error, 'GetExecutionHistory');
+  }
+};
+
+/**
+ * Stops a running execution with an error and cause, which its history and DescribeExecution keep. Stopping one
+ * that has already closed changes nothing (Step Functions answers as for an open one).
+ */
+export const stopExecution = async (
+  client: SFNClient,
+  input: { executionArn: string; error: string; cause: string },
+): Promise<void> => {
+  try {
+    await client.send(new StopExecutionCommand(input));
+  } catch (error) {
+    throw toAwsFailure(error, 'StopExecution');
   }
 };
 

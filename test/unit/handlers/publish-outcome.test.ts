@@ -16,7 +16,8 @@ import {
   ExportFailedError,
   ExportRejectedError,
 } from '../../../handlers/lib/errors';
-import { handler, publishOutcome } from '../../../handlers/publish-outcome';
+import { handler } from '../../../handlers/publish-outcome';
+import { publishOutcome } from '../../../handlers/lib/publishing';
 import { exportState as buildExportState, pollState, STARTED_AT } from '../../support/builders';
 import { rejectionOf } from '../../support/rejection';
 

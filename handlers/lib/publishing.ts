@@ -1,0 +1,116 @@
+// Publishing an export's outcome: the outcome document built from whatever the workflow knew, exactly one SNS
+// notification (the snapshot's own topic, else the stack's default topic; a compact form when SNS finds it too
+// long). Used by PublishSuccess/PublishFailure (handlers/publish-outcome.ts) and by the safety net
+// (handlers/safety-net.ts), so both send the same document in the same words. No Lambda types here.
+import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import { findSnapshot, listSnapshots } from './aws/elasticache.js';
+import { publishNotification } from './aws/sns.js';
+import type { Outcome } from './contracts.js';
+import { ExportRejectedError } from './errors.js';
+import { logger } from './logger.js';
+import { CLUSTER_ID_PATTERN, SOURCE_SNAPSHOT_NAME_PATTERN } from './naming.js';
+import { renderNotification } from './outcome.js';
+import { outcomeFor, type PublishInput, stringField } from './outcome-facts.js';
+
+export type { PublishInput } from './outcome-facts.js';
+
+export interface PublishOutcomeDeps {
+  sns: SNSClient;
+  elastiCache: ElastiCacheClient;
+  /** The stack's own outcomes topic: used when the snapshot has no topic or its topic cannot be published to. */
+  defaultTopicArn: string;
+  now: () => Date;
+}
+
+/**
+ * The topic to notify: the snapshot's own topic when it has one. When the failure came before ValidateExport
+ * described the snapshot, look the topic up from what the request names (best effort: any failure means the
+ * default): the snapshot itself, or any snapshot of the replication group or cluster, since every snapshot copies
+ * its TopicArn from the cluster's notification configuration.
+ */
+const topicFor = async (input: PublishInput, deps: PublishOutcomeDeps): Promise<string> => {
+  if (input.snapshot) return input.snapshot.topicArn ?? (input.topicArn || deps.defaultTopicArn);
+  if (input.topicArn) return input.topicArn;
+  try {
+    return (await lookUpTopic(input, deps.elastiCache)) ?? deps.defaultTopicArn;
+  } catch (error) {
+    logger.warn('Could not look up the snapshot topic; using the default topic', {
+      error: error instanceof Error ? error.message : String(error),
+    });
+    return deps.defaultTopicArn;
+  }
+};
+
+/** Only names ElastiCache could hold are sent to it; a malformed name may be the very reason the request failed. */
+const lookUpTopic = async (input: PublishInput, client: ElastiCacheClient): Promise<string | undefined> => {
+  const name = input.sourceSnapshotName ?? stringField(input.input, 'sourceSnapshotName');
+  if (name !== undefined) {
+    if (name.length > 255 || !SOURCE_SNAPSHOT_NAME_PATTERN.test(name)) return undefined;
+    return (await findSnapshot(client, name))?.TopicArn || undefined;
+  }
+  const replicationGroupId = stringField(input.input, 'replicationGroupId');
+  const cacheClusterId = stringField(input.input, 'cacheClusterId');
+  const owner = replicationGroupId ?? cacheClusterId;
+  if (owner === undefined || owner.length > 50 || !CLUSTER_ID_PATTERN.test(owner)) return undefined;
+  const snapshots = await listSnapshots(client, replicationGroupId ? { replicationGroupId } : { cacheClusterId });
+  return snapshots.find((snapshot) => snapshot.TopicArn)?.TopicArn;
+};
+
+export interface PublishOptions {
+  /** A paragraph put first in the plain text, e.g. that the safety net sent it and why. */
+  note?: string;
+}
+
+/**
+ * Builds the outcome document, publishes exactly one notification and returns the document. A snapshot topic
+ * that refuses the message for good (deleted, no permission) falls back to the default topic, so an export never
+ * ends silently; throttling and AWS-side faults propagate so the caller retries.
+ */
+export const publishOutcome = async (
+  input: PublishInput,
+  deps: PublishOutcomeDeps,
+  options: PublishOptions = {},
+): Promise<Outcome> => {
+  const outcome = outcomeFor(input, deps.now());
+  const topicArn = await topicFor(input, deps);
+  logger.appendKeys({ exportId: outcome.exportId });
+  const notes = (...extra: string[]) => [options.note, ...extra].filter((text) => text !== undefined).join('\n\n');
+
+  try {
+    await publishTo(deps, outcome, topicArn, options.note);
+  } catch (error) {
+    if (!(error instanceof ExportRejectedError) || topicArn === deps.defaultTopicArn) throw error;
+    const reason = error.message.split('\n')[0] ?? '';
+    logger.warn('Snapshot topic refused the outcome; publishing to the default topic', { topicArn, reason });
+    const note = `This notification went to this service's default topic because publishing to the snapshot's topic ${topicArn} failed: ${reason}`;
+    await publishTo(deps, outcome, deps.defaultTopicArn, notes(note));
+  }
+  return outcome;
+};
+
+/**
+ * SNS's answer to a message over its 256 KiB limit (Publish: InvalidParameter, "Invalid parameter: Message too
+ * long"). The notification's bounds keep messages far below it; this is the net under them.
+ */
+const isTooLong = (error: unknown): boolean =>
+  error instanceof ExportRejectedError &&
+  error.details.awsErrorCode === 'InvalidParameter' &&
+  /too long/i.test(error.message);
+
+/** Publishes the notification, and once more in its compact form if SNS refuses it as too long: never dropped. */
+const publishTo = async (deps: PublishOutcomeDeps, outcome: Outcome, topicArn: string, note?: string) => {
+  const options = note === undefined ? {} : { note };
+  let messageId: string;
+  try {
+    messageId = await publishNotification(deps.sns, renderNotification(outcome, topicArn, options));
+  } catch (error) {
+    if (!isTooLong(error)) throw error;
+    logger.warn('SNS refused the notification as too long; publishing its compact form', { topicArn });
+    messageId = await publishNotification(
+      deps.sns,
+      renderNotification(outcome, topicArn, { ...options, compact: true }),
+    );
+  }
+  logger.info('Outcome published', { status: outcome.status, topicArn, messageId });
+};

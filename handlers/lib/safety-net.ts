@@ -1,0 +1,78 @@
+// The safety net's rules: given the status-change event of a closed export execution, read the execution's own
+// record and publish the failure notification only when the workflow sent none (closed-execution.ts decides).
+// No Lambda types here; the handler (handlers/safety-net.ts) adds idempotency and logging.
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import { describeExecution, readHistory } from './aws/sfn.js';
+import { judgeClosedExecution } from './closed-execution.js';
+import { logger } from './logger.js';
+import { type PublishOutcomeDeps, publishOutcome } from './publishing.js';
+
+/**
+ * EventBridge's event for a Step Functions execution's status change (Step Functions Developer Guide, "Automating
+ * Step Functions event delivery with EventBridge"): source `aws.states`, detail-type "Step Functions Execution
+ * Status Change". Only the fields read here; input and output may be cut or absent (over 248 KiB), so the
+ * execution itself is read back.
+ */
+export interface StatusChangeEvent {
+  source?: string;
+  'detail-type'?: string;
+  detail?: {
+    executionArn?: string;
+    stateMachineArn?: string;
+    name?: string;
+    status?: string;
+    redriveCount?: number;
+  };
+}
+
+/** What the handler answers (and the idempotency record keeps): what it did, and why. */
+export type SafetyNetResult =
+  | { action: 'ignored'; reason: string }
+  | { action: 'none'; executionArn: string; notifiedBy: string }
+  | { action: 'published'; executionArn: string; exportId: string; errorCode: string };
+
+export interface SafetyNetDeps extends Omit<PublishOutcomeDeps, 'now'> {
+  sfn: SFNClient;
+  /** Only this state machine's executions are reported (the rule filters on it too). */
+  stateMachineArn: string;
+}
+
+const REPORTED_STATUSES = new Set(['FAILED', 'TIMED_OUT', 'ABORTED']);
+
+export const reportIfUnnotified = async (event: StatusChangeEvent, deps: SafetyNetDeps): Promise<SafetyNetResult> => {
+  const detail = event.detail ?? {};
+  if (detail.stateMachineArn !== deps.stateMachineArn || detail.executionArn === undefined) {
+    return { action: 'ignored', reason: `not an execution of ${deps.stateMachineArn}` };
+  }
+  if (!REPORTED_STATUSES.has(detail.status ?? '')) {
+    return { action: 'ignored', reason: `status ${detail.status ?? 'missing'} is not an ending to report` };
+  }
+  const executionArn = detail.executionArn;
+  const [execution, events] = await Promise.all([
+    describeExecution(deps.sfn, executionArn),
+    readHistory(deps.sfn, executionArn),
+  ]);
+  // The event says it closed: a missing record is Step Functions catching up; fail, so Lambda tries again.
+  if (!execution || !events) throw new Error(`Execution ${executionArn} is not readable yet`);
+  if (execution.status === 'RUNNING') throw new Error(`Execution ${executionArn} is still RUNNING in its record`);
+
+  const verdict = judgeClosedExecution({ ...execution, events });
+  if (verdict.notified) {
+    logger.info('The execution sent its own notification', { executionArn, by: verdict.by });
+    return { action: 'none', executionArn, notifiedBy: verdict.by };
+  }
+  // The stop time, not the time of this call: the same document GET /exports/{id} shows.
+  const finishedAt = new Date(execution.stoppedAt ?? Date.now());
+  const outcome = await publishOutcome(verdict.failure, { ...deps, now: () => finishedAt }, { note: verdict.note });
+  logger.warn('The execution ended without a notification; the safety net sent it', {
+    executionArn,
+    status: execution.status,
+    errorCode: outcome.error?.code,
+  });
+  return {
+    action: 'published',
+    executionArn,
+    exportId: outcome.exportId,
+    errorCode: outcome.error?.code ?? 'Unknown',
+  };
+};
