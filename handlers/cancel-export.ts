@@ -4,9 +4,9 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { cancelExport } from './lib/cancel.js';
 import { sfn } from './lib/clients/sfn.js';
 import { requireEnv } from './lib/env.js';
-import { cancelExport } from './lib/cancel.js';
 import { API_LOGGER_OPTIONS, httpErrors, toHttpResponse } from './lib/http.js';
 import { logger } from './lib/logger.js';
 

@@ -15,6 +15,7 @@ import {
   type ExportDetails,
   executionArnFor,
   toExportDetails,
+  toExportStatus,
 } from './lib/exports-api.js';
 import { API_LOGGER_OPTIONS, httpErrors, toHttpResponse } from './lib/http.js';
 import { logger } from './lib/logger.js';
@@ -40,7 +41,8 @@ export const getExport = async (
   const executionArn = executionArnFor(deps.stateMachineArn, exportId);
   const execution = await describeExecution(deps.sfn, executionArn);
   if (!execution) throw new ExportNotFoundError(`No export with id ${exportId}.`);
-  if (execution.status === 'RUNNING' || execution.status === 'SUCCEEDED') {
+  const status = toExportStatus(execution.status);
+  if (status === 'RUNNING' || status === 'SUCCEEDED') {
     return { statusCode: 200, body: toExportDetails(execution) };
   }
   if (execution.status === 'FAILED') {

@@ -2,10 +2,11 @@
 // TIMED_OUT or ABORTED → the failure notification, when (and only when) the execution did not send one itself.
 // Idempotent under EventBridge's and Lambda's at-least-once delivery: one record per execution in DynamoDB
 // (Powertools idempotency), so a repeated event returns the first answer without publishing again.
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+
 import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { dynamoDb } from './lib/clients/dynamodb.js';
 import { elastiCache } from './lib/clients/elasticache.js';

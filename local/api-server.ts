@@ -14,12 +14,14 @@ export interface ApiHandlers {
   requestExport: LambdaHandler;
   getExport: LambdaHandler;
   listExports: LambdaHandler;
+  cancelExport: LambdaHandler;
 }
 
 export const API_HANDLER_FILES: Readonly<Record<keyof ApiHandlers, string>> = {
   requestExport: 'request-export',
   getExport: 'get-export',
   listExports: 'list-exports',
+  cancelExport: 'cancel-export',
 };
 
 /** Requires the API handler files; call only once their env is set (they read it at module load). */
@@ -27,6 +29,7 @@ export const loadProjectApiHandlers = async (): Promise<ApiHandlers> => ({
   requestExport: requireHandler(API_HANDLER_FILES.requestExport),
   getExport: requireHandler(API_HANDLER_FILES.getExport),
   listExports: requireHandler(API_HANDLER_FILES.listExports),
+  cancelExport: requireHandler(API_HANDLER_FILES.cancelExport),
 });
 
 interface Route {
@@ -53,7 +56,10 @@ const ROUTES: Route[] = [
     resource: '/exports/{exportId}',
     pattern: /^\/exports\/([^/]+)$/,
     parameters: ['exportId'],
-    methods: new Map([['GET', 'getExport']]),
+    methods: new Map([
+      ['GET', 'getExport'],
+      ['DELETE', 'cancelExport'],
+    ]),
   },
 ];
 

@@ -2,8 +2,9 @@
 // SNS, and Step Functions running the real ASL with the real handlers), the HTTP API, and seeded demo data.
 // `startLocalStack()` is the same stack for the demo and the integration tests (free ports, injected config).
 import { type ApiServer, type ApiServerOptions, startApiServer } from './api-server.js';
+import { EventBus } from './aws/events/bus.js';
 import { type AwsEmulator, startAwsEmulator } from './aws/server.js';
-import { type StepFunctionsOptions, StepFunctionsService } from './aws/stepfunctions/index.js';
+import { requireHandler, type StepFunctionsOptions, StepFunctionsService } from './aws/stepfunctions/index.js';
 import { type Clock, createClock } from './clock.js';
 import {
   credentialsOf,
@@ -13,7 +14,10 @@ import {
   stateMachineArnOf,
   topicArnOf,
 } from './config.js';
+import { AsyncInvoker } from './lambda-async.js';
+import { provisionDeployment, queueSender } from './provision.js';
 import { type SeedResult, seedDemoData } from './seed.js';
+import { readLocalDeployment } from './serverless-config.js';
 
 export interface LocalStackOptions {
   /** Where settings are read from (default process.env). */
@@ -28,6 +32,11 @@ export interface LocalStackOptions {
   apiHandlers?: ApiServerOptions['handlers'];
   /** Progress lines while starting (default: none). */
   log?: (line: string) => void;
+  /**
+   * Provision serverless.yml's tables and queues and wire its EventBridge rules (the safety net) to their
+   * functions. Default: on, unless `stepFunctions.handlers` replaces the project's handlers.
+   */
+  eventRules?: boolean;
 }
 
 export interface LocalStack {
@@ -42,6 +51,10 @@ export interface LocalStack {
   aws: AwsEmulator;
   api: ApiServer;
   stepFunctions: StepFunctionsService;
+  /** The default event bus: Step Functions' status changes go to the rules of serverless.yml. */
+  eventBus: EventBus;
+  /** The functions EventBridge invokes asynchronously (the safety net), by function key. */
+  asyncFunctions: ReadonlyMap<string, AsyncInvoker>;
   /** Closes both servers, suspends running executions (resumed by the next start) and restores the environment. */
   stop(): Promise<void>;
 }
@@ -71,7 +84,12 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
   const config = readLocalConfig(options.env ?? process.env, options.config);
   const log = options.log ?? (() => {});
   const clock = createClock(config.timeScale);
+  const eventBus = new EventBus((message, data) =>
+    process.stderr.write(`${JSON.stringify({ level: 'error', message, ...data })}\n`),
+  );
+  const asyncFunctions = new Map<string, AsyncInvoker>();
   const stepFunctions = new StepFunctionsService({
+    onStatusChange: (event) => eventBus.put(event),
     region: config.region,
     accountId: config.accountId,
     stateMachineName: config.stateMachineName,
@@ -115,6 +133,10 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       });
     }
 
+    if (options.eventRules ?? !options.stepFunctions?.handlers) {
+      await wireEventRules({ config, awsUrl: aws.url, clock, eventBus, asyncFunctions, cleanups, log });
+    }
+
     // The handlers are imported now that their environment is set; a missing setting fails here, not mid-export.
     if (!options.stepFunctions?.handlers) await stepFunctions.preload();
     // Executions left RUNNING by the previous run of the stack go on where they were; their tasks call the emulator,
@@ -144,11 +166,63 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       aws,
       api,
       stepFunctions,
+      eventBus,
+      asyncFunctions,
       stop: stopAll,
     };
   } catch (error) {
     await stopAll();
     throw error;
+  }
+};
+
+/**
+ * serverless.yml's tables and queues, created in the emulator, and its EventBridge rules on the local bus, each
+ * invoking its function asynchronously with the function's retry settings and on-failure queue. Events left
+ * queued by the previous run of the stack are tried again.
+ */
+const wireEventRules = async (wiring: {
+  config: LocalConfig;
+  awsUrl: string;
+  clock: Clock;
+  eventBus: EventBus;
+  asyncFunctions: Map<string, AsyncInvoker>;
+  cleanups: Array<() => Promise<void> | void>;
+  log: (line: string) => void;
+}): Promise<void> => {
+  const { config, awsUrl, clock, eventBus, asyncFunctions, cleanups, log } = wiring;
+  const deployment = readLocalDeployment({
+    region: config.region,
+    accountId: config.accountId,
+    stateMachineArn: stateMachineArnOf(config),
+    awsUrl,
+  });
+  const target = { endpoint: awsUrl, region: config.region, credentials: credentialsOf(config) };
+  await provisionDeployment(deployment, target);
+  for (const fn of deployment.eventFunctions) {
+    cleanups.push(applyEnvironment(fn.environment));
+    const sendToQueue = fn.onFailureQueue ? queueSender(fn.onFailureQueue, target) : undefined;
+    const invoker = new AsyncInvoker({
+      functionName: fn.functionKey,
+      loadHandler: () => requireHandler(fn.handlerFile),
+      clock,
+      region: config.region,
+      accountId: config.accountId,
+      timeoutSeconds: fn.timeoutSeconds,
+      maximumRetryAttempts: fn.maximumRetryAttempts,
+      maximumEventAgeSeconds: fn.maximumEventAgeSeconds,
+      ...(sendToQueue && { onFailure: sendToQueue }),
+      dataDir: config.dataDir,
+      log: (message, data) => process.stderr.write(`${JSON.stringify({ level: 'warn', message, ...data })}\n`),
+    });
+    asyncFunctions.set(fn.functionKey, invoker);
+    cleanups.push(() => invoker.stop());
+    for (const rule of fn.rules)
+      eventBus.putRule({ name: rule.name, pattern: rule.pattern, target: (event) => invoker.invoke(event) });
+    const resumed = invoker.resume();
+    log(
+      `EventBridge rule(s) ${fn.rules.map((rule) => rule.name).join(', ')} -> ${fn.functionKey}${resumed ? ` (${resumed} queued event(s) resumed)` : ''}`,
+    );
   }
 };
 

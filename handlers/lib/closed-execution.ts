@@ -75,7 +75,8 @@ const endingOf = (execution: ClosedExecution, request: unknown, reached: Failure
   if (execution.status === 'TIMED_OUT') {
     return {
       Error: 'ExecutionTimedOut',
-      Cause: 'The export workflow ran past its own time limit (the state machine TimeoutSeconds) and was ended by Step Functions.',
+      Cause:
+        'The export workflow ran past its own time limit (the state machine TimeoutSeconds) and was ended by Step Functions.',
     };
   }
   // A request that is not a JSON object fails in the first state, before any step could say so.

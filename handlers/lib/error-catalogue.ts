@@ -332,7 +332,12 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     // Failures of the workflow itself, which no Catch sees: a runtime error in a state's paths or data (Step
     // Functions guide, "Error names": States.Runtime, States.DataLimitExceeded, States.QueryEvaluationError), or the
     // 25,000-event history quota. The safety net reports them (handlers/lib/closed-execution.ts).
-    codes: ['States.Runtime', 'States.DataLimitExceeded', 'States.QueryEvaluationError', 'States.ResultPathMatchFailure'],
+    codes: [
+      'States.Runtime',
+      'States.DataLimitExceeded',
+      'States.QueryEvaluationError',
+      'States.ResultPathMatchFailure',
+    ],
     solution:
       "The export workflow itself failed, outside the steps that report errors. The message above is Step Functions' own error. Check the execution's history in the Step Functions console; if the input was written by hand or by a schedule, correct it, then request the export again. If it keeps happening, open an issue with the message.",
     docsUrl: 'https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html',

@@ -689,7 +689,9 @@ describe('the safety net', () => {
         Action: 'sqs:SendMessage',
         Resource: getAttPlaceholder('SafetyNetDeadLetterQueue', 'Arn'),
         Condition: {
-          ArnEquals: { 'aws:SourceArn': `arn:aws:events:us-east-1:${ACCOUNT_ID}:rule/${String(properties(defaults, RULE).Name)}` },
+          ArnEquals: {
+            'aws:SourceArn': `arn:aws:events:us-east-1:${ACCOUNT_ID}:rule/${String(properties(defaults, RULE).Name)}`,
+          },
         },
       },
     ]);

@@ -30,6 +30,7 @@ const startWith = async (overrides: Partial<ApiHandlers> = {}): Promise<ApiServe
     requestExport: recorder(calls, 'requestExport', ok(202, { exportId: 'e-1' }, { 'X-Custom': 'yes' })),
     getExport: recorder(calls, 'getExport', ok(200, { exportId: 'e-1', status: 'RUNNING' })),
     listExports: recorder(calls, 'listExports', ok(200, { exports: [] })),
+    cancelExport: recorder(calls, 'cancelExport', ok(202, { exportId: 'e-1', status: 'RUNNING' })),
     ...overrides,
   };
   server = await startApiServer({ port: 0, handlers, accountId: '123456789012', log: () => {} });
@@ -247,8 +248,8 @@ describe('errors of the runner itself', () => {
 
   it.each([
     ['DELETE', '/exports', 'GET, POST'],
-    ['PUT', '/exports/e-1', 'GET'],
-    ['POST', '/exports/e-1', 'GET'],
+    ['PUT', '/exports/e-1', 'DELETE, GET'],
+    ['POST', '/exports/e-1', 'DELETE, GET'],
   ])('answers 405 JSON with Allow for %s %s', async (method, route, allow) => {
     // Arrange
     const api = await startWith();
@@ -338,6 +339,7 @@ describe('request bodies', () => {
     requestExport: recorder(calls, 'requestExport', ok(202, {})),
     getExport: recorder(calls, 'getExport', ok(200, {})),
     listExports: recorder(calls, 'listExports', ok(200, {})),
+    cancelExport: recorder(calls, 'cancelExport', ok(202, {})),
   });
   const rawPost = (api: ApiServer, headers: Record<string, string>, chunk: string) =>
     new Promise<{ status: number; body: string }>((resolve, reject) => {

@@ -6,9 +6,9 @@ import {
   ExecutionLimitExceeded,
   type ExecutionStatus,
   GetExecutionHistoryCommand,
+  type HistoryEvent,
   InvalidToken,
   ListExecutionsCommand,
-  type HistoryEvent,
   type SFNClient,
   StartExecutionCommand,
   StopExecutionCommand,
@@ -203,7 +203,9 @@ export const readHistory = async (client: SFNClient, executionArn: string): Prom
 /** The last few events of an execution, newest first: where a running execution is now. */
 export const latestEvents = async (client: SFNClient, executionArn: string, count: number): Promise<HistoryEvent[]> => {
   try {
-    const page = await client.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: count }));
+    const page = await client.send(
+      new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: count }),
+    );
     return page.events ?? [];
   } catch (error) {
     throw toAwsFailure(error, 'GetExecutionHistory');

@@ -58,7 +58,17 @@ export const TERMINAL_EVENTS: ReadonlySet<string> = new Set([
   'ExecutionTimeout',
 ]);
 
+/**
+ * Step Functions' hard quota on one execution's history ("Maximum execution history size: 25,000 events", Step
+ * Functions Developer Guide, "Service quotas"). An execution that reaches it fails.
+ */
+export const HISTORY_EVENT_LIMIT = 25_000;
+
 export class HistoryRecorder {
+  /** Called once when the history holds all but one of its events: the run must fail with the last one. */
+  public onLimit: (() => void) | undefined;
+  /** Set at the limit: the library's events still buffered are dropped, only the run's end is added. */
+  private full = false;
   private readonly attempts = new Map<string, number>();
   private readonly attemptFailed = new Set<string>();
 
@@ -82,10 +92,15 @@ export class HistoryRecorder {
     };
     this.execution.events.push(event);
     this.journal?.event(event);
+    if (id === HISTORY_EVENT_LIMIT - 1) {
+      this.full = true;
+      this.onLimit?.();
+    }
   }
 
   /** Records one event of the library's log (terminal events excepted: the run records the end). */
   public record(event: LibraryEvent): void {
+    if (this.full) return;
     const timestamp = event.timestamp;
     const { machine } = this.execution;
     switch (event.type) {

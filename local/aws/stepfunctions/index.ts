@@ -6,10 +6,11 @@
 //   history.ts        history events from the library's log      journal.ts  persistence, one journal per execution
 //   tasks.ts          Lambda tasks: handlers, overrides            time-scaling.ts  Waits and Retries by the clock
 //   library-hooks.ts  the hooks into aws-local-stepfunctions       json-text.ts  JSON text of data of any depth
-//   model.ts          types
+//   model.ts          types                                        status-events.ts  the EventBridge status-change event
 // This file is the public API, the one `local/aws/stepfunctions.js` import path of the code that uses it.
 export { StepFunctionsError } from './errors.js';
 export type { HandlerSource, StateMachineSpec, StepFunctionsOptions } from './model.js';
 export { DEFAULT_STATE_MACHINE_NAME, StepFunctionsService } from './service.js';
+export { type EventBridgeEvent, STATUS_CHANGE_DETAIL_TYPE, statusChangeEvent } from './status-events.js';
 export { loadProjectStateHandlers, requireHandler, STATE_HANDLER_FILES, taskFunctionsOf } from './tasks.js';
 export { resolveSimplePath } from './time-scaling.js';

@@ -1,10 +1,12 @@
 // The Step Functions emulator's model: registered state machines, executions as they are kept in memory and on
 // disk, history events, and the options of the service. Types and tiny helpers only; no behaviour.
+
 import type { Clock } from '../../clock.js';
 import type { LambdaHandler } from '../../lambda.js';
 import type { AslDefinition } from '../../statemachine.js';
 import type { Caller } from '../types.js';
 import type { ExecutionJournal } from './journal.js';
+import type { EventBridgeEvent } from './status-events.js';
 
 export type HandlerSource = Record<string, LambdaHandler> | (() => Promise<Record<string, LambdaHandler>>);
 
@@ -36,6 +38,11 @@ export interface StepFunctionsOptions {
    * (`resume()`). Default: memory only.
    */
   dataDir?: string;
+  /**
+   * Receives every execution status change as the EventBridge event Step Functions sends (status-events.ts):
+   * RUNNING when one starts, then how it ended. The local stack puts them on its event bus.
+   */
+  onStatusChange?: (event: EventBridgeEvent) => void;
 }
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';

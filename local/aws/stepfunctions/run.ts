@@ -9,7 +9,14 @@
 import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
 import type { Clock } from '../../clock.js';
 import type { AslDefinition } from '../../statemachine.js';
-import { HistoryRecorder, type LibraryEvent, type ResumedState, resumedStateOf, TERMINAL_EVENTS } from './history.js';
+import {
+  HISTORY_EVENT_LIMIT,
+  HistoryRecorder,
+  type LibraryEvent,
+  type ResumedState,
+  resumedStateOf,
+  TERMINAL_EVENTS,
+} from './history.js';
 import { causeText, jsonText } from './json-text.js';
 import { createStateContext, type EventLogs, observeRun } from './library-hooks.js';
 import type { Checkpoint, ExecutionRecord } from './model.js';
@@ -20,6 +27,8 @@ export interface RunOptions {
   clock: Clock;
   /** Resume a RUNNING execution read back from its journal: from its checkpoint, or from the start if it has none. */
   resume?: boolean;
+  /** Told once when the execution has closed, its history and journal complete (status-change events). */
+  onClosed?: (execution: ExecutionRecord) => void;
 }
 
 type Outcome = { ok: true; output: unknown } | { ok: false; error: unknown };
@@ -85,6 +94,19 @@ const timeoutLeftSeconds = (execution: ExecutionRecord, clock: Clock): number | 
 };
 
 /** The emulator itself could not go on (not an error of the state machine or its tasks). */
+/**
+ * The history reached its quota. Assumed wording and error: AWS documents that such an execution fails, not the
+ * error it reports; States.Runtime is the error of failures no Catch can handle, which this is.
+ */
+class HistoryLimitError extends Error {
+  public constructor() {
+    super(
+      `The execution history reached the maximum of ${HISTORY_EVENT_LIMIT} events; Step Functions ended the execution.`,
+    );
+    this.name = 'HistoryLimitError';
+  }
+}
+
 class EmulatorFault extends Error {
   public constructor(message: string) {
     super(message);
@@ -115,6 +137,9 @@ const isEmulatorFault = (error: unknown): error is Error =>
  */
 const failureOf = (error: unknown, terminal: LibraryEvent | undefined): { error: string; cause?: string } => {
   const inner = error instanceof ExecutionError ? error.cause : error;
+  if (inner instanceof HistoryLimitError || error instanceof HistoryLimitError) {
+    return { error: 'States.Runtime', cause: (inner instanceof Error ? inner : (error as Error)).message };
+  }
   if (isEmulatorFault(inner)) {
     return {
       error: 'States.Runtime',
@@ -206,6 +231,7 @@ export const runExecution = (execution: ExecutionRecord, options: RunOptions): v
       recorder.add('ExecutionFailed', now, 'executionFailedEventDetails', { ...failure });
     }
     journal?.closed(execution);
+    options.onClosed?.(execution);
   };
 
   let plan: RunPlan | undefined;
@@ -335,6 +361,12 @@ export const runExecution = (execution: ExecutionRecord, options: RunOptions): v
   }
   // TimeoutSeconds: the timer does not keep the process alive, and is cancelled when the run ends or is suspended.
   let timedOut = false;
+  let historyFull = false;
+  recorder.onLimit = () => {
+    historyFull = true;
+    control.stopped = true;
+    libraryRun.abort();
+  };
   const left = timeoutLeftSeconds(execution, clock);
   const cancelTimeout =
     left === undefined
@@ -358,7 +390,10 @@ export const runExecution = (execution: ExecutionRecord, options: RunOptions): v
   };
   const outcome: Promise<Outcome> = libraryRun.result.then(
     (output) => ({ ok: true as const, output }),
-    (error: unknown) => ({ ok: false as const, error: timedOut ? new ExecutionTimeoutError() : error }),
+    (error: unknown) => ({
+      ok: false as const,
+      error: historyFull ? new HistoryLimitError() : timedOut ? new ExecutionTimeoutError() : error,
+    }),
   );
   outcome.then(cancelTimeout, cancelTimeout);
   const recorded = consume(libraryRun.eventLogs, recorder, outcome);
@@ -378,11 +413,12 @@ export const runExecution = (execution: ExecutionRecord, options: RunOptions): v
  * StopExecution of a RUNNING execution that has no live run (read back from disk and not resumed yet): it ends
  * ABORTED at once, as a live one would.
  */
-export const abortDormant = (execution: ExecutionRecord): void => {
+export const abortDormant = (execution: ExecutionRecord, onClosed?: (execution: ExecutionRecord) => void): void => {
   const recorder = new HistoryRecorder(execution, execution.journal, new Map(), new Set());
   delete execution.checkpoint;
   recorder.add('ExecutionAborted', execution.stopDate ?? Date.now(), 'executionAbortedEventDetails', {
     ...execution.stopRequest,
   });
   execution.journal?.closed(execution);
+  onClosed?.(execution);
 };

@@ -40,6 +40,7 @@ import {
   respond,
 } from './request.js';
 import { abortDormant, runExecution } from './run.js';
+import { type EventBridgeEvent, statusChangeEvent } from './status-events.js';
 import { handlersOf, loadProjectStateHandlers, taskFunctionsOf } from './tasks.js';
 
 export const DEFAULT_STATE_MACHINE_NAME = 'exportSnapshot-local';
@@ -57,12 +58,14 @@ export class StepFunctionsService implements EmulatedService {
   private readonly journalDir: string | undefined;
   /** Executions read back from disk, adopted when their state machine is registered. */
   private saved: SavedExecution[] = [];
+  private readonly onStatusChange: ((event: EventBridgeEvent) => void) | undefined;
 
   public constructor(options: StepFunctionsOptions = {}) {
     installPromiseWithResolvers();
     this.region = options.region ?? 'us-east-1';
     this.accountId = options.accountId ?? '000000000000';
     this.clock = options.clock ?? createClock(1);
+    this.onStatusChange = options.onStatusChange;
     if (options.dataDir) {
       migrateLegacyExecutions(options.dataDir);
       this.journalDir = journalsDir(options.dataDir);
@@ -140,7 +143,9 @@ export class StepFunctionsService implements EmulatedService {
       return execution?.status === 'RUNNING' ? [execution] : [];
     });
     this.dormant.clear();
-    for (const execution of resumed) runExecution(execution, { clock: this.clock, resume: true });
+    for (const execution of resumed) {
+      runExecution(execution, { clock: this.clock, resume: true, onClosed: this.announce });
+    }
     return resumed.length;
   }
 
@@ -295,7 +300,8 @@ export class StepFunctionsService implements EmulatedService {
       startDate: execution.startDate,
     });
     this.executions.set(executionArn, execution);
-    runExecution(execution, { clock: this.clock });
+    this.announce(execution);
+    runExecution(execution, { clock: this.clock, onClosed: this.announce });
     return { executionArn, startDate: toEpochSeconds(execution.startDate) };
   }
 
@@ -381,6 +387,18 @@ export class StepFunctionsService implements EmulatedService {
     };
   }
 
+  /** Sends the execution's status-change event; a listener's failure never reaches the execution. */
+  private readonly announce = (execution: ExecutionRecord): void => {
+    if (!this.onStatusChange) return;
+    try {
+      this.onStatusChange(statusChangeEvent(execution));
+    } catch (error) {
+      process.stderr.write(
+        `${JSON.stringify({ level: 'error', message: 'Status-change listener failed', executionArn: execution.executionArn, error: String(error) })}\n`,
+      );
+    }
+  };
+
   private stopExecution(body: Body, caller: Caller): Record<string, unknown> {
     const execution = this.executionFor(requiredString(body, 'executionArn'), caller);
     const error = optionalString(body, 'error');
@@ -402,7 +420,7 @@ export class StepFunctionsService implements EmulatedService {
     } else {
       // No live run: read back from disk and not resumed yet, or suspended by shutdown().
       this.dormant.delete(execution.executionArn);
-      abortDormant(execution);
+      abortDormant(execution, this.announce);
     }
   }
 }

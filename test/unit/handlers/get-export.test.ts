@@ -145,24 +145,34 @@ describe('getExport', () => {
     expect(result.body.outcome).toEqual(document);
   });
 
-  it('leaves out the outcome when PublishFailure never finished', async () => {
+  it('shows the failure PublishFailure could not publish, as the safety net reported it', async () => {
     // Arrange: PublishFailure itself failed, so Cause carries the function's error and stack trace.
     const lambdaError = {
       errorType: 'Error',
       errorMessage: 'boom',
       trace: ['Error: boom', '    at publish (x.js:1:1)'],
     };
+    const stopDate = new Date('2026-11-25T03:20:00.000Z');
+    const failure = {
+      exportId: EXPORT_ID,
+      startedAt: '2026-11-25T03:00:00.000Z',
+      input: REQUEST,
+      targetSnapshotName: 'nightly-copy',
+      targetBucket: 'exports-bucket',
+      error: { Error: 'SnapshotNotFound', Cause: 'Snapshot nightly not found.' },
+    };
     sfnMock
       .on(DescribeExecutionCommand)
-      .resolves(execution({ status: 'FAILED', stopDate: new Date(), cause: JSON.stringify(lambdaError) }));
+      .resolves(execution({ status: 'FAILED', stopDate, error: 'Error', cause: JSON.stringify(lambdaError) }));
     sfnMock.on(GetExecutionHistoryCommand).resolves({
       events: [
         {
           id: 12,
           timestamp: new Date(),
-          type: 'TaskStateExited',
-          stateExitedEventDetails: { name: 'ValidateExport', output: '{"version":1}' },
+          type: 'TaskStateEntered',
+          stateEnteredEventDetails: { name: 'PublishFailure', input: JSON.stringify(failure) },
         },
+        { id: 13, timestamp: new Date(), type: 'TaskFailed' },
       ],
     });
 
@@ -171,7 +181,11 @@ describe('getExport', () => {
 
     // Assert
     expect(result.body.status).toBe('FAILED');
-    expect(result.body).not.toHaveProperty('outcome');
+    expect(result.body.outcome).toMatchObject({
+      status: 'FAILED',
+      finishedAt: stopDate.toISOString(),
+      error: { code: 'SnapshotNotFound', message: 'Snapshot nightly not found.' },
+    });
     expect(JSON.stringify(result.body)).not.toContain('x.js');
   });
 
@@ -186,16 +200,27 @@ describe('getExport', () => {
     expect(result.body).not.toHaveProperty('outcome');
   });
 
-  it.each(['TIMED_OUT', 'ABORTED'] as const)('shows a %s export without an outcome', async (status) => {
+  it.each([
+    ['TIMED_OUT', 'ExecutionTimedOut'],
+    ['ABORTED', 'ExportCancelled'],
+  ] as const)('shows a %s export with the outcome the safety net sent (%s)', async (status, code) => {
     // Arrange
-    sfnMock.on(DescribeExecutionCommand).resolves(execution({ status, stopDate: new Date(), output: undefined }));
+    const stopDate = new Date('2026-11-25T03:20:00.000Z');
+    sfnMock.on(DescribeExecutionCommand).resolves(execution({ status, stopDate, output: undefined }));
+    sfnMock.on(GetExecutionHistoryCommand).resolves({ events: [] });
 
     // Act
     const result = await getExport(EXPORT_ID, deps());
 
     // Assert
     expect(result.body.status).toBe(status);
-    expect(result.body).not.toHaveProperty('outcome');
+    expect(result.body.outcome).toMatchObject({
+      exportId: EXPORT_ID,
+      status: 'FAILED',
+      targetBucket: 'exports-bucket',
+      finishedAt: stopDate.toISOString(),
+      error: { code },
+    });
   });
 
   it('shows an execution waiting for a redrive as RUNNING', async () => {

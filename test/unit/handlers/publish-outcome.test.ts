@@ -16,8 +16,8 @@ import {
   ExportFailedError,
   ExportRejectedError,
 } from '../../../handlers/lib/errors';
-import { handler } from '../../../handlers/publish-outcome';
 import { publishOutcome } from '../../../handlers/lib/publishing';
+import { handler } from '../../../handlers/publish-outcome';
 import { exportState as buildExportState, pollState, STARTED_AT } from '../../support/builders';
 import { rejectionOf } from '../../support/rejection';
 
