@@ -27,7 +27,7 @@ export interface LocalStackOptions {
   /** Seed the demo data (default true). */
   seed?: boolean;
   /** Replace the state machine definition or handlers (tests). */
-  stepFunctions?: Pick<StepFunctionsOptions, 'definition' | 'handlers' | 'taskFunctions'>;
+  stepFunctions?: Pick<StepFunctionsOptions, 'definition' | 'handlers' | 'taskFunctions' | 'historyEventLimit'>;
   /** Replace the API handlers (tests). */
   apiHandlers?: ApiServerOptions['handlers'];
   /** Progress lines while starting (default: none). */

@@ -19,6 +19,8 @@
 //   GET /_local/sns/messages[?topicArn=…]    messages published, oldest first: { messageId, topicArn, subject?, message,
 //                                            messageStructure?, messageAttributes, timestamp, accountId, region }
 //   DELETE /_local/sns/messages              forgets them
+//   GET /_local/sns/faults                   the same for SNS calls, e.g. {"action":"Publish","count":3,
+//                                            "code":"AuthorizationError","message":"…","status":403}
 //   GET /_local/elasticache/faults           pending staged faults; DELETE clears them; POST stages one, e.g.
 //                                            {"action":"CopySnapshot","count":2} (Throttling "Rate exceeded" by default,
 //                                            or give code/message/status) or {"exportOutcome":"no-objects"|"failed"}
@@ -51,12 +53,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { type Clock, createClock, timeScaleFromEnv } from '../clock.js';
-import {
-  createElastiCacheService,
-  type ElastiCacheFault,
-  type ElastiCacheHandle,
-  type ElastiCacheTimings,
-} from './elasticache/index.js';
+import { createElastiCacheService, type ElastiCacheHandle, type ElastiCacheTimings } from './elasticache/index.js';
 import { AwsError, authenticationError, errorResponse, internalFailure } from './errors.js';
 import { BodyError, type ReceivedBody, receiveBody } from './request-body.js';
 import { bodyLimitFor, LOCAL_BODY_MAX_BYTES, requestTimeout } from './request-limits.js';
@@ -68,7 +65,14 @@ import type { AwsRequest, AwsResponse, EmulatedService } from './types.js';
 
 export type { ElastiCacheFault, ElastiCacheHandle, ElastiCacheTimings } from './elasticache/index.js';
 export type { S3Handle } from './s3/index.js';
-export type { PublishedMessage, SnsHandle } from './sns/index.js';
+export type { PublishedMessage, SnsFault, SnsHandle } from './sns/index.js';
+
+/** What the `/_local/<service>/faults` endpoints need of a service handle. */
+interface FaultHandle {
+  stageFault(fault: unknown): void;
+  pendingFaults(): unknown[];
+  clearFaults(): void;
+}
 
 export type LogLevel = 'info' | 'error';
 export type EmulatorLog = (level: LogLevel, message: string, data?: Record<string, unknown>) => void;
@@ -231,10 +235,17 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
         return { status: 204 };
       }
     }
-    if (route === '/_local/elasticache/faults') {
-      if (method === 'GET') return json(200, elastiCache.handle.pendingFaults());
+    const faultsOf =
+      route === '/_local/elasticache/faults'
+        ? { handle: elastiCache.handle as FaultHandle, shape: 'ElastiCacheFault' }
+        : route === '/_local/sns/faults'
+          ? { handle: sns.handle as FaultHandle, shape: 'SnsFault' }
+          : undefined;
+    if (faultsOf) {
+      const { handle, shape } = faultsOf;
+      if (method === 'GET') return json(200, handle.pendingFaults());
       if (method === 'DELETE') {
-        elastiCache.handle.clearFaults();
+        handle.clearFaults();
         return { status: 204 };
       }
       if (method === 'POST') {
@@ -243,15 +254,15 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
           fault = JSON.parse(body.toString('utf8'));
         } catch {
           return json(400, {
-            error: 'The body must be a JSON fault: see ElastiCacheFault in local/aws/elasticache/faults.ts',
+            error: `The body must be a JSON fault: see ${shape} in local/aws/faults.ts and the services`,
           });
         }
         try {
-          elastiCache.handle.stageFault(fault as ElastiCacheFault);
+          handle.stageFault(fault);
         } catch (error) {
           return json(400, { error: error instanceof Error ? error.message : String(error) });
         }
-        return json(201, elastiCache.handle.pendingFaults());
+        return json(201, handle.pendingFaults());
       }
     }
     return json(404, { error: `No local endpoint ${method} ${route}` });

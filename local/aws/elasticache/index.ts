@@ -10,11 +10,11 @@
 // Error messages quoted by the CopySnapshot reference are reproduced word for word; messages of other faults are
 // not documented by AWS and are marked "assumed" where they appear.
 import type { Clock } from '../../clock.js';
+import { type ElastiCacheFault, FaultQueue } from '../faults.js';
 import type { S3Store } from '../s3/store.js';
 import type { Caller, EmulatedService } from '../types.js';
 import type { ElastiCacheContext } from './context.js';
 import { finishExport } from './exports.js';
-import { type ElastiCacheFault, FaultQueue } from './faults.js';
 import { DEFAULT_TIMINGS, type ElastiCacheTimings, type Scope } from './model.js';
 import { checkEngineVersion } from './params.js';
 import { addReplicationGroup, findCluster, findGroup, finishResourceWork } from './replication-groups.js';
@@ -22,7 +22,7 @@ import { finishSnapshotWork, snapshotOf } from './snapshots.js';
 import { ElastiCacheState } from './state.js';
 import { createElastiCacheWire } from './wire.js';
 
-export type { ElastiCacheFault, ExportOutcome } from './faults.js';
+export type { ElastiCacheFault, ExportOutcome } from '../faults.js';
 export { DEFAULT_TIMINGS, type ElastiCacheTimings } from './model.js';
 export { buildRdb, crc64Redis } from './rdb.js';
 

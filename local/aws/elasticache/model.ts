@@ -1,7 +1,7 @@
 // The emulated ElastiCache's data model: replication groups, cache clusters and snapshots as they are kept (and saved
 // to disk, so timestamps are ISO 8601 strings), the emulated durations, and the work that is pending on a resource
 // (a creation, a snapshot, a copy, an export, a deletion) with the wall-clock time it completes at.
-import type { ExportOutcome } from './faults.js';
+import type { ExportOutcome } from '../faults.js';
 
 /** Emulated durations, in seconds of emulated time (the clock scales them). */
 export interface ElastiCacheTimings {

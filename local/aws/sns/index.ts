@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../clock.js';
 import { AwsError, queryErrorResponse } from '../errors.js';
+import { type ElastiCacheFault, FaultQueue } from '../faults.js';
 import { partitionFor } from '../sigv4.js';
 import type { AwsRequest, AwsResponse, Caller, EmulatedService } from '../types.js';
 import { QueryParams, queryResponse, type XmlValue, xmlList } from '../xml.js';
@@ -31,7 +32,14 @@ export interface SnsHandle {
   /** Every message published so far, oldest first. */
   messages(): PublishedMessage[];
   clearMessages(): void;
+  /** Stages a fault for tests: the next `count` calls of `action` (e.g. Publish) fail with an AWS error. */
+  stageFault(fault: SnsFault): void;
+  pendingFaults(): SnsFault[];
+  clearFaults(): void;
 }
+
+/** A staged SNS fault (default 1 call, Throttling "Rate exceeded" 400); see local/aws/faults.ts. */
+export type SnsFault = Omit<ElastiCacheFault, 'exportOutcome'> & { action: string };
 
 const required = (params: QueryParams, name: string): string => {
   const value = params.get(name);
@@ -58,6 +66,7 @@ export const createSnsService = (deps: {
   dataDir: string;
 }): { service: EmulatedService; handle: SnsHandle } => {
   const store = createSnsStore(deps.dataDir);
+  const faults = new FaultQueue();
   const published = new MessageLog(deps.dataDir);
 
   const topicArnFor = (caller: { accountId: string; region: string }, name: string): string =>
@@ -280,6 +289,8 @@ export const createSnsService = (deps: {
             400,
           );
         }
+        const fault = faults.takeCallFault(action);
+        if (fault) throw fault;
         return run(params, request);
       } catch (error) {
         if (error instanceof AwsError) return queryErrorResponse(error, request.requestId, XMLNS);
@@ -297,6 +308,14 @@ export const createSnsService = (deps: {
       ).arn,
     messages: () => published.all(),
     clearMessages: () => published.clear(),
+    stageFault: (fault) => {
+      if (typeof fault?.action !== 'string' || fault.action.length === 0 || 'exportOutcome' in fault) {
+        throw new Error('An SNS fault needs an action (e.g. Publish, or "*") and no exportOutcome');
+      }
+      faults.stage(fault);
+    },
+    pendingFaults: () => faults.pending() as SnsFault[],
+    clearFaults: () => faults.clear(),
   };
 
   return { service, handle };

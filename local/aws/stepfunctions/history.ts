@@ -69,6 +69,8 @@ export class HistoryRecorder {
   public onLimit: (() => void) | undefined;
   /** Set at the limit: the library's events still buffered are dropped, only the run's end is added. */
   private full = false;
+  /** The quota; smaller only in tests that reach it through a real definition. */
+  public limit = HISTORY_EVENT_LIMIT;
   private readonly attempts = new Map<string, number>();
   private readonly attemptFailed = new Set<string>();
 
@@ -92,7 +94,7 @@ export class HistoryRecorder {
     };
     this.execution.events.push(event);
     this.journal?.event(event);
-    if (id === HISTORY_EVENT_LIMIT - 1) {
+    if (id === this.limit - 1) {
       this.full = true;
       this.onLimit?.();
     }

@@ -43,6 +43,8 @@ export interface StepFunctionsOptions {
    * RUNNING when one starts, then how it ended. The local stack puts them on its event bus.
    */
   onStatusChange?: (event: EventBridgeEvent) => void;
+  /** Step Functions' quota of history events per execution (25,000); lower it to reach it in a test. */
+  historyEventLimit?: number;
 }
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';

@@ -29,6 +29,8 @@ export interface RunOptions {
   resume?: boolean;
   /** Told once when the execution has closed, its history and journal complete (status-change events). */
   onClosed?: (execution: ExecutionRecord) => void;
+  /** The history quota (default Step Functions' 25,000 events). */
+  historyEventLimit?: number;
 }
 
 type Outcome = { ok: true; output: unknown } | { ok: false; error: unknown };
@@ -99,10 +101,8 @@ const timeoutLeftSeconds = (execution: ExecutionRecord, clock: Clock): number | 
  * error it reports; States.Runtime is the error of failures no Catch can handle, which this is.
  */
 class HistoryLimitError extends Error {
-  public constructor() {
-    super(
-      `The execution history reached the maximum of ${HISTORY_EVENT_LIMIT} events; Step Functions ended the execution.`,
-    );
+  public constructor(limit: number) {
+    super(`The execution history reached the maximum of ${limit} events; Step Functions ended the execution.`);
     this.name = 'HistoryLimitError';
   }
 }
@@ -362,6 +362,7 @@ export const runExecution = (execution: ExecutionRecord, options: RunOptions): v
   // TimeoutSeconds: the timer does not keep the process alive, and is cancelled when the run ends or is suspended.
   let timedOut = false;
   let historyFull = false;
+  recorder.limit = options.historyEventLimit ?? HISTORY_EVENT_LIMIT;
   recorder.onLimit = () => {
     historyFull = true;
     control.stopped = true;
@@ -392,7 +393,7 @@ export const runExecution = (execution: ExecutionRecord, options: RunOptions): v
     (output) => ({ ok: true as const, output }),
     (error: unknown) => ({
       ok: false as const,
-      error: historyFull ? new HistoryLimitError() : timedOut ? new ExecutionTimeoutError() : error,
+      error: historyFull ? new HistoryLimitError(recorder.limit) : timedOut ? new ExecutionTimeoutError() : error,
     }),
   );
   outcome.then(cancelTimeout, cancelTimeout);

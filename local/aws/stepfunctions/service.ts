@@ -39,7 +39,7 @@ import {
   requiredString,
   respond,
 } from './request.js';
-import { abortDormant, runExecution } from './run.js';
+import { abortDormant, type RunOptions, runExecution } from './run.js';
 import { type EventBridgeEvent, statusChangeEvent } from './status-events.js';
 import { handlersOf, loadProjectStateHandlers, taskFunctionsOf } from './tasks.js';
 
@@ -59,6 +59,7 @@ export class StepFunctionsService implements EmulatedService {
   /** Executions read back from disk, adopted when their state machine is registered. */
   private saved: SavedExecution[] = [];
   private readonly onStatusChange: ((event: EventBridgeEvent) => void) | undefined;
+  private readonly historyEventLimit: number | undefined;
 
   public constructor(options: StepFunctionsOptions = {}) {
     installPromiseWithResolvers();
@@ -66,6 +67,7 @@ export class StepFunctionsService implements EmulatedService {
     this.accountId = options.accountId ?? '000000000000';
     this.clock = options.clock ?? createClock(1);
     this.onStatusChange = options.onStatusChange;
+    this.historyEventLimit = options.historyEventLimit;
     if (options.dataDir) {
       migrateLegacyExecutions(options.dataDir);
       this.journalDir = journalsDir(options.dataDir);
@@ -144,7 +146,7 @@ export class StepFunctionsService implements EmulatedService {
     });
     this.dormant.clear();
     for (const execution of resumed) {
-      runExecution(execution, { clock: this.clock, resume: true, onClosed: this.announce });
+      runExecution(execution, { ...this.runOptions(), resume: true });
     }
     return resumed.length;
   }
@@ -301,7 +303,7 @@ export class StepFunctionsService implements EmulatedService {
     });
     this.executions.set(executionArn, execution);
     this.announce(execution);
-    runExecution(execution, { clock: this.clock, onClosed: this.announce });
+    runExecution(execution, this.runOptions());
     return { executionArn, startDate: toEpochSeconds(execution.startDate) };
   }
 
@@ -384,6 +386,14 @@ export class StepFunctionsService implements EmulatedService {
           start: start + size,
         }),
       }),
+    };
+  }
+
+  private runOptions(): RunOptions {
+    return {
+      clock: this.clock,
+      onClosed: this.announce,
+      ...(this.historyEventLimit !== undefined && { historyEventLimit: this.historyEventLimit }),
     };
   }
 

@@ -1,8 +1,9 @@
-// Faults staged for tests (through ElastiCacheHandle or POST /_local/elasticache/faults): the next calls of an action
-// fail with an AWS error, or the next exports end badly. Staged faults are test scaffolding, not ElastiCache state,
+// Faults staged for tests (through ElastiCacheHandle or POST /_local/elasticache/faults, SnsHandle or
+// POST /_local/sns/faults): the next calls of an action fail with an AWS error, or (ElastiCache) the next exports end
+// badly. Staged faults are test scaffolding, not ElastiCache state,
 // so they live in memory only and a restarted emulator starts with none. An export outcome, once taken by a
 // CopySnapshot, is part of that export and is saved with it (see Work `finish-export`).
-import { AwsError } from '../errors.js';
+import { AwsError } from './errors.js';
 
 export type ExportOutcome = 'no-objects' | 'failed';
 
