@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Outcome } from '../../handlers/lib/contracts';
-import type { ElastiCacheFault } from '../../local/aws/server';
+import type { ElastiCacheFault, SnsFault } from '../../local/aws/server';
 import type { LocalConfig } from '../../local/config';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/start';
 import type { Identity } from '../support/aws-cli';
@@ -53,6 +53,13 @@ export interface StackHarness {
   stageFault(fault: ElastiCacheFault): Promise<void>;
   pendingFaults(): Promise<ElastiCacheFault[]>;
   clearFaults(): Promise<void>;
+  /** Stages an SNS fault (POST /_local/sns/faults), e.g. `{ action: 'Publish', code: 'AuthorizationError' }`. */
+  stageSnsFault(fault: SnsFault): Promise<void>;
+  clearSnsFaults(): Promise<void>;
+  /** DELETE /exports/{exportId}. */
+  cancelExport(exportId: string): Promise<{ status: number; body: ExportResource }>;
+  /** Resolves once the safety net has nothing queued: every status-change event so far has been handled. */
+  safetyNetIdle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -62,6 +69,8 @@ export interface StackHarnessOptions {
   seed?: LocalStackOptions['seed'];
   /** Longest a followed export may run, in real ms (default 20000). */
   followTimeoutMs?: number;
+  /** A definition or history quota of its own (the real handlers and the safety net still run). */
+  stepFunctions?: Pick<NonNullable<LocalStackOptions['stepFunctions']>, 'definition' | 'historyEventLimit'>;
 }
 
 const FOLLOW_INTERVAL_MS = 25;
@@ -88,6 +97,7 @@ export const startStackHarness = async (options: StackHarnessOptions = {}): Prom
       env: {},
       config: { timeScale: FAST_TIME_SCALE, ...options.config, awsPort: 0, apiPort: 0, dataDir },
       ...(options.seed !== undefined && { seed: options.seed }),
+      ...(options.stepFunctions && { stepFunctions: options.stepFunctions }),
     });
   } catch (error) {
     rmSync(dataDir, { recursive: true, force: true });
@@ -160,6 +170,22 @@ export const startStackHarness = async (options: StackHarnessOptions = {}): Prom
       readJson<ElastiCacheFault[]>(await local('/_local/elasticache/faults'), 'GET /_local/elasticache/faults'),
     clearFaults: async () => {
       await local('/_local/elasticache/faults', { method: 'DELETE' });
+    },
+    stageSnsFault: async (fault) => {
+      const response = await local('/_local/sns/faults', { method: 'POST', body: JSON.stringify(fault) });
+      if (response.status !== 201) {
+        throw new Error(`Staging ${JSON.stringify(fault)} answered ${response.status}: ${await response.text()}`);
+      }
+    },
+    clearSnsFaults: async () => {
+      await local('/_local/sns/faults', { method: 'DELETE' });
+    },
+    cancelExport: async (exportId) => {
+      const response = await fetch(`${stack.apiUrl}/exports/${encodeURIComponent(exportId)}`, { method: 'DELETE' });
+      return { status: response.status, body: await readJson<ExportResource>(response, `DELETE /exports/${exportId}`) };
+    },
+    safetyNetIdle: async () => {
+      await stack.asyncFunctions.get('safetyNet')?.idle();
     },
     stop: async () => {
       for (const client of clients) client.destroy();
