@@ -37,6 +37,18 @@ const QUERY_MAX_BYTES = new Map([
   ['sns', 2 * MIB],
 ]);
 
+/**
+ * DynamoDB: "A single call to BatchWriteItem can transmit up to 16MB of data over the network" (API reference,
+ * BatchWriteItem), the largest request it documents; the emulated actions' own limits (400 KB items) apply inside.
+ * SQS: a message of up to 1 MiB (MaximumMessageSize, API reference CreateQueue) travels JSON-escaped, which can
+ * grow it several times over; 8 MiB leaves room, so the service answers an oversized message itself (assumed).
+ * Past either, the same assumed 413 RequestEntityTooLarge.
+ */
+const JSON_MAX_BYTES = new Map([
+  ['dynamodb', 16 * MIB],
+  ['sqs', 8 * MIB],
+]);
+
 const requestEntityTooLarge =
   (maxBytes: number) =>
   (size: number): AwsError =>
@@ -48,7 +60,8 @@ export const bodyLimitFor = (service: string, headers: Record<string, string>): 
     const maxBytes = isAwsChunked(headers) ? S3_RAW_BODY_BYTES : MAX_PUT_OBJECT_BYTES;
     return { maxBytes, spool: true, tooLarge: entityTooLarge };
   }
-  const maxBytes = service === 'states' ? STATES_MAX_BYTES : (QUERY_MAX_BYTES.get(service) ?? 1 * MIB);
+  const maxBytes =
+    service === 'states' ? STATES_MAX_BYTES : (QUERY_MAX_BYTES.get(service) ?? JSON_MAX_BYTES.get(service) ?? 1 * MIB);
   return { maxBytes, spool: false, tooLarge: requestEntityTooLarge(maxBytes) };
 };
 

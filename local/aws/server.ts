@@ -10,8 +10,9 @@
 //   await aws.stop()             closes connections, cancels pending emulated work
 //
 // Services: ElastiCache (query, 2015-02-02), S3 (REST/XML, path-style and `<bucket>.localhost` hosts), SNS (query,
-// 2010-03-31), plus any `services` given (e.g. Step Functions, SigV4 service `states`, JSON 1.0), which may also
-// replace a built-in one of the same name. An action a service does not emulate gets AWS's own "unknown action"
+// 2010-03-31), DynamoDB (JSON 1.0, `DynamoDB_20120810.*`: tables, TTL settings, item actions with condition, update
+// and projection expressions, Scan; see dynamodb/index.ts), plus any `services` given (e.g. Step Functions, SigV4
+// service `states`, JSON 1.0), which may also replace a built-in one of the same name. An action a service does not emulate gets AWS's own "unknown action"
 // error; an exception inside a service becomes a 500 InternalFailure (logged), never a crash or a hang.
 //
 // Local endpoints (not AWS APIs):
@@ -53,6 +54,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { type Clock, createClock, timeScaleFromEnv } from '../clock.js';
+import { createDynamoDbService } from './dynamodb/index.js';
 import { createElastiCacheService, type ElastiCacheHandle, type ElastiCacheTimings } from './elasticache/index.js';
 import { AwsError, authenticationError, errorResponse, internalFailure } from './errors.js';
 import { BodyError, type ReceivedBody, receiveBody } from './request-body.js';
@@ -213,8 +215,10 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
   const sns = createSnsService({ clock, dataDir });
   const s3 = createS3Service({ store: s3Store });
   const elastiCache = createElastiCacheService({ clock, s3Store, dataDir, timings: options.elastiCache ?? {}, log });
+  const dynamoDb = createDynamoDbService({ clock, dataDir });
   const services = new Map<string, EmulatedService>();
-  for (const service of [elastiCache.service, s3.service, sns.service, ...(options.services ?? [])]) {
+  const builtIn = [elastiCache.service, s3.service, sns.service, dynamoDb.service];
+  for (const service of [...builtIn, ...(options.services ?? [])]) {
     services.set(service.name, service);
   }
 

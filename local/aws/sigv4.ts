@@ -124,6 +124,8 @@ export const guessService = (headers: Record<string, string>, query: URLSearchPa
   const target = headers['x-amz-target'];
   if (target) {
     if (target.startsWith('AWSStepFunctions.')) return 'states';
+    if (target.startsWith('DynamoDB_20120810.')) return 'dynamodb';
+    if (target.startsWith('AmazonSQS.')) return 'sqs';
     return target.split('.')[0]?.toLowerCase() ?? 'unknown';
   }
   const isForm = (headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');

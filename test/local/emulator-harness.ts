@@ -3,9 +3,11 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { type AwsEmulator, type AwsEmulatorOptions, startAwsEmulator } from '../../local/aws/server';
 import type { Identity } from '../support/aws-cli';
 
@@ -15,6 +17,8 @@ export interface Harness {
   elastiCache(identity?: Identity, options?: { maxAttempts?: number }): ElastiCacheClient;
   s3(identity?: Identity): S3Client;
   sns(identity?: Identity): SNSClient;
+  dynamoDb(identity?: Identity): DynamoDBClient;
+  sqs(identity?: Identity): SQSClient;
   stop(): Promise<void>;
 }
 
@@ -49,6 +53,8 @@ export const startHarness = async (options: AwsEmulatorOptions = {}): Promise<Ha
       track(new ElastiCacheClient({ ...clientConfig(aws.url, identity), ...extra })),
     s3: (identity) => track(new S3Client({ ...clientConfig(aws.url, identity), forcePathStyle: true })),
     sns: (identity) => track(new SNSClient(clientConfig(aws.url, identity))),
+    dynamoDb: (identity) => track(new DynamoDBClient({ ...clientConfig(aws.url, identity), maxAttempts: 1 })),
+    sqs: (identity) => track(new SQSClient(clientConfig(aws.url, identity))),
     stop: async () => {
       for (const client of clients) client.destroy();
       await aws.stop();
