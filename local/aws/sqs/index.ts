@@ -117,13 +117,16 @@ export const createSqsService = (deps: {
     ];
     const attributeNames = optionalStrings(body, 'MessageAttributeNames') ?? [];
     const deadline = clock.now().getTime() + clock.realMs(wait);
+    const stillThere = (): boolean => queues.queuesOf(ref.scope).get(ref.queue.name) === ref.queue;
     let received = queues.receive(ref, max, visibility);
-    // Long polling: wait for a message to arrive or to show again, until the deadline.
-    while (received.length === 0 && !stopped && queues.queuesOf(ref.scope).get(ref.queue.name) === ref.queue) {
+    // Long polling: wait for a message to arrive or to show again, until the deadline (or the queue is deleted, or
+    // the emulator stops).
+    while (received.length === 0 && !stopped) {
       const now = clock.now().getTime();
       if (now >= deadline) break;
-      const next = queues.messagesOf(ref).nextVisibleAt();
-      await queues.messagesOf(ref).waitForChange(Math.min(deadline, next ?? deadline) - now);
+      const messages = queues.messagesOf(ref);
+      await messages.waitForChange(Math.min(deadline, messages.nextVisibleAt() ?? deadline) - now);
+      if (stopped || !stillThere()) break;
       received = queues.receive(ref, max, visibility);
     }
     return {
