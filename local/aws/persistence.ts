@@ -2,8 +2,9 @@
 // services are durable; the local stack must be too). One mechanism for every service:
 //   - a JsonDocument is one small JSON file rewritten atomically (temporary file + rename) on every change, for
 //     state that is small and changes as a whole (a Region's replication groups and snapshots, SNS topics);
-//   - a JsonLines journal is appended to, one JSON value per line, for state that grows (an execution's history),
-//     so a change never rewrites what was written before. A torn last line (the process died mid-write) is skipped.
+//   - a JsonLines journal is appended to, one JSON value per line, for state that grows (an execution's history,
+//     a queue's messages), so a change never rewrites what was written before; a service may compact one by
+//     replacing it whole, atomically. A torn last line (the process died mid-write) is skipped.
 // Files carry a format version; a file of another version is refused with a message saying how to start afresh.
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -99,6 +100,11 @@ export class JsonLines<T> {
           );
         }
       });
+  }
+
+  /** Rewrites the journal as exactly these values, atomically (compaction: a crash leaves the old or the new one). */
+  public replace(values: readonly T[]): void {
+    writeAtomically(this.file, values.map((value) => `${JSON.stringify(value)}\n`).join(''));
   }
 
   public delete(): void {

@@ -7,13 +7,17 @@
 //   aws.url                      'http://127.0.0.1:<port>': set AWS_ENDPOINT_URL to it
 //   aws.clock                    the scaled clock (LOCAL_TIME_SCALE) the services wait on; pass `clock` to share one
 //   aws.elastiCache / s3 / sns   handles for seeding and test faults (see ElastiCacheHandle, S3Handle, SnsHandle)
+//   aws.sqs                      createQueue, sendMessage (no HTTP: other local services' dead-letter queues), messages
 //   await aws.stop()             closes connections, cancels pending emulated work
 //
 // Services: ElastiCache (query, 2015-02-02), S3 (REST/XML, path-style and `<bucket>.localhost` hosts), SNS (query,
 // 2010-03-31), DynamoDB (JSON 1.0, `DynamoDB_20120810.*`: tables, TTL settings, item actions with condition, update
-// and projection expressions, Scan; see dynamodb/index.ts), plus any `services` given (e.g. Step Functions, SigV4
-// service `states`, JSON 1.0), which may also replace a built-in one of the same name. An action a service does not emulate gets AWS's own "unknown action"
-// error; an exception inside a service becomes a 500 InternalFailure (logged), never a crash or a hang.
+// and projection expressions, Scan; see dynamodb/index.ts), SQS (JSON 1.0, `AmazonSQS.*`, as SDK v3 and the AWS CLI
+// send it: queues, messages, long polling, redrive; see sqs/index.ts), plus any `services` given (e.g. Step
+// Functions, SigV4 service `states`, JSON 1.0), which may also replace a built-in one of the same name. Requests are
+// routed by the SigV4 service alone, whatever their path: the SQS SDK posts to a queue URL's host, and queue URLs are
+// `<aws.url>/<account>/<queue>`, so they reach SQS here. An action a service does not emulate gets AWS's own "unknown
+// action" error; an exception inside a service becomes a 500 InternalFailure (logged), never a crash or a hang.
 //
 // Local endpoints (not AWS APIs):
 //   GET /_local/health                       {"status":"ok","services":[…]}
@@ -22,14 +26,18 @@
 //   DELETE /_local/sns/messages              forgets them
 //   GET /_local/sns/faults                   the same for SNS calls, e.g. {"action":"Publish","count":3,
 //                                            "code":"AuthorizationError","message":"…","status":403}
+//   GET /_local/sqs/messages?queue=<name>[&accountId=…&region=…]
+//                                            the messages in a queue, oldest first, without receiving them: { messageId,
+//                                            body, messageAttributes, sentTimestamp, receiveCount, visible,
+//                                            deadLetterQueueSourceArn? } (default account 000000000000, us-east-1)
 //   GET /_local/elasticache/faults           pending staged faults; DELETE clears them; POST stages one, e.g.
 //                                            {"action":"CopySnapshot","count":2} (Throttling "Rate exceeded" by default,
 //                                            or give code/message/status) or {"exportOutcome":"no-objects"|"failed"}
 //
 // Authentication: every request to an AWS API must be SigV4-signed (Authorization header or presigned query), as AWS
 // requires; the signature itself is not verified (any credentials work). An unsigned request gets the service's own
-// refusal (MissingAuthenticationToken for ElastiCache, SNS and Step Functions; S3 treats it as anonymous and answers
-// AccessDenied). `/_local/*` endpoints need no signature.
+// refusal (MissingAuthenticationToken for ElastiCache, SNS, DynamoDB, SQS and Step Functions; S3 treats it as
+// anonymous and answers AccessDenied). `/_local/*` endpoints need no signature.
 //
 // Bodies: a service's body is held in memory up to `bodyMemoryBytes` (4 MiB); past that an S3 body streams to a
 // temporary file under `<dataDir>/.tmp/requests/` (removed after the answer, whatever happens), which S3 PutObject
@@ -39,7 +47,8 @@
 // is cut off.
 //
 // Emulated durations (seconds of emulated time, scaled by the clock; option `elastiCache`): a new replication group or
-// cache cluster is `creating` for 10, a snapshot for 15, and an export keeps its source `copying` for 20.
+// cache cluster is `creating` for 10, a snapshot for 15, and an export keeps its source `copying` for 20. SQS's
+// delays, visibility timeouts, long polls and retention periods are emulated seconds too (sqs/messages.ts).
 //
 // S3 clients: an IP endpoint (the default url) makes the SDK use path-style; with a `localhost` endpoint set
 // `forcePathStyle: true`, since `<bucket>.localhost` may not resolve (the server does route such Hosts).
@@ -63,11 +72,13 @@ import { createS3Service, MAX_PUT_OBJECT_BYTES, type S3Handle } from './s3/index
 import { S3Store } from './s3/store.js';
 import { authenticationOf, callerFrom, guessService } from './sigv4.js';
 import { createSnsService, type SnsHandle } from './sns/index.js';
+import { createSqsService, type SqsHandle } from './sqs/index.js';
 import type { AwsRequest, AwsResponse, EmulatedService } from './types.js';
 
 export type { ElastiCacheFault, ElastiCacheHandle, ElastiCacheTimings } from './elasticache/index.js';
 export type { S3Handle } from './s3/index.js';
 export type { PublishedMessage, SnsFault, SnsHandle } from './sns/index.js';
+export type { MessageAttributeValue, QueuedMessage, SqsHandle } from './sqs/index.js';
 
 /** What the `/_local/<service>/faults` endpoints need of a service handle. */
 interface FaultHandle {
@@ -116,6 +127,7 @@ export interface AwsEmulator {
   elastiCache: ElastiCacheHandle;
   s3: S3Handle;
   sns: SnsHandle;
+  sqs: SqsHandle;
   stop(): Promise<void>;
 }
 
@@ -216,8 +228,11 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
   const s3 = createS3Service({ store: s3Store });
   const elastiCache = createElastiCacheService({ clock, s3Store, dataDir, timings: options.elastiCache ?? {}, log });
   const dynamoDb = createDynamoDbService({ clock, dataDir });
+  // Queue URLs are on the emulator's own address, known once it listens (before any request arrives).
+  let url = '';
+  const sqs = createSqsService({ clock, dataDir, baseUrl: () => url });
   const services = new Map<string, EmulatedService>();
-  const builtIn = [elastiCache.service, s3.service, sns.service, dynamoDb.service];
+  const builtIn = [elastiCache.service, s3.service, sns.service, dynamoDb.service, sqs.service];
   for (const service of [...builtIn, ...(options.services ?? [])]) {
     services.set(service.name, service);
   }
@@ -238,6 +253,15 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
         sns.handle.clearMessages();
         return { status: 204 };
       }
+    }
+    if (route === '/_local/sqs/messages' && method === 'GET') {
+      const queue = query.get('queue');
+      if (!queue) return json(400, { error: 'Name the queue: /_local/sqs/messages?queue=<name>' });
+      const scope = {
+        ...(query.get('accountId') && { accountId: query.get('accountId') as string }),
+        ...(query.get('region') && { region: query.get('region') as string }),
+      };
+      return json(200, sqs.handle.messages(queue, scope));
     }
     const faultsOf =
       route === '/_local/elasticache/faults'
@@ -470,10 +494,11 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
     });
   });
   const actualPort = (server.address() as AddressInfo).port;
+  url = `http://${host}:${actualPort}`;
   log('info', 'AWS emulator listening', { host, port: actualPort, dataDir });
 
   return {
-    url: `http://${host}:${actualPort}`,
+    url,
     port: actualPort,
     host,
     dataDir,
@@ -481,9 +506,11 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
     elastiCache: elastiCache.handle,
     s3: s3.handle,
     sns: sns.handle,
+    sqs: sqs.handle,
     stop: () =>
       new Promise<void>((resolve, reject) => {
         elastiCache.handle.stopWork();
+        sqs.handle.stopWork();
         if (ownClock) clock.dispose();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();

@@ -21,7 +21,7 @@ import {
   UpdateItemCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { type Harness, httpStatusOf, rawRequest, rejectionOf, startHarness } from './emulator-harness';
+import { type Harness, httpStatusOf, rawRequest, rejectionOf, runAwsCli, startHarness } from './emulator-harness';
 
 let harness: Harness;
 let dynamoDb: DynamoDBClient;
@@ -620,6 +620,41 @@ describe('refusals', () => {
     expect(asked).toBeInstanceOf(ConditionalCheckFailedException);
     expect((asked as unknown as ConditionalCheckFailedException).Item).toEqual({ id: { S: 'a' }, v: { N: '1' } });
     expect((notAsked as unknown as ConditionalCheckFailedException).Item).toBeUndefined();
+  });
+});
+
+describe('with the AWS CLI', () => {
+  it('reads an item and reports a failed condition, botocore checking the CRC32 of each answer', async () => {
+    // Arrange
+    const TableName = await createTable();
+    await dynamoDb.send(new PutItemCommand({ TableName, Item: { id: { S: 'cli' }, status: { S: 'COMPLETED' } } }));
+
+    // Act
+    const read = await runAwsCli(harness.aws.url, [
+      'dynamodb',
+      'get-item',
+      '--table-name',
+      TableName,
+      '--key',
+      '{"id":{"S":"cli"}}',
+    ]);
+    const refused = await runAwsCli(harness.aws.url, [
+      'dynamodb',
+      'put-item',
+      '--table-name',
+      TableName,
+      '--item',
+      '{"id":{"S":"cli"}}',
+      '--condition-expression',
+      'attribute_not_exists(id)',
+    ]);
+
+    // Assert
+    expect(read.code).toBe(0);
+    expect(JSON.parse(read.stdout)).toEqual({ Item: { id: { S: 'cli' }, status: { S: 'COMPLETED' } } });
+    expect(refused.stderr).toContain(
+      'An error occurred (ConditionalCheckFailedException) when calling the PutItem operation: The conditional request failed',
+    );
   });
 });
 
