@@ -95,7 +95,14 @@ export const startStackHarness = async (options: StackHarnessOptions = {}): Prom
   try {
     stack = await startLocalStack({
       env: {},
-      config: { timeScale: FAST_TIME_SCALE, ...options.config, awsPort: 0, apiPort: 0, dataDir },
+      // A later stack in the same test file must reuse the first one's AWS port: the handlers keep their SDK clients.
+      config: {
+        timeScale: FAST_TIME_SCALE,
+        ...options.config,
+        awsPort: options.config?.awsPort ?? 0,
+        apiPort: 0,
+        dataDir,
+      },
       ...(options.seed !== undefined && { seed: options.seed }),
       ...(options.stepFunctions && { stepFunctions: options.stepFunctions }),
     });
