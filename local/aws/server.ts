@@ -19,9 +19,15 @@
 //   GET /_local/sns/messages[?topicArn=…]    messages published, oldest first: { messageId, topicArn, subject?, message,
 //                                            messageStructure?, messageAttributes, timestamp, accountId, region }
 //   DELETE /_local/sns/messages              forgets them
+//   GET /_local/iam/calls                    with `iam`: every check of a project function's call, oldest first
+//                                            (RecordedCall in local/aws/iam/index.ts); DELETE forgets them
 //   GET /_local/elasticache/faults           pending staged faults; DELETE clears them; POST stages one, e.g.
 //                                            {"action":"CopySnapshot","count":2} (Throttling "Rate exceeded" by default,
 //                                            or give code/message/status) or {"exportOutcome":"no-objects"|"failed"}
+//
+// Authorization (option `iam`, local/aws/iam/): a request a project function makes (known by its X-Ray trace id) is
+// checked against the function's packaged role before its service sees it, recorded, and refused with the service's
+// own error when the role denies it; any other request (the AWS CLI, seeding, tests) is not limited.
 //
 // Authentication: every request to an AWS API must be SigV4-signed (Authorization header or presigned query), as AWS
 // requires; the signature itself is not verified (any credentials work). An unsigned request gets the service's own
@@ -58,6 +64,7 @@ import {
   type ElastiCacheTimings,
 } from './elasticache/index.js';
 import { AwsError, authenticationError, errorResponse, internalFailure } from './errors.js';
+import type { LocalIam } from './iam/index.js';
 import { BodyError, type ReceivedBody, receiveBody } from './request-body.js';
 import { bodyLimitFor, LOCAL_BODY_MAX_BYTES, requestTimeout } from './request-limits.js';
 import { createS3Service, MAX_PUT_OBJECT_BYTES, type S3Handle } from './s3/index.js';
@@ -99,6 +106,8 @@ export interface AwsEmulatorOptions {
   bodyMemoryBytes?: number;
   /** Default: errors as JSON lines on stderr. */
   log?: EmulatorLog;
+  /** Holds the project's functions to their roles (local/aws/iam); default: no IAM, nothing refused. */
+  iam?: Pick<LocalIam, 'authorize' | 'calls' | 'clearCalls'>;
 }
 
 export interface AwsEmulator {
@@ -231,6 +240,13 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
         return { status: 204 };
       }
     }
+    if (route === '/_local/iam/calls' && options.iam) {
+      if (method === 'GET') return json(200, options.iam.calls());
+      if (method === 'DELETE') {
+        options.iam.clearCalls();
+        return { status: 204 };
+      }
+    }
     if (route === '/_local/elasticache/faults') {
       if (method === 'GET') return json(200, elastiCache.handle.pendingFaults());
       if (method === 'DELETE') {
@@ -350,6 +366,9 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
         service,
         requestId,
       };
+      // A project function's call its role denies is answered here, as the service would refuse it.
+      const refusal = await options.iam?.authorize(request);
+      if (refusal) throw refusal;
       // A spooled body is read from disk again by the service: allow for that at a modest 10 MiB/s.
       const timeoutMs = requestTimeoutMs + Math.ceil((received.file?.size ?? 0) / SPOOLED_BYTES_PER_MS);
       return { response: writable(await withTimeout(target.handle(request), timeoutMs)), method };

@@ -36,7 +36,17 @@ export interface StepFunctionsOptions {
    * (`resume()`). Default: memory only.
    */
   dataDir?: string;
+  /**
+   * Asked before a Task calls one of the project's functions, with the state machine's role (local/aws/iam): an
+   * error fails the Task as Step Functions fails a refused Lambda call. Default: every call is made.
+   */
+  authorizeInvoke?: InvokeAuthorizer;
 }
+
+export type InvokeAuthorizer = (invoke: {
+  stateMachineName: string;
+  functionKey: string;
+}) => Promise<Error | undefined>;
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 export const EXECUTION_STATUSES: readonly string[] = [
@@ -68,6 +78,7 @@ export interface RegisteredMachine {
   taskFunctions: Record<string, string>;
   handlers: HandlerSource;
   loadedHandlers?: Promise<Record<string, LambdaHandler>>;
+  authorizeInvoke?: InvokeAuthorizer;
 }
 
 /**

@@ -19,6 +19,7 @@ import {
 import {
   EXECUTION_STATUSES,
   type ExecutionRecord,
+  type InvokeAuthorizer,
   isCallers,
   type RegisteredMachine,
   type StateMachineSpec,
@@ -55,6 +56,7 @@ export class StepFunctionsService implements EmulatedService {
   private readonly accountId: string;
   private nextSeq = 1;
   private readonly journalDir: string | undefined;
+  private readonly authorizeInvoke: InvokeAuthorizer | undefined;
   /** Executions read back from disk, adopted when their state machine is registered. */
   private saved: SavedExecution[] = [];
 
@@ -63,6 +65,7 @@ export class StepFunctionsService implements EmulatedService {
     this.region = options.region ?? 'us-east-1';
     this.accountId = options.accountId ?? '000000000000';
     this.clock = options.clock ?? createClock(1);
+    this.authorizeInvoke = options.authorizeInvoke;
     if (options.dataDir) {
       migrateLegacyExecutions(options.dataDir);
       this.journalDir = journalsDir(options.dataDir);
@@ -105,6 +108,7 @@ export class StepFunctionsService implements EmulatedService {
       creationDate: Date.now(),
       taskFunctions: spec.taskFunctions ?? taskFunctionsOf(spec.definition),
       handlers: spec.handlers,
+      ...(this.authorizeInvoke && { authorizeInvoke: this.authorizeInvoke }),
     });
     this.adoptSaved(arn);
     return arn;

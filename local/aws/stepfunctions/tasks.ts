@@ -11,7 +11,7 @@ import {
   toLambdaFunctionError,
 } from '../../lambda.js';
 import type { AslDefinition, AslState } from '../../statemachine.js';
-import { markProjectHandler } from '../iam/attribution.js';
+import { isProjectHandler, markProjectHandler } from '../iam/attribution.js';
 import { jsonRoundTrip } from './json-text.js';
 import type { RegisteredMachine } from './model.js';
 
@@ -137,6 +137,12 @@ export const taskOverrides = (
               throw namedError('Lambda.ResourceNotFoundException', `Function not found: ${functionKey ?? stateName}`);
             }
             const name = functionKey ?? stateName;
+            // The state machine's role must allow lambda:InvokeFunction on the project's function (local/aws/iam).
+            const refusal =
+              isProjectHandler(handler) && machine.authorizeInvoke
+                ? await machine.authorizeInvoke({ stateMachineName: machine.name, functionKey: name })
+                : undefined;
+            if (refusal) throw refusal;
             const result =
               kind === 'task'
                 ? await lambdaInvokeTask(handler, name)(input as { FunctionName: string; Payload: unknown })
