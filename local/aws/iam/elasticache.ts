@@ -132,6 +132,9 @@ const ACTIONS: Readonly<Record<string, ActionChecks>> = {
   DeleteSnapshot: one('elasticache:DeleteSnapshot', 'snapshot', 'SnapshotName'),
 };
 
+/** The actions mapped here, one per emulated action (test/local/iam-checks.test.ts holds each to AWS's data). */
+export const ELASTICACHE_OPERATIONS: readonly string[] = Object.keys(ACTIONS);
+
 export const elastiCacheChecks: ServiceChecks = {
   service: 'elasticache',
   checksOf: (request: AwsRequest) => {

@@ -190,7 +190,21 @@ export const createLocalIam = async (options: LocalIamOptions): Promise<LocalIam
         return undefined;
       }
       const operation = mapping.checksOf(request);
-      if (!operation) return undefined;
+      if (!operation) {
+        // Not an operation the mapping knows: recorded so the proof fails if the service serves it; the service
+        // itself answers anything it does not emulate.
+        record({
+          principal: invocation.functionKey,
+          roleLogicalId: role.roleLogicalId,
+          service: request.service,
+          operation: '(unmapped)',
+          action: `${request.service}:?`,
+          resource: request.path,
+          allowed: false,
+          problem: `no IAM mapping for this ${request.service} request (${request.method} ${request.path}): add it in local/aws/iam/`,
+        });
+        return undefined;
+      }
       const denied = await evaluate(
         invocation.functionKey,
         role,

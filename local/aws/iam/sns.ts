@@ -37,6 +37,9 @@ const ACTIONS: Readonly<Record<string, ActionChecks>> = {
   Publish: (params) => [{ action: 'sns:Publish', resource: params.get('TopicArn') ?? params.get('TargetArn') ?? '*' }],
 };
 
+/** The actions mapped here, one per emulated action (test/local/iam-checks.test.ts holds each to AWS's data). */
+export const SNS_OPERATIONS: readonly string[] = Object.keys(ACTIONS);
+
 export const snsChecks: ServiceChecks = {
   service: 'sns',
   checksOf: (request) => {
