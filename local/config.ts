@@ -13,6 +13,12 @@ export const DEFAULT_REGION = 'us-east-1';
 export const DEFAULT_ACCOUNT_ID = '000000000000';
 export const DEFAULT_STATE_MACHINE_NAME = 'exportSnapshot-local';
 export const REPOSITORY_ROOT = path.join(__dirname, '..');
+/**
+ * Where roles derived from `serverless package` are cached by default: the default data folder's `iam/`, whatever
+ * data folder a stack uses. Entries are keyed by a hash of everything the template is made from, so every stack of
+ * this checkout (npm start, each test's) shares them and packages a configuration once.
+ */
+export const DEFAULT_IAM_CACHE_DIR = path.join(REPOSITORY_ROOT, '.local-data', 'iam');
 
 /** The demo data the stack seeds. */
 export const DEMO = {
@@ -47,7 +53,7 @@ export interface LocalConfig {
   numNodeGroups: number;
   /** LOCAL_IAM: `on` (default) or `off`. */
   iam: LocalIamMode;
-  /** Where the roles derived from `serverless package` are cached (LOCAL_IAM_CACHE_DIR; default `<dataDir>/iam`). */
+  /** Where the roles derived from `serverless package` are cached (LOCAL_IAM_CACHE_DIR; default DEFAULT_IAM_CACHE_DIR). */
   iamCacheDir: string;
   /** SNAPSHOT_TOPICS for the packaged roles, as serverless.yml reads it; undefined: serverless.yml's default. */
   snapshotTopics?: string;
@@ -115,14 +121,10 @@ export const readLocalConfig = (
     snapshotName: DEMO.snapshotName,
     numNodeGroups: DEMO.numNodeGroups,
     iam: iamMode(env),
-    iamCacheDir: path.resolve(REPOSITORY_ROOT, text(env, 'LOCAL_IAM_CACHE_DIR', path.join(dataDir, 'iam'))),
+    iamCacheDir: path.resolve(REPOSITORY_ROOT, text(env, 'LOCAL_IAM_CACHE_DIR', DEFAULT_IAM_CACHE_DIR)),
     ...(env.SNAPSHOT_TOPICS !== undefined && { snapshotTopics: env.SNAPSHOT_TOPICS }),
     ...overrides,
   };
-  // A data folder given without a cache folder keeps the cache with it.
-  if (overrides.dataDir !== undefined && overrides.iamCacheDir === undefined && !env.LOCAL_IAM_CACHE_DIR?.trim()) {
-    config.iamCacheDir = path.join(overrides.dataDir, 'iam');
-  }
   return config;
 };
 

@@ -18,6 +18,7 @@ import {
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { EXPORT_CALLER_PERMISSIONS, LAMBDA_RUNTIME_ACTIONS } from '../../local/aws/iam/index';
+import { DEFAULT_IAM_CACHE_DIR } from '../../local/config';
 import { eventually } from '../support/waiting';
 import {
   ACCEPTED_GRANTS,
@@ -28,7 +29,7 @@ import {
   distinctCalls,
   type Findings,
 } from './iam-proof';
-import { IAM_CACHE_DIR, type StackHarness, startStackHarness } from './stack-harness';
+import { type StackHarness, startStackHarness } from './stack-harness';
 
 const DEMO_SNAPSHOT = 'demo-cache-snapshot';
 const DEMO_BUCKET = 'elasticache-exports-local';
@@ -37,7 +38,7 @@ const OTHER_ACCOUNT = { accessKeyId: '111111111111' };
 const CLUSTER = 'iam-proof-cluster';
 const CLUSTER_TOPIC = 'iam-proof-cluster-events';
 const ALLOWED_BUCKETS = [DEMO_BUCKET, NOT_OWNED_BUCKET];
-const ARTIFACT = path.join(IAM_CACHE_DIR, 'recorded-calls.md');
+const ARTIFACT = path.join(DEFAULT_IAM_CACHE_DIR, 'recorded-calls.md');
 
 let harness: StackHarness;
 let calls: DistinctCall[];

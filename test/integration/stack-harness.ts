@@ -5,19 +5,13 @@ import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Outcome } from '../../handlers/lib/contracts';
 import type { ElastiCacheFault } from '../../local/aws/server';
-import { type LocalConfig, REPOSITORY_ROOT } from '../../local/config';
+import type { LocalConfig } from '../../local/config';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/start';
 import type { Identity } from '../support/aws-cli';
 import { sleep } from '../support/waiting';
 
 /** Real seconds per emulated second: a 20 s emulated export takes 0.2 s, a 5 s retry interval 50 ms. */
 export const FAST_TIME_SCALE = 0.01;
-
-/**
- * Where the roles derived from `serverless package` are cached for every test stack: one folder for all (and for
- * `npm start`), not the stack's temporary data folder, so each configuration is packaged once, not once per test.
- */
-export const IAM_CACHE_DIR = path.join(REPOSITORY_ROOT, '.local-data', 'iam');
 
 /** The outcome document (DESIGN "The outcome document"), as the API and the notifications carry it. */
 export type OutcomeDocument = Outcome;
@@ -96,7 +90,6 @@ export const startStackHarness = async (options: StackHarnessOptions = {}): Prom
       env: {},
       config: {
         timeScale: FAST_TIME_SCALE,
-        iamCacheDir: IAM_CACHE_DIR,
         ...options.config,
         awsPort: 0,
         apiPort: 0,
