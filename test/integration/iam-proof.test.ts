@@ -182,17 +182,23 @@ const FLOWS: Array<[string, () => Promise<void>]> = [
 
 beforeAll(async () => {
   harness = await startStackHarness({ config: { allowedTargetBuckets: ALLOWED_BUCKETS } });
+  const iam = harness.stack.iam;
+  if (!iam) throw new Error('The stack runs with LOCAL_IAM=off: there is nothing to prove');
   for (const [name, flow] of FLOWS) {
     try {
       await flow();
     } catch (error) {
+      // A role that denies a call usually breaks the flow itself: name the denied calls, not only the symptom.
+      const denied = iam
+        .calls()
+        .filter((call) => !call.allowed)
+        .map((call) => `${call.principal} was denied ${call.action} on ${call.resource} (${call.operation})`);
+      const detail = denied.length > 0 ? `\nDenied so far:\n${[...new Set(denied)].join('\n')}` : '';
       throw new Error(
-        `Flow "${name}" did not go as expected: ${error instanceof Error ? error.message : String(error)}`,
+        `Flow "${name}" did not go as expected: ${error instanceof Error ? error.message : String(error)}${detail}`,
       );
     }
   }
-  const iam = harness.stack.iam;
-  if (!iam) throw new Error('The stack runs with LOCAL_IAM=off: there is nothing to prove');
   calls = distinctCalls(iam.calls());
   findings = await analyse(iam.roles, calls, ALLOWED_BUCKETS);
 }, 120_000);
