@@ -29,7 +29,7 @@ export const ACCEPTED_GRANTS: ReadonlyArray<{ principal: RegExp; action: string;
   },
 ];
 
-/** A recorded check, once per principal, action and resource. */
+/** A recorded check, once per principal, action, resource and reason. */
 export interface DistinctCall {
   principal: string;
   operations: string[];
@@ -43,7 +43,8 @@ export interface DistinctCall {
 export const distinctCalls = (calls: readonly RecordedCall[]): DistinctCall[] => {
   const byKey = new Map<string, DistinctCall>();
   for (const call of calls) {
-    const key = `${call.principal}\u0000${call.action}\u0000${call.resource}`;
+    // A permission required without a call of its own stays apart from a call that needs the same permission.
+    const key = `${call.principal}\u0000${call.action}\u0000${call.resource}\u0000${call.requiredBy ?? ''}`;
     const seen = byKey.get(key);
     if (seen) {
       if (!seen.operations.includes(call.operation)) seen.operations.push(call.operation);

@@ -1,13 +1,16 @@
-// The IAM mapping of every emulated operation (local/aws/iam/<service>.ts), held to AWS's service authorization data
+// The IAM mapping of every emulated operation (local/aws/iam/<service>.ts, and the DynamoDB and SQS ones ready for
+// the services to come), held to AWS's service authorization data
 // through iam-simulate: each check names an action that exists and an ARN of one of that action's resource types
 // (or `*` for an action with none), so a mapping cannot name a resource AWS would not authorize against.
 
 import type { ServiceChecks } from '../../local/aws/iam/checks';
+import { dynamoDbChecks } from '../../local/aws/iam/dynamodb';
 import { ELASTICACHE_OPERATIONS, elastiCacheChecks } from '../../local/aws/iam/elasticache';
 import { decide } from '../../local/aws/iam/evaluate';
 import type { PrincipalRole } from '../../local/aws/iam/roles';
 import { s3Checks } from '../../local/aws/iam/s3';
 import { SNS_OPERATIONS, snsChecks } from '../../local/aws/iam/sns';
+import { sqsChecks } from '../../local/aws/iam/sqs';
 import { stepFunctionsChecks } from '../../local/aws/iam/stepfunctions';
 import type { AwsRequest } from '../../local/aws/types';
 
@@ -118,6 +121,46 @@ const SFN_REQUESTS: Array<[string, AwsRequest]> = [
   ['StopExecution', sfn('StopExecution', { executionArn: EXECUTION })],
 ];
 
+const json = (service: string, prefix: string, operation: string, body: Record<string, unknown>): AwsRequest =>
+  request(service, {
+    headers: { 'x-amz-target': `${prefix}.${operation}`, 'content-type': 'application/x-amz-json-1.0' },
+    body: Buffer.from(JSON.stringify(body)),
+  });
+
+const dynamo = (operation: string, body: Record<string, unknown>) =>
+  json('dynamodb', 'DynamoDB_20120810', operation, body);
+const TABLE = { TableName: 'idempotency' };
+
+const DYNAMODB_REQUESTS: Array<[string, AwsRequest]> = [
+  ['GetItem', dynamo('GetItem', TABLE)],
+  ['PutItem', dynamo('PutItem', TABLE)],
+  ['UpdateItem', dynamo('UpdateItem', TABLE)],
+  ['DeleteItem', dynamo('DeleteItem', TABLE)],
+  ['DescribeTable', dynamo('DescribeTable', TABLE)],
+  ['CreateTable', dynamo('CreateTable', TABLE)],
+  ['DeleteTable', dynamo('DeleteTable', TABLE)],
+  ['Query', dynamo('Query', { ...TABLE, IndexName: 'by-status' })],
+  ['Scan', dynamo('Scan', TABLE)],
+  ['BatchWriteItem', dynamo('BatchWriteItem', { RequestItems: { idempotency: [] } })],
+  ['TransactWriteItems', dynamo('TransactWriteItems', { TransactItems: [{ Put: TABLE }, { ConditionCheck: TABLE }] })],
+  ['ListTables', dynamo('ListTables', {})],
+];
+
+const QUEUE_URL = `http://127.0.0.1:4566/${ACCOUNT}/safety-net-dlq`;
+const sqs = (operation: string, body: Record<string, unknown>) => json('sqs', 'AmazonSQS', operation, body);
+
+const SQS_REQUESTS: Array<[string, AwsRequest]> = [
+  ['SendMessage', sqs('SendMessage', { QueueUrl: QUEUE_URL })],
+  ['SendMessageBatch', sqs('SendMessageBatch', { QueueUrl: QUEUE_URL })],
+  ['ReceiveMessage', sqs('ReceiveMessage', { QueueUrl: QUEUE_URL })],
+  ['DeleteMessage', query('sqs', 'DeleteMessage', { QueueUrl: QUEUE_URL })],
+  ['GetQueueAttributes', sqs('GetQueueAttributes', { QueueUrl: QUEUE_URL })],
+  ['PurgeQueue', sqs('PurgeQueue', { QueueUrl: QUEUE_URL })],
+  ['CreateQueue', sqs('CreateQueue', { QueueName: 'safety-net-dlq' })],
+  ['GetQueueUrl', sqs('GetQueueUrl', { QueueName: 'safety-net-dlq' })],
+  ['ListQueues', sqs('ListQueues', {})],
+];
+
 const CASES: Array<[string, ServiceChecks, AwsRequest]> = [
   ...ELASTICACHE_OPERATIONS.map((action): [string, ServiceChecks, AwsRequest] => [
     action,
@@ -135,6 +178,12 @@ const CASES: Array<[string, ServiceChecks, AwsRequest]> = [
     stepFunctionsChecks,
     sample,
   ]),
+  ...DYNAMODB_REQUESTS.map(([operation, sample]): [string, ServiceChecks, AwsRequest] => [
+    operation,
+    dynamoDbChecks,
+    sample,
+  ]),
+  ...SQS_REQUESTS.map(([operation, sample]): [string, ServiceChecks, AwsRequest] => [operation, sqsChecks, sample]),
 ];
 
 describe("each emulated operation's IAM checks", () => {

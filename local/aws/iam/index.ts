@@ -1,7 +1,7 @@
 // IAM for the local stack: each call a project function makes is attributed to the function (attribution.ts: the
 // invocation's X-Ray trace id), mapped to the IAM action and resource ARN AWS authorizes it with (one file per
-// service: elasticache.ts, s3.ts, sns.ts, stepfunctions.ts; lambda.ts for the runtime and the state machine's
-// invokes), evaluated against the role the packaged template gives that function (roles.ts, evaluate.ts), recorded,
+// service: elasticache.ts, s3.ts, sns.ts, stepfunctions.ts, and dynamodb.ts and sqs.ts for services to come;
+// lambda.ts for the runtime and the state machine's invokes), evaluated against the role the packaged template gives that function (roles.ts, evaluate.ts), recorded,
 // and, when enforcing, refused with the error the service returns for it. Requests without a function's trace id
 // (the AWS CLI, seeding, tests) are a person's: not recorded, never limited. Handlers a test puts in place of the
 // project's are not held to a role either.
@@ -17,12 +17,14 @@ import { AwsError } from '../errors.js';
 import type { AwsRequest } from '../types.js';
 import { invocationOf, onInvocationStart } from './attribution.js';
 import type { Check, ServiceChecks } from './checks.js';
+import { dynamoDbChecks } from './dynamodb.js';
 import { elastiCacheChecks } from './elasticache.js';
 import { decide } from './evaluate.js';
 import { invokeCheck, runtimeChecks } from './lambda.js';
 import { type DerivedRoles, type DeriveOptions, deriveRoles, type PrincipalRole } from './roles.js';
 import { s3Checks } from './s3.js';
 import { snsChecks } from './sns.js';
+import { sqsChecks } from './sqs.js';
 import { stepFunctionsChecks } from './stepfunctions.js';
 
 export {
@@ -36,7 +38,10 @@ export { deriveRoles, principalsOf, roleStatements, rolesFromPackage, withoutSta
 
 /** The mapping of each emulated service, by SigV4 service name. A service missing here is recorded as unmapped. */
 const SERVICES: ReadonlyMap<string, ServiceChecks> = new Map(
-  [elastiCacheChecks, s3Checks, snsChecks, stepFunctionsChecks].map((mapping) => [mapping.service, mapping]),
+  [elastiCacheChecks, s3Checks, snsChecks, stepFunctionsChecks, dynamoDbChecks, sqsChecks].map((mapping) => [
+    mapping.service,
+    mapping,
+  ]),
 );
 
 export interface RecordedCall {

@@ -1,5 +1,6 @@
-// The two Lambda permissions no handler code calls for: the runtime's use of the function's own role to write its
-// logs, and the state machine role's lambda:InvokeFunction when a Task calls a function.
+// The Lambda permissions no handler code calls for: the runtime's use of the function's own role to write its logs
+// and to send failed asynchronous events to its dead-letter queue, and the state machine role's
+// lambda:InvokeFunction when a Task calls a function.
 import type { Check } from './checks.js';
 import type { FunctionRole } from './roles.js';
 
@@ -21,12 +22,26 @@ const SAMPLE_LOG_STREAM = '2026/01/01/[$LATEST]0123456789abcdef0123456789abcdef'
 export const runtimeChecks = (
   role: FunctionRole,
   scope: { partition: string; region: string; accountId: string },
-): Check[] =>
-  LAMBDA_RUNTIME_ACTIONS.map((action) => ({
+): Check[] => [
+  ...LAMBDA_RUNTIME_ACTIONS.map((action) => ({
     action,
     resource: `arn:${scope.partition}:logs:${scope.region}:${scope.accountId}:log-group:${role.logGroupName}:log-stream:${SAMPLE_LOG_STREAM}`,
     requiredBy: RUNTIME_SOURCE,
-  }));
+  })),
+  ...(role.deadLetterTargetArn ? [deadLetterCheck(role.deadLetterTargetArn)] : []),
+];
+
+/**
+ * A function with a dead-letter queue or topic: Lambda sends the events of failed asynchronous invocations there with
+ * the function's role (AWS Lambda Developer Guide, "Adding a dead-letter queue": the execution role needs
+ * sqs:SendMessage on the queue, or sns:Publish on the topic).
+ */
+const deadLetterCheck = (target: string): Check => ({
+  action: /^arn:[^:]+:sns:/.test(target) ? 'sns:Publish' : 'sqs:SendMessage',
+  resource: target,
+  requiredBy:
+    'Lambda sends failed asynchronous events to the function\'s dead-letter queue with its role (Lambda Developer Guide, "Adding a dead-letter queue")',
+});
 
 /** A Task's `lambda:invoke` of a function: lambda:InvokeFunction on its unqualified ARN, with the state machine's role. */
 export const invokeCheck = (role: FunctionRole): Check => ({

@@ -47,6 +47,8 @@ export interface FunctionRole extends PrincipalRole {
   functionName: string;
   functionArn: string;
   logGroupName: string;
+  /** The function's dead-letter queue or topic (DeadLetterConfig.TargetArn), if it has one. */
+  deadLetterTargetArn?: string;
 }
 
 export interface StateMachineRole extends PrincipalRole {
@@ -177,11 +179,15 @@ export const rolesFromPackage = (
     const roleId = roleOf(id, resource.Properties?.Role);
     used.add(roleId);
     const logging = resource.Properties?.LoggingConfig as { LogGroup?: string } | undefined;
+    const deadLetter = (resource.Properties?.DeadLetterConfig as { TargetArn?: unknown } | undefined)?.TargetArn;
     functions[functionKey] = {
       functionKey,
       functionName: name,
       functionArn: `arn:${partition}:lambda:${region}:${accountId}:function:${name}`,
       logGroupName: logging?.LogGroup ?? `/aws/lambda/${name}`,
+      ...(deadLetter !== undefined && {
+        deadLetterTargetArn: resolveDeep(deadLetter, resolve, `${id} DeadLetterConfig`) as string,
+      }),
       roleLogicalId: roleId,
       principalArn: sessionArn(roleId, name),
       policies: attached(roleId),
@@ -323,13 +329,18 @@ export const roleStatements = (role: PrincipalRole): RoleStatement[] =>
   );
 
 /** Every principal of the roles: the functions by key, the state machines as `stateMachine:<name>`. */
-export const principalsOf = (roles: DerivedRoles): Array<[string, PrincipalRole]> => [
+export const principalsOf = (
+  roles: Pick<DerivedRoles, 'functions' | 'stateMachines'>,
+): Array<[string, PrincipalRole]> => [
   ...Object.entries(roles.functions),
   ...Object.entries(roles.stateMachines).map(([name, role]): [string, PrincipalRole] => [`stateMachine:${name}`, role]),
 ];
 
 /** The same roles with one statement (a RoleStatement id) taken away, from every principal that has the role. */
-export const withoutStatement = (roles: DerivedRoles, id: string): DerivedRoles => {
+export const withoutStatement = <T extends Pick<DerivedRoles, 'functions' | 'stateMachines'>>(
+  roles: T,
+  id: string,
+): T => {
   let found = false;
   const strip = <T extends PrincipalRole>(role: T): T => ({
     ...role,
@@ -340,7 +351,7 @@ export const withoutStatement = (roles: DerivedRoles, id: string): DerivedRoles 
       return { ...policy, document: { ...policy.document, Statement: kept } };
     }),
   });
-  const result: DerivedRoles = {
+  const result: T = {
     ...roles,
     functions: Object.fromEntries(Object.entries(roles.functions).map(([key, role]) => [key, strip(role)])),
     stateMachines: Object.fromEntries(Object.entries(roles.stateMachines).map(([key, role]) => [key, strip(role)])),
