@@ -152,13 +152,13 @@ export const createLocalIam = async (options: LocalIamOptions): Promise<LocalIam
     if (!role || runtimeRecorded.has(invocation.functionKey)) return;
     runtimeRecorded.add(invocation.functionKey);
     const scope = { partition: roles.partition, region: roles.region, accountId: roles.accountId };
-    void evaluate(
+    evaluate(
       invocation.functionKey,
       role,
       { service: 'lambda', operation: '(runtime)' },
       runtimeChecks(role, scope),
       roles.accountId,
-    );
+    ).catch((error: unknown) => warn(`IAM: the runtime's permissions of ${invocation.functionKey}: ${String(error)}`));
   });
 
   return {
