@@ -13,6 +13,12 @@ export const DEFAULT_REGION = 'us-east-1';
 export const DEFAULT_ACCOUNT_ID = '000000000000';
 export const DEFAULT_STATE_MACHINE_NAME = 'exportSnapshot-local';
 export const REPOSITORY_ROOT = path.join(__dirname, '..');
+/**
+ * Where roles derived from `serverless package` are cached by default: the default data folder's `iam/`, whatever
+ * data folder a stack uses. Entries are keyed by a hash of everything the template is made from, so every stack of
+ * this checkout (npm start, each test's) shares them and packages a configuration once.
+ */
+export const DEFAULT_IAM_CACHE_DIR = path.join(REPOSITORY_ROOT, '.local-data', 'iam');
 
 /** The demo data the stack seeds. */
 export const DEMO = {
@@ -22,6 +28,9 @@ export const DEMO = {
   snapshotName: 'demo-cache-snapshot',
   numNodeGroups: 2,
 } as const;
+
+/** `on`: the project's functions are held to their packaged roles (local/aws/iam); `off`: nothing is refused. */
+export type LocalIamMode = 'on' | 'off';
 
 export interface LocalConfig {
   host: string;
@@ -42,6 +51,12 @@ export interface LocalConfig {
   replicationGroupId: string;
   snapshotName: string;
   numNodeGroups: number;
+  /** LOCAL_IAM: `on` (default) or `off`. */
+  iam: LocalIamMode;
+  /** Where the roles derived from `serverless package` are cached (LOCAL_IAM_CACHE_DIR; default DEFAULT_IAM_CACHE_DIR). */
+  iamCacheDir: string;
+  /** SNAPSHOT_TOPICS for the packaged roles, as serverless.yml reads it; undefined: serverless.yml's default. */
+  snapshotTopics?: string;
 }
 
 const fail = (name: string, raw: string, rule: string): never => {
@@ -66,10 +81,17 @@ const positive = (env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
 
 const text = (env: NodeJS.ProcessEnv, name: string, fallback: string): string => env[name]?.trim() || fallback;
 
+const iamMode = (env: NodeJS.ProcessEnv): LocalIamMode => {
+  const raw = env.LOCAL_IAM?.trim().toLowerCase();
+  if (!raw || raw === 'on') return 'on';
+  return raw === 'off' ? 'off' : fail('LOCAL_IAM', raw, 'on or off');
+};
+
 /**
  * Reads the local stack's settings: LOCAL_AWS_PORT, LOCAL_API_PORT, LOCAL_TIME_SCALE, LOCAL_DATA_DIR,
- * LOCAL_ACCOUNT_ID, LOCAL_STATE_MACHINE_NAME, AWS_REGION, ALLOWED_TARGET_BUCKETS, DEFAULT_TARGET_BUCKET,
- * EXPORT_DEADLINE_MINUTES. `overrides` win over the environment (tests, the demo).
+ * LOCAL_ACCOUNT_ID, LOCAL_STATE_MACHINE_NAME, LOCAL_IAM, LOCAL_IAM_CACHE_DIR, AWS_REGION, ALLOWED_TARGET_BUCKETS,
+ * DEFAULT_TARGET_BUCKET, EXPORT_DEADLINE_MINUTES, SNAPSHOT_TOPICS. `overrides` win over the environment (tests, the
+ * demo).
  */
 export const readLocalConfig = (
   env: NodeJS.ProcessEnv = process.env,
@@ -80,6 +102,7 @@ export const readLocalConfig = (
   const region = text(env, 'AWS_REGION', DEFAULT_REGION);
   if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) fail('AWS_REGION', region, 'a Region name such as us-east-1');
   const allowed = env.ALLOWED_TARGET_BUCKETS?.trim() ? parseAllowList(env.ALLOWED_TARGET_BUCKETS) : [DEMO.bucket];
+  const dataDir = path.resolve(REPOSITORY_ROOT, text(env, 'LOCAL_DATA_DIR', '.local-data'));
   const config: LocalConfig = {
     host: DEFAULT_HOST,
     awsPort: port(env, 'LOCAL_AWS_PORT', DEFAULT_AWS_PORT),
@@ -87,7 +110,7 @@ export const readLocalConfig = (
     region,
     accountId,
     timeScale: parseTimeScale(env.LOCAL_TIME_SCALE, DEFAULT_LOCAL_TIME_SCALE),
-    dataDir: path.resolve(REPOSITORY_ROOT, text(env, 'LOCAL_DATA_DIR', '.local-data')),
+    dataDir,
     stateMachineName: text(env, 'LOCAL_STATE_MACHINE_NAME', DEFAULT_STATE_MACHINE_NAME),
     allowedTargetBuckets: allowed,
     defaultTargetBucket: text(env, 'DEFAULT_TARGET_BUCKET', DEMO.bucket),
@@ -97,6 +120,9 @@ export const readLocalConfig = (
     replicationGroupId: DEMO.replicationGroupId,
     snapshotName: DEMO.snapshotName,
     numNodeGroups: DEMO.numNodeGroups,
+    iam: iamMode(env),
+    iamCacheDir: path.resolve(REPOSITORY_ROOT, text(env, 'LOCAL_IAM_CACHE_DIR', DEFAULT_IAM_CACHE_DIR)),
+    ...(env.SNAPSHOT_TOPICS !== undefined && { snapshotTopics: env.SNAPSHOT_TOPICS }),
     ...overrides,
   };
   return config;

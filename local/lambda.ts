@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { InvokeStore, InvokeStoreBase } from '@aws/lambda-invoke-store';
 import type { Context } from 'aws-lambda';
+import { isProjectHandler, startInvocationTrace } from './aws/iam/attribution.js';
 import { jsonRoundTrip } from './aws/stepfunctions/json-text.js';
 
 export type LambdaHandler = (event: never, context: Context) => Promise<unknown>;
@@ -42,6 +43,15 @@ invokeStoreInstance.catch(() => undefined);
 /** Invocations the local process runs at once, as far as the libraries are told (Lambda's Node.js default is 64 per vCPU). */
 const LOCAL_MAX_CONCURRENCY = '64';
 
+/**
+ * AWS_LAMBDA_FUNCTION_NAME, which Lambda sets in every function's environment. The SDK's recursion-detection
+ * middleware sends an invocation's trace id (X-Amzn-Trace-Id, from the InvokeStore) only when it is set; that header
+ * is how the emulator tells which function called it (local/aws/iam/attribution.ts). Every function shares this
+ * one process environment, so it names the local runner rather than one function; the function of each request is
+ * the trace id's.
+ */
+const LOCAL_FUNCTION_NAME = 'local-lambda-runner';
+
 let concurrentInvokeStore: Promise<InvokeStoreBase> | undefined;
 
 const invokeStore = (): Promise<InvokeStoreBase> => {
@@ -56,6 +66,7 @@ const invokeStore = (): Promise<InvokeStoreBase> => {
     }
     // Set only once the store exists: Powertools throws when this is set and the store is missing.
     process.env.AWS_LAMBDA_MAX_CONCURRENCY ??= LOCAL_MAX_CONCURRENCY;
+    process.env.AWS_LAMBDA_FUNCTION_NAME ??= LOCAL_FUNCTION_NAME;
     return store;
   });
   return concurrentInvokeStore;
@@ -63,13 +74,28 @@ const invokeStore = (): Promise<InvokeStoreBase> => {
 
 /**
  * Calls a handler as one invocation of its own: inside the InvokeStore with its request id, so log keys and the
- * Lambda context the logger holds stay this invocation's while others run at the same time.
+ * Lambda context the logger holds stay this invocation's while others run at the same time, and with its own X-Ray
+ * trace id, which the SDK sends on each of the invocation's AWS requests: the emulator knows the calling function
+ * (`context.functionName`, the function key) by it.
  */
 export const invokeHandler = async (handler: LambdaHandler, event: never, context: Context): Promise<unknown> => {
   const store = await invokeStore();
-  return store.run({ [InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID]: context.awsRequestId }, () =>
-    handler(event, context),
-  );
+  const trace = startInvocationTrace({
+    functionKey: context.functionName,
+    project: isProjectHandler(handler),
+    requestId: context.awsRequestId,
+  });
+  try {
+    return await store.run(
+      {
+        [InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID]: context.awsRequestId,
+        [InvokeStoreBase.PROTECTED_KEYS.X_RAY_TRACE_ID]: trace.traceId,
+      },
+      () => handler(event, context),
+    );
+  } finally {
+    trace.end();
+  }
 };
 
 /** An error shaped like the one Step Functions raises when a Lambda function fails. */

@@ -3,6 +3,7 @@
 // `startLocalStack()` is the same stack for the demo and the integration tests (free ports, injected config).
 import { type ApiServer, type ApiServerOptions, startApiServer } from './api-server.js';
 import { EventBus } from './aws/events/bus.js';
+import { createLocalIam, type DerivedRoles, type LocalIam } from './aws/iam/index.js';
 import { type AwsEmulator, startAwsEmulator } from './aws/server.js';
 import { requireHandler, type StepFunctionsOptions, StepFunctionsService } from './aws/stepfunctions/index.js';
 import { type Clock, createClock } from './clock.js';
@@ -30,6 +31,8 @@ export interface LocalStackOptions {
   stepFunctions?: Pick<StepFunctionsOptions, 'definition' | 'handlers' | 'taskFunctions' | 'historyEventLimit'>;
   /** Replace the API handlers (tests). */
   apiHandlers?: ApiServerOptions['handlers'];
+  /** Roles to hold the functions to instead of the packaged template's (tests: one statement removed). */
+  iamRoles?: DerivedRoles;
   /** Progress lines while starting (default: none). */
   log?: (line: string) => void;
   /**
@@ -55,6 +58,8 @@ export interface LocalStack {
   eventBus: EventBus;
   /** The functions EventBridge invokes asynchronously (the safety net), by function key. */
   asyncFunctions: ReadonlyMap<string, AsyncInvoker>;
+  /** The roles the project's functions are held to; absent with LOCAL_IAM=off. */
+  iam?: LocalIam;
   /** Closes both servers, suspends running executions (resumed by the next start) and restores the environment. */
   stop(): Promise<void>;
 }
@@ -76,6 +81,37 @@ const applyEnvironment = (values: Record<string, string | undefined>): (() => vo
 };
 
 /**
+ * The roles of the template `serverless package` writes for this stack's settings (stage `local`, so the names are
+ * the stack's: exportSnapshot-local, elasticache-export-outcomes-local), from the cache when serverless.yml and what
+ * it reads have not changed.
+ */
+const startIam = async (
+  config: LocalConfig,
+  options: LocalStackOptions,
+  log: (line: string) => void,
+): Promise<LocalIam> => {
+  const iam = await createLocalIam({
+    stage: 'local',
+    region: config.region,
+    accountId: config.accountId,
+    env: {
+      ALLOWED_TARGET_BUCKETS: config.allowedTargetBuckets.join(','),
+      ...(config.snapshotTopics !== undefined && { SNAPSHOT_TOPICS: config.snapshotTopics }),
+    },
+    cacheDir: config.iamCacheDir,
+    log,
+    ...(options.iamRoles && { roles: options.iamRoles }),
+  });
+  if (!options.stepFunctions?.definition && !iam.roles.stateMachines[config.stateMachineName]) {
+    iam.close();
+    throw new Error(
+      `LOCAL_IAM=on holds the functions to the roles of the template packaged for stage local, whose state machine is ${Object.keys(iam.roles.stateMachines).join(', ')}, not ${config.stateMachineName}: unset LOCAL_STATE_MACHINE_NAME, or set LOCAL_IAM=off`,
+    );
+  }
+  return iam;
+};
+
+/**
  * Starts the emulator (with Step Functions), sets the handlers' environment, seeds the demo data and starts the
  * API. One stack per process at a time: the handlers, once imported, keep their module-scope SDK clients, so a
  * second stack in the same process must reuse the first one's AWS port (as `npm start` does after a restart).
@@ -83,6 +119,7 @@ const applyEnvironment = (values: Record<string, string | undefined>): (() => vo
 export const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalStack> => {
   const config = readLocalConfig(options.env ?? process.env, options.config);
   const log = options.log ?? (() => {});
+  const iam = config.iam === 'on' ? await startIam(config, options, log) : undefined;
   const clock = createClock(config.timeScale);
   const eventBus = new EventBus((message, data) =>
     process.stderr.write(`${JSON.stringify({ level: 'error', message, ...data })}\n`),
@@ -95,9 +132,10 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     stateMachineName: config.stateMachineName,
     clock,
     dataDir: config.dataDir,
+    ...(iam && { authorizeInvoke: iam.authorizeInvoke }),
     ...options.stepFunctions,
   });
-  const cleanups: Array<() => Promise<void> | void> = [() => clock.dispose()];
+  const cleanups: Array<() => Promise<void> | void> = [() => clock.dispose(), () => iam?.close()];
   const stopAll = async () => {
     // Newest first: the API, executions, the emulator, then the environment and the clock.
     for (const cleanup of cleanups.reverse()) await cleanup();
@@ -111,6 +149,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       dataDir: config.dataDir,
       clock,
       services: [stepFunctions],
+      ...(iam && { iam }),
     });
     cleanups.push(() => aws.stop());
     cleanups.push(applyEnvironment(handlerEnvironment(config, aws.url)));
@@ -168,6 +207,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       stepFunctions,
       eventBus,
       asyncFunctions,
+      ...(iam && { iam }),
       stop: stopAll,
     };
   } catch (error) {
@@ -244,6 +284,9 @@ export const banner = (stack: LocalStack): string => {
     `  Bucket            ${config.bucket} (allowed: ${config.allowedTargetBuckets.join(', ') || 'none'})`,
     `  Topic             ${stack.topicArn}`,
     `  Time scale        ${config.timeScale} real seconds per emulated second (LOCAL_TIME_SCALE)`,
+    stack.iam
+      ? `  IAM               each function held to its packaged role; refused calls fail as on AWS (LOCAL_IAM=off turns this off; the AWS CLI is never limited)`
+      : '  IAM               off (LOCAL_IAM=off): no call is refused',
     `  Data folder       ${stack.dataDir}`,
     '',
     'Request an export:',
@@ -253,6 +296,9 @@ export const banner = (stack: LocalStack): string => {
     `  curl -s ${stack.apiUrl}/exports`,
     'Read the notification:',
     `  curl -s ${stack.awsUrl}/_local/sns/messages`,
+    ...(stack.iam
+      ? ['See which calls each function made, and what IAM said:', `  curl -s ${stack.awsUrl}/_local/iam/calls`]
+      : []),
     'With the AWS CLI:',
     `  ${aws} elasticache describe-snapshots --snapshot-name ${config.snapshotName}`,
     `  ${aws} s3 ls s3://${config.bucket}/`,

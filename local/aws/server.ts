@@ -30,9 +30,15 @@
 //                                            the messages in a queue, oldest first, without receiving them: { messageId,
 //                                            body, messageAttributes, sentTimestamp, receiveCount, visible,
 //                                            deadLetterQueueSourceArn? } (default account 000000000000, us-east-1)
+//   GET /_local/iam/calls                    with `iam`: every check of a project function's call, oldest first
+//                                            (RecordedCall in local/aws/iam/index.ts); DELETE forgets them
 //   GET /_local/elasticache/faults           pending staged faults; DELETE clears them; POST stages one, e.g.
 //                                            {"action":"CopySnapshot","count":2} (Throttling "Rate exceeded" by default,
 //                                            or give code/message/status) or {"exportOutcome":"no-objects"|"failed"}
+//
+// Authorization (option `iam`, local/aws/iam/): a request a project function makes (known by its X-Ray trace id) is
+// checked against the function's packaged role before its service sees it, recorded, and refused with the service's
+// own error when the role denies it; any other request (the AWS CLI, seeding, tests) is not limited.
 //
 // Authentication: every request to an AWS API must be SigV4-signed (Authorization header or presigned query), as AWS
 // requires; the signature itself is not verified (any credentials work). An unsigned request gets the service's own
@@ -66,6 +72,7 @@ import { type Clock, createClock, timeScaleFromEnv } from '../clock.js';
 import { createDynamoDbService } from './dynamodb/index.js';
 import { createElastiCacheService, type ElastiCacheHandle, type ElastiCacheTimings } from './elasticache/index.js';
 import { AwsError, authenticationError, errorResponse, internalFailure } from './errors.js';
+import type { LocalIam } from './iam/index.js';
 import { BodyError, type ReceivedBody, receiveBody } from './request-body.js';
 import { bodyLimitFor, LOCAL_BODY_MAX_BYTES, requestTimeout } from './request-limits.js';
 import { createS3Service, MAX_PUT_OBJECT_BYTES, type S3Handle } from './s3/index.js';
@@ -116,6 +123,8 @@ export interface AwsEmulatorOptions {
   bodyMemoryBytes?: number;
   /** Default: errors as JSON lines on stderr. */
   log?: EmulatorLog;
+  /** Holds the project's functions to their roles (local/aws/iam); default: no IAM, nothing refused. */
+  iam?: Pick<LocalIam, 'authorize' | 'calls' | 'clearCalls'>;
 }
 
 export interface AwsEmulator {
@@ -254,6 +263,13 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
         return { status: 204 };
       }
     }
+    if (route === '/_local/iam/calls' && options.iam) {
+      if (method === 'GET') return json(200, options.iam.calls());
+      if (method === 'DELETE') {
+        options.iam.clearCalls();
+        return { status: 204 };
+      }
+    }
     if (route === '/_local/sqs/messages' && method === 'GET') {
       const queue = query.get('queue');
       if (!queue) return json(400, { error: 'Name the queue: /_local/sqs/messages?queue=<name>' });
@@ -389,6 +405,9 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
         service,
         requestId,
       };
+      // A project function's call its role denies is answered here, as the service would refuse it.
+      const refusal = await options.iam?.authorize(request);
+      if (refusal) throw refusal;
       // A spooled body is read from disk again by the service: allow for that at a modest 10 MiB/s.
       const timeoutMs = requestTimeoutMs + Math.ceil((received.file?.size ?? 0) / SPOOLED_BYTES_PER_MS);
       return { response: writable(await withTimeout(target.handle(request), timeoutMs)), method };

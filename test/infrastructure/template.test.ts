@@ -11,7 +11,6 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { executionTimeoutSeconds } from '../../config/execution-bounds';
 import { partitionOf, withPartition } from '../../handlers/lib/partition';
-import { readRawDefinition } from '../../local/statemachine';
 import {
   ACCOUNT_ID,
   getAttPlaceholder,
@@ -19,11 +18,19 @@ import {
   type OwnedStatement,
   type Resource,
   refPlaceholder,
+  resolvePlaceholders,
   resourcesOfType,
   TemplateEvaluator,
-} from './cloudformation';
-import { arnFormatsOf, matchesAFormat, resolvePlaceholders } from './iam-data';
-import { type PackageConfig, type PackagedService, packageService, SERVICE_DIR } from './serverless-package';
+} from '../../local/aws/iam/cloudformation';
+import { readRawDefinition } from '../../local/statemachine';
+import { arnFormatsOf, matchesAFormat } from './iam-data';
+import {
+  type PackageConfig,
+  type PackagedService,
+  packageService,
+  removePackage,
+  SERVICE_DIR,
+} from './serverless-package';
 import { readZip } from './zip';
 
 const DEFAULTS: PackageConfig = { stage: 'dev', region: 'us-east-1' };
@@ -84,7 +91,7 @@ let govCloud: Packaged;
 let china: Packaged;
 
 beforeAll(async () => {
-  // One after the other: the runs would share serverless-esbuild's work folder (.esbuild) in the repository.
+  // One after the other: each packaging bundles every function, and the machine has few cores.
   defaults = await packaged(DEFAULTS);
   configured = await packaged(CONFIGURED);
   govCloud = await packaged({ stage: 'dev', region: 'us-gov-west-1' });
@@ -93,9 +100,8 @@ beforeAll(async () => {
 
 const temporary: string[] = [];
 afterAll(() => {
-  for (const dir of [defaults?.dir, configured?.dir, govCloud?.dir, china?.dir, ...temporary]) {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  }
+  for (const service of [defaults, configured, govCloud, china]) if (service) removePackage(service);
+  for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
 });
 
 const properties = (service: Packaged, logicalId: string): Record<string, unknown> => {

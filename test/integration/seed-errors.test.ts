@@ -1,6 +1,8 @@
-// The eight error messages of the CopySnapshot reference (../shared/reference/aws-cli-elasticache-copy-snapshot.rst),
-// each staged for real on the local stack with plain S3 and ElastiCache calls, then requested over HTTP: the export
-// fails with the catalogue code, the seed message filled in, the seed Solution, and exactly one notification.
+// The error messages of the CopySnapshot reference (../shared/reference/aws-cli-elasticache-copy-snapshot.rst), each
+// staged for real on the local stack with plain S3 and ElastiCache calls, then requested over HTTP: the export fails
+// with the catalogue code, the seed message filled in, the seed Solution, and exactly one notification. The eighth,
+// "The authenticated user does not have sufficient permissions…", comes from a real missing permission: see
+// iam-enforcement.test.ts.
 // Also the happy path followed from RUNNING to SUCCEEDED, and throttled CopySnapshot calls that the SDK and then
 // the state machine retry.
 import {
@@ -36,7 +38,6 @@ const CREATE_BUCKET_SOLUTION =
   'Create an Amazon S3 bucket in the same region as your snapshot. For more information, see Step 1: Create an Amazon S3 Bucket in the ElastiCache User Guide.';
 const SEED_SOLUTIONS = {
   createBucket: CREATE_BUCKET_SOLUTION,
-  permissions: 'Contact your system administrator to get the needed permissions.',
   targetName:
     'Give the TargetSnapshotName a new and unique value. If exporting a snapshot, you could alternatively create a new Amazon S3 bucket and use this same value for TargetSnapshotName .',
   read: 'Add List and Read permissions on the bucket. For more information, see Step 2: Grant ElastiCache Access to Your Amazon S3 Bucket in the ElastiCache User Guide.',
@@ -149,30 +150,6 @@ const SEED_CASES: SeedCase[] = [
     stage: async () => {
       await createBucket('seed-not-owned', { identity: OTHER_ACCOUNT });
       return ['seed-not-owned'];
-    },
-  },
-  {
-    code: 'InsufficientPermissions',
-    template: 'The authenticated user does not have sufficient permissions to perform the desired activity.',
-    solution: SEED_SOLUTIONS.permissions,
-    bucket: 'seed-no-permission',
-    targetSnapshotName: 'seed-no-permission',
-    stage: async () => {
-      // A bucket ElastiCache could use: the refusal comes from CopySnapshot itself (IAM is not modelled locally).
-      await createBucket('seed-no-permission');
-      await harness.stageFault({
-        action: 'CopySnapshot',
-        count: 1,
-        code: 'InvalidParameterValue',
-        message: 'The authenticated user does not have sufficient permissions to perform the desired activity.',
-        status: 400,
-      });
-      return [];
-    },
-    verify: async (outcome) => {
-      // CopySnapshot was reached and answered with the staged refusal: its code and request id are reported.
-      expect(await harness.pendingFaults()).toEqual([]);
-      expect(outcome?.error).toMatchObject({ awsErrorCode: 'InvalidParameterValue', requestId: expect.any(String) });
     },
   },
   {

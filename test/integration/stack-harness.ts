@@ -67,6 +67,8 @@ export interface StackHarnessOptions {
   /** Settings over the stack's own defaults (ports, data folder and time scale are set here). */
   config?: Partial<LocalConfig>;
   seed?: LocalStackOptions['seed'];
+  /** Roles to hold the functions to instead of the packaged template's (see local/aws/iam/roles.ts). */
+  iamRoles?: LocalStackOptions['iamRoles'];
   /** Longest a followed export may run, in real ms (default 20000). */
   followTimeoutMs?: number;
   /** A definition or history quota of its own (the real handlers and the safety net still run). */
@@ -105,6 +107,7 @@ export const startStackHarness = async (options: StackHarnessOptions = {}): Prom
       },
       ...(options.seed !== undefined && { seed: options.seed }),
       ...(options.stepFunctions && { stepFunctions: options.stepFunctions }),
+      ...(options.iamRoles && { iamRoles: options.iamRoles }),
     });
   } catch (error) {
     rmSync(dataDir, { recursive: true, force: true });

@@ -66,6 +66,7 @@ describe('readLocalConfig', () => {
     ['LOCAL_ACCOUNT_ID', '1234'],
     ['AWS_REGION', 'nowhere'],
     ['EXPORT_DEADLINE_MINUTES', '0'],
+    ['LOCAL_IAM', 'maybe'],
   ])('rejects %s=%s naming the setting', (name, value) => {
     // Arrange
     const env = { [name]: value };
@@ -75,6 +76,17 @@ describe('readLocalConfig', () => {
 
     // Assert
     expect(read).toThrow(name);
+  });
+
+  it('holds the functions to their packaged roles by default, with one role cache for every data folder, and LOCAL_IAM=off turns it off', () => {
+    // Act
+    const defaults = readLocalConfig({ LOCAL_DATA_DIR: '/tmp/elsewhere' });
+    const off = readLocalConfig({ LOCAL_IAM: 'OFF', LOCAL_IAM_CACHE_DIR: '/tmp/roles', SNAPSHOT_TOPICS: '' });
+
+    // Assert
+    expect(defaults).toMatchObject({ iam: 'on', iamCacheDir: path.join(REPOSITORY_ROOT, '.local-data', 'iam') });
+    expect(defaults.snapshotTopics).toBeUndefined();
+    expect(off).toMatchObject({ iam: 'off', iamCacheDir: '/tmp/roles', snapshotTopics: '' });
   });
 
   it('gives the handlers the emulator endpoint, local credentials and resource names, and no shell profile', () => {

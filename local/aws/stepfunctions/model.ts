@@ -45,7 +45,17 @@ export interface StepFunctionsOptions {
   onStatusChange?: (event: EventBridgeEvent) => void;
   /** Step Functions' quota of history events per execution (25,000); lower it to reach it in a test. */
   historyEventLimit?: number;
+  /**
+   * Asked before a Task calls one of the project's functions, with the state machine's role (local/aws/iam): an
+   * error fails the Task as Step Functions fails a refused Lambda call. Default: every call is made.
+   */
+  authorizeInvoke?: InvokeAuthorizer;
 }
+
+export type InvokeAuthorizer = (invoke: {
+  stateMachineName: string;
+  functionKey: string;
+}) => Promise<Error | undefined>;
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 export const EXECUTION_STATUSES: readonly string[] = [
@@ -77,6 +87,7 @@ export interface RegisteredMachine {
   taskFunctions: Record<string, string>;
   handlers: HandlerSource;
   loadedHandlers?: Promise<Record<string, LambdaHandler>>;
+  authorizeInvoke?: InvokeAuthorizer;
 }
 
 /**

@@ -19,6 +19,7 @@ import {
 import {
   EXECUTION_STATUSES,
   type ExecutionRecord,
+  type InvokeAuthorizer,
   isCallers,
   type RegisteredMachine,
   type StateMachineSpec,
@@ -56,6 +57,7 @@ export class StepFunctionsService implements EmulatedService {
   private readonly accountId: string;
   private nextSeq = 1;
   private readonly journalDir: string | undefined;
+  private readonly authorizeInvoke: InvokeAuthorizer | undefined;
   /** Executions read back from disk, adopted when their state machine is registered. */
   private saved: SavedExecution[] = [];
   private readonly onStatusChange: ((event: EventBridgeEvent) => void) | undefined;
@@ -68,6 +70,7 @@ export class StepFunctionsService implements EmulatedService {
     this.clock = options.clock ?? createClock(1);
     this.onStatusChange = options.onStatusChange;
     this.historyEventLimit = options.historyEventLimit;
+    this.authorizeInvoke = options.authorizeInvoke;
     if (options.dataDir) {
       migrateLegacyExecutions(options.dataDir);
       this.journalDir = journalsDir(options.dataDir);
@@ -110,6 +113,7 @@ export class StepFunctionsService implements EmulatedService {
       creationDate: Date.now(),
       taskFunctions: spec.taskFunctions ?? taskFunctionsOf(spec.definition),
       handlers: spec.handlers,
+      ...(this.authorizeInvoke && { authorizeInvoke: this.authorizeInvoke }),
     });
     this.adoptSaved(arn);
     return arn;

@@ -11,6 +11,7 @@ import {
   toLambdaFunctionError,
 } from '../../lambda.js';
 import type { AslDefinition, AslState } from '../../statemachine.js';
+import { isProjectHandler, markProjectHandler } from '../iam/attribution.js';
 import { jsonRoundTrip } from './json-text.js';
 import type { RegisteredMachine } from './model.js';
 
@@ -32,7 +33,8 @@ export const requireHandler = (file: string): LambdaHandler => {
   // A plain require keeps the import lazy and works under tsx and jest alike.
   const loaded = require(path.join(HANDLERS_DIR, file)) as { handler?: unknown };
   if (typeof loaded.handler !== 'function') throw new Error(`handlers/${file}.ts has no handler export`);
-  return loaded.handler as LambdaHandler;
+  // The project's own handler: its invocations are held to its function's role (local/aws/iam).
+  return markProjectHandler(loaded.handler as LambdaHandler);
 };
 
 /** The project's state handlers, keyed by function key. */
@@ -135,6 +137,12 @@ export const taskOverrides = (
               throw namedError('Lambda.ResourceNotFoundException', `Function not found: ${functionKey ?? stateName}`);
             }
             const name = functionKey ?? stateName;
+            // The state machine's role must allow lambda:InvokeFunction on the project's function (local/aws/iam).
+            const refusal =
+              isProjectHandler(handler) && machine.authorizeInvoke
+                ? await machine.authorizeInvoke({ stateMachineName: machine.name, functionKey: name })
+                : undefined;
+            if (refusal) throw refusal;
             const result =
               kind === 'task'
                 ? await lambdaInvokeTask(handler, name)(input as { FunctionName: string; Payload: unknown })

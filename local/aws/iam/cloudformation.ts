@@ -1,6 +1,9 @@
 // Reads a CloudFormation template the way CloudFormation would, for the parts that do not depend on deployed
 // resources: conditions, Fn::If, Fn::Sub, Fn::Join and pseudo parameters are evaluated; a Ref or Fn::GetAtt of a
-// resource becomes a readable placeholder ('{{Ref OutcomesTopic}}', '{{GetAtt X.Arn}}').
+// resource becomes a readable placeholder ('{{Ref OutcomesTopic}}', '{{GetAtt X.Arn}}'), which resolvePlaceholders
+// turns into the ARN CloudFormation gives that resource. Used by the local stack (the roles it enforces, policies.ts)
+// and by the template tests.
+import { partitionOf } from '../../../handlers/lib/partition.js';
 
 export interface Resource {
   Type: string;
@@ -18,6 +21,8 @@ export interface Template {
 export interface Deployment {
   region: string;
   accountId: string;
+  /** Default: the Region's own (AWS::Partition). */
+  partition?: string;
 }
 
 export const ACCOUNT_ID = '123456789012';
@@ -40,10 +45,10 @@ export class TemplateEvaluator {
     deployment: Deployment,
   ) {
     this.pseudo = {
-      'AWS::Partition': 'aws',
+      'AWS::Partition': deployment.partition ?? partitionOf(deployment.region),
       'AWS::Region': deployment.region,
       'AWS::AccountId': deployment.accountId,
-      'AWS::URLSuffix': 'amazonaws.com',
+      'AWS::URLSuffix': partitionOf(deployment.region) === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com',
       'AWS::StackName': 'stack',
     };
   }
@@ -181,7 +186,8 @@ export interface OwnedStatement {
 export const asList = (value: string | string[] | undefined): string[] =>
   value === undefined ? [] : Array.isArray(value) ? value : [value];
 
-interface PolicyDocument {
+export interface PolicyDocument {
+  Version?: string;
   Statement: PolicyStatement | PolicyStatement[];
 }
 
@@ -214,3 +220,40 @@ export const identityStatements = (resources: Record<string, Resource>): OwnedSt
 
 export const resourcesOfType = (resources: Record<string, Resource>, type: string): Array<[string, Resource]> =>
   Object.entries(resources).filter(([, resource]) => resource.Type === type);
+
+/**
+ * A template placeholder (`{{GetAtt X.Arn}}`, `{{Ref X}}`, as TemplateEvaluator leaves them) made into the ARN
+ * CloudFormation gives that resource, so it can be matched like any other. Only the resource types roles name here
+ * (log groups, functions, state machines, topics, queues, tables), each by the name its properties give it; other
+ * placeholders are left as they are.
+ */
+export const resolvePlaceholders = (
+  resource: string,
+  resources: Record<string, Resource>,
+  scope: { partition: string; region: string; accountId: string },
+): string =>
+  resource.replace(
+    /\{\{(Ref|GetAtt) ([A-Za-z0-9]+)(?:\.Arn)?\}\}/g,
+    (placeholder, _kind: string, logicalId: string) => {
+      const target = resources[logicalId];
+      const properties = (target?.Properties ?? {}) as Record<string, unknown>;
+      const name = (key: string) => String(properties[key] ?? logicalId);
+      const { partition, region, accountId } = scope;
+      switch (target?.Type) {
+        case 'AWS::Logs::LogGroup':
+          return `arn:${partition}:logs:${region}:${accountId}:log-group:${name('LogGroupName')}:*`;
+        case 'AWS::Lambda::Function':
+          return `arn:${partition}:lambda:${region}:${accountId}:function:${name('FunctionName')}`;
+        case 'AWS::StepFunctions::StateMachine':
+          return `arn:${partition}:states:${region}:${accountId}:stateMachine:${name('StateMachineName')}`;
+        case 'AWS::SNS::Topic':
+          return `arn:${partition}:sns:${region}:${accountId}:${name('TopicName')}`;
+        case 'AWS::SQS::Queue':
+          return `arn:${partition}:sqs:${region}:${accountId}:${name('QueueName')}`;
+        case 'AWS::DynamoDB::Table':
+          return `arn:${partition}:dynamodb:${region}:${accountId}:table/${name('TableName')}`;
+        default:
+          return placeholder;
+      }
+    },
+  );
