@@ -54,7 +54,7 @@ export const getExport = async (
   const events = (await readHistory(deps.sfn, executionArn)) ?? [];
   const verdict = judgeClosedExecution({ ...execution, events });
   if (verdict.notified) return { statusCode: 200, body: toExportDetails(execution) };
-  const outcome = outcomeFor(verdict.failure, new Date(execution.stoppedAt ?? execution.startedAt));
+  const outcome = outcomeFor(verdict.publish, new Date(execution.stoppedAt ?? execution.startedAt));
   return { statusCode: 200, body: toExportDetails(execution, outcome) };
 };
 

@@ -2,7 +2,7 @@
 // if not, the failure to report. The record is the execution history (GetExecutionHistory), never timing: a
 // notification was sent exactly when a publishing state's task succeeded. Used by the safety net (which publishes
 // what this returns) and by GET /exports/{id} (which shows the same outcome). Pure: no AWS calls, no Lambda types.
-import type { FailureInput, StepError } from './contracts.js';
+import type { ExportState, FailureInput, StepError } from './contracts.js';
 import { clip } from './outcome.js';
 import { isRecord } from './records.js';
 
@@ -38,8 +38,11 @@ export type Verdict =
   | { notified: true; by: string }
   | {
       notified: false;
-      /** What PublishFailure would have been given: the state the workflow last had, and why it ended. */
-      failure: FailureInput;
+      /**
+       * What to publish: the verified export PublishSuccess could not announce (a success), or what PublishFailure
+       * would have been given: the state the workflow last had, and why it ended.
+       */
+      publish: ExportState | FailureInput;
       /** One paragraph for the notification: how the workflow ended and that the safety net reported it. */
       note: string;
     };
@@ -55,6 +58,10 @@ const parse = (text: string | undefined): unknown => {
     return undefined;
   }
 };
+
+/** PublishSuccess's input: an export CheckExport verified (its objects are in the bucket). */
+const isVerifiedExport = (value: unknown): value is ExportState =>
+  isRecord(value) && isRecord(value.poll) && value.poll.status === 'exported' && !('error' in value);
 
 /** A state input that is the workflow's own state (PrepareExport's wrapping onwards), not the raw request. */
 const isWorkflowState = (value: unknown): value is FailureInput =>
@@ -104,14 +111,16 @@ const noteFor = (execution: ClosedExecution, lastState: string | undefined): str
 };
 
 /**
- * Reads a closed execution's history. Notified when a publishing state's task succeeded. Otherwise the failure to
- * report: PublishFailure's own input when it was reached (the real failure, which it could not publish), else
- * the last workflow state with the way the execution ended, else the raw request.
+ * Reads a closed execution's history. Notified when a publishing state's task succeeded. Otherwise what to report:
+ * a verified export whose success PublishSuccess could not publish (the objects are in the bucket, so it is a
+ * success); else PublishFailure's own input when it was reached (the real failure, which it could not publish);
+ * else the last workflow state with the way the execution ended, else the raw request.
  */
 export const judgeClosedExecution = (execution: ClosedExecution): Verdict => {
   let current: string | undefined;
   let lastState: FailureInput | undefined;
   let failureInput: FailureInput | undefined;
+  let verified: ExportState | undefined;
   for (const event of execution.events) {
     const entered = event.stateEnteredEventDetails;
     if (event.type?.endsWith('StateEntered') && entered?.name !== undefined) {
@@ -120,6 +129,7 @@ export const judgeClosedExecution = (execution: ClosedExecution): Verdict => {
       if (isWorkflowState(input)) {
         lastState = input;
         if (current === 'PublishFailure' && isRecord(input.error)) failureInput = input;
+        if (current === 'PublishSuccess' && isVerifiedExport(input)) verified = input;
       }
     } else if (event.type === 'TaskSucceeded' && current !== undefined && PUBLISH_STATES.includes(current)) {
       return { notified: true, by: current };
@@ -129,13 +139,17 @@ export const judgeClosedExecution = (execution: ClosedExecution): Verdict => {
 
   const request = parse(execution.input);
   const note = noteFor(execution, current);
+  if (verified) {
+    const succeeded = `The export itself succeeded and was verified; the workflow could not publish its success. ${note}`;
+    return { notified: false, publish: verified, note: succeeded };
+  }
   // An export stopped while PublishFailure ran is still that failure: report it, saying how the workflow ended.
-  if (failureInput) return { notified: false, failure: failureInput, note };
+  if (failureInput) return { notified: false, publish: failureInput, note };
   const base: FailureInput = lastState ?? {
     exportId: execution.name,
     startedAt: execution.startedAt,
     input: request ?? null,
     error: { Error: '' },
   };
-  return { notified: false, failure: { ...base, error: endingOf(execution, request, lastState) }, note };
+  return { notified: false, publish: { ...base, error: endingOf(execution, request, lastState) }, note };
 };

@@ -29,7 +29,13 @@ export interface StatusChangeEvent {
 export type SafetyNetResult =
   | { action: 'ignored'; reason: string }
   | { action: 'none'; executionArn: string; notifiedBy: string }
-  | { action: 'published'; executionArn: string; exportId: string; errorCode: string };
+  | {
+      action: 'published';
+      executionArn: string;
+      exportId: string;
+      outcome: 'SUCCEEDED' | 'FAILED';
+      errorCode?: string;
+    };
 
 export interface SafetyNetDeps extends Omit<PublishOutcomeDeps, 'now'> {
   sfn: SFNClient;
@@ -63,16 +69,18 @@ export const reportIfUnnotified = async (event: StatusChangeEvent, deps: SafetyN
   }
   // The stop time, not the time of this call: the same document GET /exports/{id} shows.
   const finishedAt = new Date(execution.stoppedAt ?? Date.now());
-  const outcome = await publishOutcome(verdict.failure, { ...deps, now: () => finishedAt }, { note: verdict.note });
+  const outcome = await publishOutcome(verdict.publish, { ...deps, now: () => finishedAt }, { note: verdict.note });
   logger.warn('The execution ended without a notification; the safety net sent it', {
     executionArn,
     status: execution.status,
+    outcome: outcome.status,
     errorCode: outcome.error?.code,
   });
   return {
     action: 'published',
     executionArn,
     exportId: outcome.exportId,
-    errorCode: outcome.error?.code ?? 'Unknown',
+    outcome: outcome.status,
+    ...(outcome.error && { errorCode: outcome.error.code }),
   };
 };

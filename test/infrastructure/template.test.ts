@@ -327,7 +327,6 @@ describe('IAM', () => {
         'states:GetExecutionHistory': executions,
         'sns:Publish': [arn('sns', '*'), refPlaceholder('OutcomesTopic')],
         'elasticache:DescribeSnapshots': snapshotSources,
-        'dynamodb:GetItem': [getAttPlaceholder('SafetyNetTable', 'Arn')],
         'dynamodb:PutItem': [getAttPlaceholder('SafetyNetTable', 'Arn')],
         'dynamodb:UpdateItem': [getAttPlaceholder('SafetyNetTable', 'Arn')],
         'dynamodb:DeleteItem': [getAttPlaceholder('SafetyNetTable', 'Arn')],

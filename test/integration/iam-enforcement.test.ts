@@ -77,7 +77,9 @@ beforeAll(async () => {
   });
 }, 60_000);
 
-afterEach(() => {
+afterEach(async () => {
+  // The safety net reports each failed export after it ends, with the roles the case set: let it finish first.
+  await harness.safetyNetIdle();
   harness.stack.iam?.useRoles(packaged);
   harness.stack.iam?.clearCalls();
 });
@@ -166,14 +168,19 @@ describe('a call the role denies, refused as each service refuses it', () => {
     );
   });
 
-  it('refuses Publish with AuthorizationError (SNS): the export fails and nobody is notified', async () => {
+  it('refuses Publish with AuthorizationError (SNS): the workflow fails, and the safety net (its own role) reports the verified export', async () => {
     // Act
     const { accepted, final, denied } = await exportWithout('publishOutcome', 'sns:Publish', 'no-publish-grant');
+    await harness.safetyNetIdle();
+    const notifications = await harness.notificationsFor(accepted.body.exportId);
 
     // Assert
     expect(final?.status).toBe('FAILED');
-    expect(await harness.notificationsFor(accepted.body.exportId)).toEqual([]);
     expect(denied.map((call) => call.action)).toContain('sns:Publish');
+    expect(notifications.map((notification) => notification.messageAttributes.status?.StringValue)).toEqual([
+      'SUCCEEDED',
+    ]);
+    expect(notifications[0]?.message).toContain('The export itself succeeded and was verified');
   });
 
   it('refuses StartExecution with AccessDeniedException (Step Functions): POST /exports answers 500', async () => {
@@ -194,8 +201,13 @@ describe('a call the role denies, refused as each service refuses it', () => {
       'no-invoke',
     );
 
-    // Assert: the whole statement is gone, so no task runs and the failure cannot be published either.
+    // Assert: the whole statement is gone, so no task runs and PublishFailure cannot run either; the safety net,
+    // outside the state machine, still reports it.
+    await harness.safetyNetIdle();
     expect(final?.status).toBe('FAILED');
+    expect(
+      (await harness.notificationsFor(final?.exportId ?? '')).map((n) => n.messageAttributes.errorCode?.StringValue),
+    ).toHaveLength(1);
     expect(denied[0]).toMatchObject({
       principal: 'stateMachine:exportSnapshot-local',
       action: 'lambda:InvokeFunction',

@@ -178,6 +178,57 @@ const FLOWS: Array<[string, () => Promise<void>]> = [
       );
     },
   ],
+  [
+    'a running export is cancelled (cancelExport), and the safety net reports it on the outcomes topic',
+    async () => {
+      const accepted = await harness.postExport({
+        sourceSnapshotName: DEMO_SNAPSHOT,
+        targetSnapshotName: 'iam-cancel',
+      });
+      expect((await harness.cancelExport(accepted.body.exportId)).status).toBe(202);
+      const { final } = await harness.followExport(accepted.body.exportId);
+      await harness.safetyNetIdle();
+      expect(final.status).toBe('ABORTED');
+      expect(await harness.notificationsFor(accepted.body.exportId)).toHaveLength(1);
+    },
+  ],
+  [
+    'PublishFailure crashes on an unknown snapshot; the safety net looks its topic up, fails once (its record is deleted), then reports it',
+    async () => {
+      // PublishFailure's Publish and the safety net's first are refused; its retry goes through.
+      await harness.stageSnsFault({
+        action: 'Publish',
+        count: 2,
+        code: 'AuthorizationError',
+        message: 'no',
+        status: 403,
+      });
+      const accepted = await harness.postExport({ sourceSnapshotName: 'iam-crash-no-such-snapshot' });
+      const { final } = await harness.followExport(accepted.body.exportId);
+      await harness.safetyNetIdle();
+      expect(final.status).toBe('FAILED');
+      expect(await harness.notificationsFor(accepted.body.exportId)).toHaveLength(1);
+    },
+  ],
+  [
+    "PublishSuccess and PublishFailure both crash on a cluster's export; the safety net reports to the cluster's own topic",
+    async () => {
+      // Each publish tries the cluster's topic, then the outcomes topic: four refusals end both states.
+      await harness.stageSnsFault({
+        action: 'Publish',
+        count: 4,
+        code: 'AuthorizationError',
+        message: 'no',
+        status: 403,
+      });
+      const accepted = await harness.postExport({ cacheClusterId: CLUSTER, targetSnapshotName: 'iam-cluster-crash' });
+      const { final } = await harness.followExport(accepted.body.exportId);
+      await harness.safetyNetIdle();
+      const notifications = await harness.notificationsFor(accepted.body.exportId);
+      expect(final.status).toBe('FAILED');
+      expect(notifications.map((notification) => notification.topicArn.split(':').at(-1))).toEqual([CLUSTER_TOPIC]);
+    },
+  ],
 ];
 
 beforeAll(async () => {

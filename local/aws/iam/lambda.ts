@@ -29,7 +29,20 @@ export const runtimeChecks = (
     requiredBy: RUNTIME_SOURCE,
   })),
   ...(role.deadLetterTargetArn ? [deadLetterCheck(role.deadLetterTargetArn)] : []),
+  ...(role.onFailureDestinationArn ? [onFailureCheck(role.onFailureDestinationArn)] : []),
 ];
+
+/**
+ * A function with an on-failure destination for asynchronous invocations: Lambda sends the invocation record there
+ * with the function's execution role (AWS Lambda Developer Guide, "Adding a destination": the execution role needs
+ * sqs:SendMessage on a queue, sns:Publish on a topic).
+ */
+const onFailureCheck = (target: string): Check => ({
+  action: /^arn:[^:]+:sns:/.test(target) ? 'sns:Publish' : 'sqs:SendMessage',
+  resource: target,
+  requiredBy:
+    'Lambda sends the record of a failed asynchronous invocation to the function\'s on-failure destination with its role (Lambda Developer Guide, "Adding a destination")',
+});
 
 /**
  * A function with a dead-letter queue or topic: Lambda sends the events of failed asynchronous invocations there with

@@ -49,6 +49,11 @@ export interface FunctionRole extends PrincipalRole {
   logGroupName: string;
   /** The function's dead-letter queue or topic (DeadLetterConfig.TargetArn), if it has one. */
   deadLetterTargetArn?: string;
+  /**
+   * Where Lambda sends a failed asynchronous invocation's record (AWS::Lambda::EventInvokeConfig
+   * DestinationConfig.OnFailure), if the function has such a destination.
+   */
+  onFailureDestinationArn?: string;
 }
 
 export interface StateMachineRole extends PrincipalRole {
@@ -170,6 +175,18 @@ export const rolesFromPackage = (
       .filter(([, resource]) => resource.Type === 'AWS::Lambda::Function')
       .map(([id, resource]) => [String(resource.Properties?.FunctionName ?? id), [id, resource]]),
   );
+  /** The OnFailure destination of the function's EventInvokeConfig (it names the function by Ref). */
+  const onFailureOf = (functionId: string): unknown =>
+    Object.values(resources)
+      .filter((resource) => resource.Type === 'AWS::Lambda::EventInvokeConfig')
+      .map((resource) => resource.Properties as { FunctionName?: unknown; DestinationConfig?: unknown } | undefined)
+      .filter((properties) => JSON.stringify(properties?.FunctionName ?? '').includes(functionId))
+      .map(
+        (properties) =>
+          (properties?.DestinationConfig as { OnFailure?: { Destination?: unknown } } | undefined)?.OnFailure
+            ?.Destination,
+      )
+      .find((destination) => destination !== undefined);
   const used = new Set<string>();
   const functions: Record<string, FunctionRole> = {};
   for (const [functionKey, { name }] of Object.entries(packaged.state.service.functions)) {
@@ -180,6 +197,7 @@ export const rolesFromPackage = (
     used.add(roleId);
     const logging = resource.Properties?.LoggingConfig as { LogGroup?: string } | undefined;
     const deadLetter = (resource.Properties?.DeadLetterConfig as { TargetArn?: unknown } | undefined)?.TargetArn;
+    const onFailure = onFailureOf(id);
     functions[functionKey] = {
       functionKey,
       functionName: name,
@@ -187,6 +205,9 @@ export const rolesFromPackage = (
       logGroupName: logging?.LogGroup ?? `/aws/lambda/${name}`,
       ...(deadLetter !== undefined && {
         deadLetterTargetArn: resolveDeep(deadLetter, resolve, `${id} DeadLetterConfig`) as string,
+      }),
+      ...(onFailure !== undefined && {
+        onFailureDestinationArn: resolveDeep(onFailure, resolve, `${id} EventInvokeConfig OnFailure`) as string,
       }),
       roleLogicalId: roleId,
       principalArn: sessionArn(roleId, name),

@@ -93,7 +93,7 @@ describe('judgeClosedExecution', () => {
     // Assert
     expect(verdict).toEqual({
       notified: false,
-      failure: { ...VALIDATED, error: { Error: CANCEL_ERROR, Cause: cause } },
+      publish: { ...VALIDATED, error: { Error: CANCEL_ERROR, Cause: cause } },
       note: expect.stringContaining('was stopped in state CheckExport'),
     });
   });
@@ -105,7 +105,7 @@ describe('judgeClosedExecution', () => {
     // Assert
     expect(verdict).toMatchObject({
       notified: false,
-      failure: { error: { Error: CANCEL_ERROR, Cause: 'The export was stopped (StopExecution: ops cleanup).' } },
+      publish: { error: { Error: CANCEL_ERROR, Cause: 'The export was stopped (StopExecution: ops cleanup).' } },
     });
   });
 
@@ -116,7 +116,7 @@ describe('judgeClosedExecution', () => {
     // Assert
     expect(verdict).toMatchObject({
       notified: false,
-      failure: { exportId: 'e-1', targetBucket: 'exports-bucket', error: { Error: 'ExecutionTimedOut' } },
+      publish: { exportId: 'e-1', targetBucket: 'exports-bucket', error: { Error: 'ExecutionTimedOut' } },
       note: expect.stringContaining('timed out in state CheckExport'),
     });
   });
@@ -132,7 +132,7 @@ describe('judgeClosedExecution', () => {
     // Assert
     expect(verdict).toEqual({
       notified: false,
-      failure,
+      publish: failure,
       note: expect.stringContaining('failed in state PublishFailure with AwsUnavailableError'),
     });
   });
@@ -169,7 +169,7 @@ describe('judgeClosedExecution', () => {
     // Assert
     expect(verdict).toMatchObject({
       notified: false,
-      failure: {
+      publish: {
         exportId: 'e-1',
         input: JSON.parse(input),
         error: { Error: 'InvalidRequestError', Cause: expect.stringContaining(`not ${what}`) },
@@ -182,8 +182,35 @@ describe('judgeClosedExecution', () => {
     const verdict = judgeClosedExecution(execution({ error: 'States.Runtime', cause: 'x'.repeat(50_000) }));
 
     // Assert
-    expect(verdict).toMatchObject({ notified: false, failure: { error: { Error: 'States.Runtime' } } });
-    if (verdict.notified) throw new Error('unreachable');
-    expect((verdict.failure.error.Cause ?? '').length).toBeLessThan(2200);
+    expect(verdict).toMatchObject({ notified: false, publish: { error: { Error: 'States.Runtime' } } });
+    if (verdict.notified || !('error' in verdict.publish)) throw new Error('unreachable');
+    expect((verdict.publish.error?.Cause ?? '').length).toBeLessThan(2200);
+  });
+
+  it('reports a verified export whose success PublishSuccess and PublishFailure could not publish as a success', () => {
+    // Arrange
+    const exported = {
+      ...VALIDATED,
+      poll: { status: 'exported', attempt: 3 },
+      objects: [{ key: 'k-0001.rdb', size: 9 }],
+    };
+    const events = [
+      ...UNTIL_CHECK,
+      event('TaskSucceeded'),
+      entered('PublishSuccess', exported),
+      event('TaskFailed'),
+      entered('PublishFailure', { ...exported, error: { Error: 'ExportRejectedError', Cause: 'not authorized' } }),
+      event('TaskFailed'),
+    ];
+
+    // Act
+    const verdict = judgeClosedExecution(execution({ events, error: 'ExportRejectedError' }));
+
+    // Assert
+    expect(verdict).toEqual({
+      notified: false,
+      publish: exported,
+      note: expect.stringMatching(/^The export itself succeeded and was verified; the workflow could not publish/),
+    });
   });
 });

@@ -90,6 +90,7 @@ describe('reportIfUnnotified', () => {
       action: 'published',
       executionArn: EXECUTION_ARN,
       exportId: 'e-1',
+      outcome: 'FAILED',
       errorCode: 'ExportCancelled',
     });
     const published = snsMock.commandCalls(PublishCommand).map((call) => call.args[0].input);
