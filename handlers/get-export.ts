@@ -4,19 +4,12 @@ import type { SFNClient } from '@aws-sdk/client-sfn';
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { describeExecution, findStateOutput, readHistory } from './lib/aws/sfn.js';
+import { findStateOutput, readHistory } from './lib/aws/sfn.js';
 import { sfn } from './lib/clients/sfn.js';
 import { judgeClosedExecution } from './lib/closed-execution.js';
 import { requireEnv } from './lib/env.js';
-import { ExportNotFoundError } from './lib/errors.js';
-import {
-  type ApiResult,
-  EXPORT_ID_PATTERN,
-  type ExportDetails,
-  executionArnFor,
-  toExportDetails,
-  toExportStatus,
-} from './lib/exports-api.js';
+import { findExport } from './lib/export-lookup.js';
+import { type ApiResult, type ExportDetails, toExportDetails, toExportStatus } from './lib/exports-api.js';
 import { API_LOGGER_OPTIONS, httpErrors, toHttpResponse } from './lib/http.js';
 import { logger } from './lib/logger.js';
 import { outcomeFor } from './lib/outcome-facts.js';
@@ -32,15 +25,7 @@ export const getExport = async (
   exportId: string | undefined,
   deps: GetExportDeps,
 ): Promise<ApiResult<ExportDetails>> => {
-  // Not an id we could have issued, so there is no such export; checked here so it never reaches an ARN.
-  if (exportId === undefined || !EXPORT_ID_PATTERN.test(exportId)) {
-    throw new ExportNotFoundError(
-      "No such export: an export id is 1 to 80 letters, digits, '-' or '_', as returned by POST /exports.",
-    );
-  }
-  const executionArn = executionArnFor(deps.stateMachineArn, exportId);
-  const execution = await describeExecution(deps.sfn, executionArn);
-  if (!execution) throw new ExportNotFoundError(`No export with id ${exportId}.`);
+  const { executionArn, execution } = await findExport(exportId, deps);
   const status = toExportStatus(execution.status);
   if (status === 'RUNNING' || status === 'SUCCEEDED') {
     return { statusCode: 200, body: toExportDetails(execution) };

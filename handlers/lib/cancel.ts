@@ -4,14 +4,9 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { describeExecution, latestEvents, stopExecution } from './aws/sfn.js';
 import { CANCEL_ERROR, PUBLISH_STATES } from './closed-execution.js';
-import { ExportConflictError, ExportNotFoundError } from './errors.js';
-import {
-  type ApiResult,
-  EXPORT_ID_PATTERN,
-  type ExportDetails,
-  executionArnFor,
-  toExportDetails,
-} from './exports-api.js';
+import { ExportConflictError } from './errors.js';
+import { findExport } from './export-lookup.js';
+import { type ApiResult, type ExportDetails, toExportDetails } from './exports-api.js';
 import { logger } from './logger.js';
 
 export interface CancelExportDeps {
@@ -38,14 +33,7 @@ export const cancelExport = async (
   exportId: string | undefined,
   deps: CancelExportDeps,
 ): Promise<ApiResult<ExportDetails>> => {
-  if (exportId === undefined || !EXPORT_ID_PATTERN.test(exportId)) {
-    throw new ExportNotFoundError(
-      "No such export: an export id is 1 to 80 letters, digits, '-' or '_', as returned by POST /exports.",
-    );
-  }
-  const executionArn = executionArnFor(deps.stateMachineArn, exportId);
-  const execution = await describeExecution(deps.sfn, executionArn);
-  if (!execution) throw new ExportNotFoundError(`No export with id ${exportId}.`);
+  const { executionArn, execution } = await findExport(exportId, deps);
   if (execution.status !== 'RUNNING') {
     throw new ExportConflictError(
       `Export ${exportId} has already ended (${execution.status}${execution.stoppedAt ? ` at ${execution.stoppedAt}` : ''}); there is nothing to cancel. GET /exports/${exportId} shows its outcome.`,

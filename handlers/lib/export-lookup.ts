@@ -1,0 +1,22 @@
+// The export an API path names: its id checked (one we could have issued), its execution described, 404 when
+// there is none. Shared by GET and DELETE /exports/{exportId}.
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import { describeExecution, type ExecutionDescription } from './aws/sfn.js';
+import { ExportNotFoundError } from './errors.js';
+import { EXPORT_ID_PATTERN, executionArnFor } from './exports-api.js';
+
+export const findExport = async (
+  exportId: string | undefined,
+  deps: { sfn: SFNClient; stateMachineArn: string },
+): Promise<{ exportId: string; executionArn: string; execution: ExecutionDescription }> => {
+  // Not an id we could have issued, so there is no such export; checked here so it never reaches an ARN.
+  if (exportId === undefined || !EXPORT_ID_PATTERN.test(exportId)) {
+    throw new ExportNotFoundError(
+      "No such export: an export id is 1 to 80 letters, digits, '-' or '_', as returned by POST /exports.",
+    );
+  }
+  const executionArn = executionArnFor(deps.stateMachineArn, exportId);
+  const execution = await describeExecution(deps.sfn, executionArn);
+  if (!execution) throw new ExportNotFoundError(`No export with id ${exportId}.`);
+  return { exportId, executionArn, execution };
+};
