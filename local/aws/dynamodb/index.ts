@@ -12,22 +12,19 @@
 // values.ts and numbers.ts (attribute values), tables.ts, items.ts, expressions/ (lexer, parser, evaluation).
 import type { Clock } from '../../clock.js';
 import type { RegionScope } from '../regional-documents.js';
-import type { AwsRequest, AwsResponse, Caller, EmulatedService } from '../types.js';
-import { DynamoDbError, resourceInUse, resourceNotFound, unknownOperation, validation } from './errors.js';
+import type { Caller, EmulatedService } from '../types.js';
+import { resourceInUse, resourceNotFound, validation } from './errors.js';
 import { deleteItem, getItem, putItem, scan, type TableAccess, updateItem } from './items.js';
 import { DynamoDbStore, type TableDefinition } from './state.js';
 import { checkTableName, describeTable, tableFromRequest } from './tables.js';
 import {
   type Body,
-  errorAnswer,
+  handleActions,
   optionalBoolean,
   optionalInteger,
   optionalRecord,
   optionalString,
-  parseBody,
   requiredString,
-  respond,
-  TARGET_PREFIX,
 } from './wire.js';
 
 /** ListTables: "Limit … Valid Range: Minimum value of 1. Maximum value of 100." */
@@ -148,22 +145,7 @@ export const createDynamoDbService = (deps: {
     Scan: (body, caller) => scan(accessTo(caller, body), body),
   };
 
-  const service: EmulatedService = {
-    name: 'dynamodb',
-    handle: async (request: AwsRequest): Promise<AwsResponse> => {
-      try {
-        const target = request.headers['x-amz-target'] ?? '';
-        const action = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
-        // Own properties only: `toString` or `constructor` must not reach Object.prototype.
-        const run = Object.hasOwn(actions, action) ? actions[action] : undefined;
-        if (!run) throw unknownOperation(action || target);
-        return respond(run(parseBody(request.body), request.caller), request.requestId);
-      } catch (error) {
-        if (error instanceof DynamoDbError) return errorAnswer(error, request.requestId);
-        throw error;
-      }
-    },
-  };
+  const service: EmulatedService = { name: 'dynamodb', handle: handleActions(actions) };
 
   return { service };
 };

@@ -14,8 +14,8 @@
 // message-attributes.ts (attributes and MD5s), state.ts (persistence), wire.ts (JSON 1.0), errors.ts.
 import type { Clock } from '../../clock.js';
 import { DEFAULT_ACCOUNT_ID, DEFAULT_REGION } from '../sigv4.js';
-import type { AwsRequest, AwsResponse, Caller, EmulatedService } from '../types.js';
-import { invalidParameter, queueDoesNotExist, SqsError, unknownOperation } from './errors.js';
+import type { Caller, EmulatedService } from '../types.js';
+import { invalidParameter, queueDoesNotExist, SqsError } from './errors.js';
 import { type MessageAttributeValue, parseMessageAttributes } from './message-attributes.js';
 import {
   batchEntries,
@@ -31,15 +31,12 @@ import {
 } from './service.js';
 import {
   type Body,
-  errorAnswer,
+  handleActions,
   optionalInteger,
   optionalString,
   optionalStringMap,
   optionalStrings,
-  parseBody,
   requiredString,
-  respond,
-  TARGET_PREFIX,
 } from './wire.js';
 
 export type { MessageAttributeValue } from './message-attributes.js';
@@ -270,22 +267,7 @@ export const createSqsService = (deps: {
     },
   };
 
-  const service: EmulatedService = {
-    name: 'sqs',
-    handle: async (request: AwsRequest): Promise<AwsResponse> => {
-      try {
-        const target = request.headers['x-amz-target'] ?? '';
-        const action = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
-        // Own properties only: `toString` or `constructor` must not reach Object.prototype.
-        const run = Object.hasOwn(actions, action) ? actions[action] : undefined;
-        if (!run) throw unknownOperation(action || target);
-        return respond(await run(parseBody(request.body), request.caller), request.requestId);
-      } catch (error) {
-        if (error instanceof SqsError) return errorAnswer(error, request.requestId);
-        throw error;
-      }
-    },
-  };
+  const service: EmulatedService = { name: 'sqs', handle: handleActions(actions) };
 
   const refOf = (queue: string, region: string): QueueRef =>
     queue.startsWith('arn:')

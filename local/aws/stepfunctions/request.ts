@@ -1,36 +1,21 @@
 // Reading a Step Functions JSON 1.0 request and writing its answer: the body's fields with AWS's validation
 // messages, names and ARNs as StartExecution and friends check them, and the response envelope. Nothing here knows
-// about executions.
-import type { AwsResponse } from '../types.js';
+// about executions. The body and field readers are ../json-protocol.ts's, bound here to Step Functions' errors.
+import { type Body, jsonAnswer, jsonFields, parseJsonBody } from '../json-protocol.js';
 import { StepFunctionsError, validation } from './errors.js';
 
-export type Body = Record<string, unknown>;
+export type { Body };
 
-const JSON_CONTENT_TYPE = 'application/x-amz-json-1.0';
+const serialization = (message: string): StepFunctionsError =>
+  new StepFunctionsError('SerializationException', message);
 
-export const optionalString = (body: Body, field: string): string | undefined => {
-  const value = body[field];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new StepFunctionsError('SerializationException', `${field} must be a string`);
-  return value;
-};
-
-export const requiredString = (body: Body, field: string): string => {
-  const value = optionalString(body, field);
-  if (value === undefined) {
-    throw validation(
+export const { optionalString, requiredString, optionalBoolean } = jsonFields({
+  typeError: serialization,
+  missing: (field) =>
+    validation(
       `1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`,
-    );
-  }
-  return value;
-};
-
-export const optionalBoolean = (body: Body, field: string): boolean | undefined => {
-  const value = body[field];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'boolean') throw new StepFunctionsError('SerializationException', `${field} must be a boolean`);
-  return value;
-};
+    ),
+});
 
 /** maxResults: 0 or absent means the default page size; at most 1000. */
 export const pageSize = (body: Body): number => {
@@ -86,20 +71,7 @@ export const headerValue = (headers: Record<string, string>, name: string): stri
   return undefined;
 };
 
-export const parseBody = (body: Buffer): Body => {
-  const text = body.toString('utf8').trim();
-  if (text === '') return {};
-  try {
-    const parsed = JSON.parse(text) as unknown;
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Body;
-  } catch {
-    // fall through
-  }
-  throw new StepFunctionsError('SerializationException', 'The request body is not a JSON object');
-};
+export const parseBody = (body: Buffer): Body =>
+  parseJsonBody(body, () => serialization('The request body is not a JSON object'));
 
-export const respond = (status: number, body: Record<string, unknown>, requestId: string): AwsResponse => ({
-  status,
-  headers: { 'content-type': JSON_CONTENT_TYPE, 'x-amzn-requestid': requestId },
-  body: JSON.stringify(body),
-});
+export const respond = jsonAnswer;
