@@ -258,8 +258,9 @@ describe('endings no Catch sees, through the real definition', () => {
   });
 
   it('the history quota: the execution fails States.Runtime and the safety net notifies WorkflowFailed', async () => {
-    // Arrange: a quota the real ASL reaches while polling (25,000 events would take minutes here).
-    await withHarness({ stepFunctions: { historyEventLimit: 25 } }, async (harness) => {
+    // Arrange: a quota the real ASL reaches as it enters its first CheckExport, whatever the machine's speed: the
+    // 16 events before it do not depend on timing (25,000 events would take minutes here).
+    await withHarness({ stepFunctions: { historyEventLimit: 17 } }, async (harness) => {
       // Act
       const { body } = await harness.postExport({ sourceSnapshotName: SNAPSHOT, targetSnapshotName: 'long' });
       const ended = await endingOf(harness, body.exportId);
@@ -271,7 +272,7 @@ describe('endings no Catch sees, through the real definition', () => {
       expect(ended.status).toBe('FAILED');
       expect(execution.error).toBe('States.Runtime');
       expect(ended.notifications.map(errorCodeOf)).toEqual(['WorkflowFailed']);
-      expect(ended.notifications[0]?.message).toContain('maximum of 25 events');
+      expect(ended.notifications[0]?.message).toContain('maximum of 17 events');
     });
   });
 });
