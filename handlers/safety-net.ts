@@ -14,20 +14,21 @@ import { sfn } from './lib/clients/sfn.js';
 import { sns } from './lib/clients/sns.js';
 import { requireEnv } from './lib/env.js';
 import { logger } from './lib/logger.js';
+import { NOTIFICATION_RECORD_SECONDS } from './lib/publishing.js';
 import { reportIfUnnotified, type SafetyNetResult, type StatusChangeEvent } from './lib/safety-net.js';
 
 const DEFAULT_TOPIC_ARN = requireEnv('DEFAULT_TOPIC_ARN');
 const STATE_MACHINE_ARN = requireEnv('STATE_MACHINE_ARN');
-const IDEMPOTENCY_TABLE_NAME = requireEnv('IDEMPOTENCY_TABLE_NAME');
+const NOTIFICATION_TABLE_NAME = requireEnv('NOTIFICATION_TABLE_NAME');
 
 /**
  * How long an execution's record is kept: longer than any repeat can arrive. EventBridge retries a delivery for
  * up to 24 hours (the target's MaximumEventAgeInSeconds, serverless.yml) and Lambda keeps an asynchronous event
  * for up to 6 hours; three days covers both with room.
  */
-const RECORD_SECONDS = 3 * 24 * 60 * 60;
+const RECORD_SECONDS = NOTIFICATION_RECORD_SECONDS;
 
-const persistenceStore = new DynamoDBPersistenceLayer({ tableName: IDEMPOTENCY_TABLE_NAME, awsSdkV3Client: dynamoDb });
+const persistenceStore = new DynamoDBPersistenceLayer({ tableName: NOTIFICATION_TABLE_NAME, awsSdkV3Client: dynamoDb });
 
 export const handler = middy<StatusChangeEvent, SafetyNetResult>()
   .use(injectLambdaContext(logger, { clearState: true }))
@@ -47,6 +48,7 @@ export const handler = middy<StatusChangeEvent, SafetyNetResult>()
       sfn,
       sns,
       elastiCache,
+      notifications: { dynamoDb, table: NOTIFICATION_TABLE_NAME },
       defaultTopicArn: DEFAULT_TOPIC_ARN,
       stateMachineArn: STATE_MACHINE_ARN,
     }),

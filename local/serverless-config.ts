@@ -1,6 +1,6 @@
 // What the local stack takes from serverless.yml itself, so it runs what is deployed rather than a copy: the
 // functions triggered by EventBridge rules (their patterns, timeout, asynchronous retry settings and on-failure
-// destination) and the DynamoDB tables and SQS queues the stack declares. `Ref` and `Fn::GetAtt` are resolved to
+// destination), the functions' own environment settings, and the DynamoDB tables and SQS queues the stack declares. `Ref` and `Fn::GetAtt` are resolved to
 // local names and ARNs the way CloudFormation would (a table's Ref is its name, a queue's Ref its URL and GetAtt
 // Arn its ARN, a state machine's Ref its ARN); `${sls:stage}` is the local stage. Anything else unresolved is an
 // error here rather than a silent mismatch later.
@@ -51,7 +51,6 @@ export interface EventFunctionSpec {
   maximumEventAgeSeconds: number;
   /** The on-failure destination queue, when it is one of the stack's queues. */
   onFailureQueue?: QueueSpec;
-  environment: Record<string, string>;
   rules: EventRuleSpec[];
 }
 
@@ -59,6 +58,8 @@ export interface LocalDeployment {
   tables: TableSpec[];
   queues: QueueSpec[];
   eventFunctions: EventFunctionSpec[];
+  /** The functions' own `environment` settings (the stack's resources, resolved), for the one local process. */
+  environment: Record<string, string>;
 }
 
 type Yaml = Record<string, unknown>;
@@ -143,6 +144,17 @@ export const readLocalDeployment = (scope: LocalScope, file = SERVERLESS_YML): L
 
   const functions = (isRecord(config.functions) ? config.functions : {}) as Record<string, Yaml>;
   const eventFunctions: EventFunctionSpec[] = [];
+  // Every function runs in the one local process, so their own settings share one environment.
+  const environment: Record<string, string> = {};
+  for (const fn of Object.values(functions)) {
+    for (const [name, value] of Object.entries(isRecord(fn.environment) ? fn.environment : {})) {
+      const resolved = String(resolve(value));
+      if (environment[name] !== undefined && environment[name] !== resolved) {
+        throw new Error(`serverless.yml: ${name} differs between functions; the local stack runs them in one process`);
+      }
+      environment[name] = resolved;
+    }
+  }
   for (const [functionKey, fn] of Object.entries(functions)) {
     const events = Array.isArray(fn.events) ? fn.events : [];
     const rules = events.flatMap((event: unknown) => {
@@ -154,12 +166,6 @@ export const readLocalDeployment = (scope: LocalScope, file = SERVERLESS_YML): L
     if (rules.length === 0) continue;
     const destinations = isRecord(fn.destinations) ? fn.destinations : {};
     const onFailure = isRecord(destinations.onFailure) ? resolve(destinations.onFailure.arn) : undefined;
-    const environment = Object.fromEntries(
-      Object.entries(isRecord(fn.environment) ? fn.environment : {}).map(([name, value]) => [
-        name,
-        String(resolve(value)),
-      ]),
-    );
     const onFailureQueue = queues.find((queue) => queue.arn === onFailure);
     eventFunctions.push({
       functionKey,
@@ -170,9 +176,8 @@ export const readLocalDeployment = (scope: LocalScope, file = SERVERLESS_YML): L
       maximumRetryAttempts: typeof fn.maximumRetryAttempts === 'number' ? fn.maximumRetryAttempts : 2,
       maximumEventAgeSeconds: typeof fn.maximumEventAge === 'number' ? fn.maximumEventAge : 21_600,
       ...(onFailureQueue && { onFailureQueue }),
-      environment,
       rules,
     });
   }
-  return { tables, queues, eventFunctions };
+  return { tables, queues, eventFunctions, environment };
 };

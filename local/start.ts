@@ -239,8 +239,8 @@ const wireEventRules = async (wiring: {
   });
   const target = { endpoint: awsUrl, region: config.region, credentials: credentialsOf(config) };
   await provisionDeployment(deployment, target);
+  cleanups.push(applyEnvironment(deployment.environment));
   for (const fn of deployment.eventFunctions) {
-    cleanups.push(applyEnvironment(fn.environment));
     const sendToQueue = fn.onFailureQueue ? queueSender(fn.onFailureQueue, target) : undefined;
     const invoker = new AsyncInvoker({
       functionName: fn.functionKey,

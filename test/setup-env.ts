@@ -9,3 +9,4 @@ process.env.DEFAULT_TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:elasticache-
 process.env.ALLOWED_TARGET_BUCKETS = 'exports-bucket,other-allowed-bucket';
 process.env.DEFAULT_TARGET_BUCKET = 'exports-bucket';
 process.env.EXPORT_DEADLINE_MINUTES = '720';
+process.env.NOTIFICATION_TABLE_NAME = 'elasticache-export-safety-net-test';

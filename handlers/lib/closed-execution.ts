@@ -19,6 +19,7 @@ export const CANCEL_ERROR = 'ExportCancelled';
 /** The part of a history event this reads (the SDK's HistoryEvent has these names). */
 export interface RecordedEvent {
   type?: string | undefined;
+  timestamp?: Date | undefined;
   stateEnteredEventDetails?: { name?: string | undefined; input?: string | undefined } | undefined;
 }
 
@@ -45,7 +46,15 @@ export type Verdict =
       publish: ExportState | FailureInput;
       /** One paragraph for the notification: how the workflow ended and that the safety net reported it. */
       note: string;
+      /**
+       * A publishing task was still running when the execution ended, so the history cannot say whether it
+       * published: the state and when its task was scheduled. The notification record answers instead.
+       */
+      inFlight?: { state: string; since: Date };
     };
+
+/** Task events that end a task's attempt without a result (the state may retry it, or fail). */
+const ATTEMPT_FAILED = new Set(['TaskFailed', 'TaskTimedOut', 'TaskStartFailed', 'TaskSubmitFailed']);
 
 /** Longest stretch of an untrusted error or cause carried into a message. */
 const MAX_CAUSE_CHARS = 2000;
@@ -121,6 +130,7 @@ export const judgeClosedExecution = (execution: ClosedExecution): Verdict => {
   let lastState: FailureInput | undefined;
   let failureInput: FailureInput | undefined;
   let verified: ExportState | undefined;
+  let inFlight: { state: string; since: Date } | undefined;
   for (const event of execution.events) {
     const entered = event.stateEnteredEventDetails;
     if (event.type?.endsWith('StateEntered') && entered?.name !== undefined) {
@@ -131,20 +141,23 @@ export const judgeClosedExecution = (execution: ClosedExecution): Verdict => {
         if (current === 'PublishFailure' && isRecord(input.error)) failureInput = input;
         if (current === 'PublishSuccess' && isVerifiedExport(input)) verified = input;
       }
-    } else if (event.type === 'TaskSucceeded' && current !== undefined && PUBLISH_STATES.includes(current)) {
-      return { notified: true, by: current };
+    } else if (current !== undefined && PUBLISH_STATES.includes(current)) {
+      if (event.type === 'TaskSucceeded') return { notified: true, by: current };
+      if (event.type === 'TaskScheduled') inFlight = { state: current, since: event.timestamp ?? new Date(0) };
+      if (ATTEMPT_FAILED.has(event.type ?? '')) inFlight = undefined;
     }
   }
   if (execution.status === 'SUCCEEDED') return { notified: true, by: 'ExportSucceeded' };
 
   const request = parse(execution.input);
   const note = noteFor(execution, current);
+  const pending = inFlight && { inFlight };
   if (verified) {
     const succeeded = `The export itself succeeded and was verified; the workflow could not publish its success. ${note}`;
-    return { notified: false, publish: verified, note: succeeded };
+    return { notified: false, publish: verified, note: succeeded, ...pending };
   }
   // An export stopped while PublishFailure ran is still that failure: report it, saying how the workflow ended.
-  if (failureInput) return { notified: false, publish: failureInput, note };
+  if (failureInput) return { notified: false, publish: failureInput, note, ...pending };
   const base: FailureInput = lastState ?? {
     exportId: execution.name,
     startedAt: execution.startedAt,

@@ -2,8 +2,10 @@
 // notification (the snapshot's own topic, else the stack's default topic; a compact form when SNS finds it too
 // long). Used by PublishSuccess/PublishFailure (handlers/publish-outcome.ts) and by the safety net
 // (handlers/safety-net.ts), so both send the same document in the same words. No Lambda types here.
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import type { SNSClient } from '@aws-sdk/client-sns';
+import { putNotificationRecord } from './aws/dynamodb.js';
 import { findSnapshot, listSnapshots } from './aws/elasticache.js';
 import { publishNotification } from './aws/sns.js';
 import type { Outcome } from './contracts.js';
@@ -18,6 +20,8 @@ export type { PublishInput } from './outcome-facts.js';
 export interface PublishOutcomeDeps {
   sns: SNSClient;
   elastiCache: ElastiCacheClient;
+  /** Where the record that the notification was sent goes (the safety net's table), when there is one. */
+  notifications?: { dynamoDb: DynamoDBClient; table: string };
   /** The stack's own outcomes topic: used when the snapshot has no topic or its topic cannot be published to. */
   defaultTopicArn: string;
   now: () => Date;
@@ -113,4 +117,29 @@ const publishTo = async (deps: PublishOutcomeDeps, outcome: Outcome, topicArn: s
     );
   }
   logger.info('Outcome published', { status: outcome.status, topicArn, messageId });
+  await recordNotification(deps, outcome.exportId, messageId, topicArn);
+};
+
+/** How long a notification record is kept: as long as the safety net's own records (handlers/safety-net.ts). */
+export const NOTIFICATION_RECORD_SECONDS = 3 * 24 * 60 * 60;
+
+/**
+ * Records that the export's notification went out, for the safety net to read when the execution ended while this
+ * task ran (its history then cannot say). Best effort, after the publish: failing here must not fail the task,
+ * whose retry would publish a second time.
+ */
+const recordNotification = async (deps: PublishOutcomeDeps, exportId: string, messageId: string, topicArn: string) => {
+  if (!deps.notifications) return;
+  try {
+    await putNotificationRecord(deps.notifications.dynamoDb, deps.notifications.table, {
+      exportId,
+      messageId,
+      topicArn,
+      expiresAt: Math.floor(deps.now().getTime() / 1000) + NOTIFICATION_RECORD_SECONDS,
+    });
+  } catch (error) {
+    logger.warn('Could not record that the notification was sent', {
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
 };

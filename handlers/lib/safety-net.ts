@@ -2,6 +2,7 @@
 // record and publish the failure notification only when the workflow sent none (closed-execution.ts decides).
 // No Lambda types here; the handler (handlers/safety-net.ts) adds idempotency and logging.
 import type { SFNClient } from '@aws-sdk/client-sfn';
+import { getNotificationRecord } from './aws/dynamodb.js';
 import { describeExecution, readHistory } from './aws/sfn.js';
 import { judgeClosedExecution } from './closed-execution.js';
 import { logger } from './logger.js';
@@ -37,11 +38,41 @@ export type SafetyNetResult =
       errorCode?: string;
     };
 
-export interface SafetyNetDeps extends Omit<PublishOutcomeDeps, 'now'> {
+export interface SafetyNetDeps extends Omit<PublishOutcomeDeps, 'now' | 'notifications'> {
   sfn: SFNClient;
   /** Only this state machine's executions are reported (the rule filters on it too). */
   stateMachineArn: string;
+  /** The notification records publishOutcome writes (the safety net's own table). */
+  notifications: NonNullable<PublishOutcomeDeps['notifications']>;
+  /** Real time, for waiting on a publishing task that was still running (default: the clock and setTimeout). */
+  now?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
 }
+
+/**
+ * The longest a publishing task can still run after it was scheduled: the publish states' TimeoutSeconds in the ASL
+ * (a test holds the two together), plus a margin for its record to be written.
+ */
+export const PUBLISH_TASK_SECONDS = 30;
+const RECORD_MARGIN_SECONDS = 5;
+const RECORD_POLL_MS = 1000;
+
+/**
+ * Whether a publishing task that was running when the execution ended did publish: its notification record,
+ * awaited until the task cannot be running any more.
+ */
+const publishedInFlight = async (deps: SafetyNetDeps, exportId: string, since: Date): Promise<boolean> => {
+  const now = deps.now ?? (() => new Date());
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const deadline = since.getTime() + (PUBLISH_TASK_SECONDS + RECORD_MARGIN_SECONDS) * 1000;
+  for (;;) {
+    const record = await getNotificationRecord(deps.notifications.dynamoDb, deps.notifications.table, exportId);
+    if (record) return true;
+    const left = deadline - now().getTime();
+    if (left <= 0) return false;
+    await sleep(Math.min(RECORD_POLL_MS, left));
+  }
+};
 
 const REPORTED_STATUSES = new Set(['FAILED', 'TIMED_OUT', 'ABORTED']);
 
@@ -66,6 +97,10 @@ export const reportIfUnnotified = async (event: StatusChangeEvent, deps: SafetyN
   if (verdict.notified) {
     logger.info('The execution sent its own notification', { executionArn, by: verdict.by });
     return { action: 'none', executionArn, notifiedBy: verdict.by };
+  }
+  if (verdict.inFlight && (await publishedInFlight(deps, execution.name, verdict.inFlight.since))) {
+    logger.info('The publishing task in flight at the end had sent the notification', { executionArn });
+    return { action: 'none', executionArn, notifiedBy: `${verdict.inFlight.state} (its notification record)` };
   }
   // The stop time, not the time of this call: the same document GET /exports/{id} shows.
   const finishedAt = new Date(execution.stoppedAt ?? Date.now());

@@ -22,6 +22,11 @@ export interface ElastiCacheFault {
   message?: string;
   status?: number;
   exportOutcome?: ExportOutcome;
+  /**
+   * With no `code`: the next `count` calls are answered normally, but only after this many emulated seconds (a
+   * slow service, e.g. to stop an execution while a task waits on it).
+   */
+  delaySeconds?: number;
 }
 
 type StagedFault = ElastiCacheFault & { count: number };
@@ -37,6 +42,14 @@ export class FaultQueue {
     }
     if (fault.exportOutcome === undefined && !fault.action) {
       throw new Error('A fault needs an action (or "*") or an exportOutcome');
+    }
+    if (fault.delaySeconds !== undefined) {
+      if (typeof fault.delaySeconds !== 'number' || !(fault.delaySeconds > 0)) {
+        throw new Error('delaySeconds must be a positive number of emulated seconds');
+      }
+      if (fault.code !== undefined || fault.exportOutcome !== undefined) {
+        throw new Error('A delay answers the call normally: give delaySeconds without code or exportOutcome');
+      }
     }
     const count = fault.count ?? 1;
     if (!Number.isInteger(count) || count < 1) throw new Error('count must be a positive integer');
@@ -54,9 +67,20 @@ export class FaultQueue {
   /** The error the next call of `action` must fail with, if one is staged (and counts it). */
   public takeCallFault(action: string): AwsError | undefined {
     const fault = this.take(
-      (candidate) => !candidate.exportOutcome && (candidate.action === action || candidate.action === '*'),
+      (candidate) =>
+        !candidate.exportOutcome &&
+        candidate.delaySeconds === undefined &&
+        (candidate.action === action || candidate.action === '*'),
     );
     return fault && new AwsError(fault.code ?? 'Throttling', fault.message ?? 'Rate exceeded', fault.status ?? 400);
+  }
+
+  /** The emulated seconds the next call of `action` must wait before it is answered, if a delay is staged. */
+  public takeCallDelay(action: string): number | undefined {
+    return this.take(
+      (candidate) =>
+        candidate.delaySeconds !== undefined && (candidate.action === action || candidate.action === '*'),
+    )?.delaySeconds;
   }
 
   /** How the next export must end, if an outcome is staged (and counts it). */

@@ -25,7 +25,8 @@
 //                                            messageStructure?, messageAttributes, timestamp, accountId, region }
 //   DELETE /_local/sns/messages              forgets them
 //   GET /_local/sns/faults                   the same for SNS calls, e.g. {"action":"Publish","count":3,
-//                                            "code":"AuthorizationError","message":"…","status":403}
+//                                            "code":"AuthorizationError","message":"…","status":403}, or a slow
+//                                            answer: {"action":"Publish","delaySeconds":100} (emulated seconds)
 //   GET /_local/sqs/messages?queue=<name>[&accountId=…&region=…]
 //                                            the messages in a queue, oldest first, without receiving them: { messageId,
 //                                            body, messageAttributes, sentTimestamp, receiveCount, visible,

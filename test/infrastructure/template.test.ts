@@ -314,6 +314,7 @@ describe('IAM', () => {
         ...logs('publishOutcome'),
         'sns:Publish': [arn('sns', '*'), refPlaceholder('OutcomesTopic')],
         'elasticache:DescribeSnapshots': snapshotSources,
+        'dynamodb:PutItem': [getAttPlaceholder('SafetyNetTable', 'Arn')],
       },
       cancelExport: {
         ...logs('cancelExport'),
@@ -327,6 +328,7 @@ describe('IAM', () => {
         'states:GetExecutionHistory': executions,
         'sns:Publish': [arn('sns', '*'), refPlaceholder('OutcomesTopic')],
         'elasticache:DescribeSnapshots': snapshotSources,
+        'dynamodb:GetItem': [getAttPlaceholder('SafetyNetTable', 'Arn')],
         'dynamodb:PutItem': [getAttPlaceholder('SafetyNetTable', 'Arn')],
         'dynamodb:UpdateItem': [getAttPlaceholder('SafetyNetTable', 'Arn')],
         'dynamodb:DeleteItem': [getAttPlaceholder('SafetyNetTable', 'Arn')],
@@ -509,8 +511,10 @@ describe('configuration', () => {
             EXPORT_DEADLINE_MINUTES: '720',
             DEFAULT_TOPIC_ARN: refPlaceholder('OutcomesTopic'),
             STATE_MACHINE_ARN: `arn:aws:states:us-east-1:${ACCOUNT_ID}:stateMachine:exportSnapshot-dev`,
-            // The safety net alone keeps idempotency records.
-            ...(key === 'safetyNet' && { IDEMPOTENCY_TABLE_NAME: refPlaceholder('SafetyNetTable') }),
+            // The safety net keeps its records there, and publishOutcome the record of each notification it sent.
+            ...((key === 'safetyNet' || key === 'publishOutcome') && {
+              NOTIFICATION_TABLE_NAME: refPlaceholder('SafetyNetTable'),
+            }),
           },
         },
       })),
@@ -636,7 +640,7 @@ describe('packaging', () => {
     // Act
     const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
       // Each bundle reads its settings at load; the ones the template gives only some functions are set here.
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', IDEMPOTENCY_TABLE_NAME: 't' },
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', NOTIFICATION_TABLE_NAME: 't' },
     });
 
     // Assert

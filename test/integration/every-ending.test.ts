@@ -3,10 +3,17 @@
 // safety net invoked asynchronously from it with its idempotency records in the emulated DynamoDB and its
 // dead-letter queue in the emulated SQS. Each case counts the notifications only once the safety net is idle.
 
-import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { BusEvent } from '../../local/aws/events/bus';
 import { loadLocalDefinition } from '../../local/statemachine';
+import { eventually } from '../support/waiting';
 import { type Notification, type StackHarness, type StackHarnessOptions, startStackHarness } from './stack-harness';
 
 const SNAPSHOT = 'demo-cache-snapshot';
@@ -149,6 +156,40 @@ describe('every way an export ends gives exactly one notification', () => {
     expect(ended.outcome?.error?.code).toBe('ExportCancelled');
     expect(again.status).toBe(409);
     expect(unknown.status).toBe(404);
+  });
+
+  it('stopped by hand while PublishSuccess was publishing: the record of its notification keeps it at one', async () => {
+    // Arrange: the next Publish takes 100 emulated seconds (1 s here), long enough to stop the execution meanwhile.
+    await harness.stageSnsFault({ action: 'Publish', delaySeconds: 100 });
+    const exportId = await post({ sourceSnapshotName: SNAPSHOT, targetSnapshotName: 'stopped-publishing' });
+    const executionArn = `${harness.stack.stateMachineArn.replace(':stateMachine:', ':execution:')}:${exportId}`;
+    const sfn = sfnOf(harness);
+
+    try {
+      // Act: a person's StopExecution while the publishing task runs (DELETE refuses that moment with 409).
+      await eventually(
+        async () => {
+          const { events = [] } = await sfn.send(
+            new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 3 }),
+          );
+          const entered = events.find((event) => event.type === 'TaskStateEntered');
+          return entered?.stateEnteredEventDetails?.name === 'PublishSuccess' && events[0]?.type !== 'TaskSucceeded'
+            ? true
+            : undefined;
+        },
+        10_000,
+        'PublishSuccess running',
+      );
+      expect((await harness.cancelExport(exportId)).status).toBe(409);
+      await sfn.send(new StopExecutionCommand({ executionArn, error: 'Manual', cause: 'stopped by a person' }));
+      const ended = await endingOf(harness, exportId);
+
+      // Assert: the in-flight publish went out; the safety net found its record and sent nothing.
+      expect(ended.status).toBe('ABORTED');
+      expect(ended.notifications.map((n) => n.messageAttributes.status?.StringValue)).toEqual(['SUCCEEDED']);
+    } finally {
+      sfn.destroy();
+    }
   });
 
   it('a repeated status-change event (at-least-once delivery) sends nothing twice', async () => {

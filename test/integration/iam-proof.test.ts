@@ -16,6 +16,7 @@ import {
   DescribeSnapshotsCommand,
 } from '@aws-sdk/client-elasticache';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { GetExecutionHistoryCommand, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { EXPORT_CALLER_PERMISSIONS, LAMBDA_RUNTIME_ACTIONS } from '../../local/aws/iam/index';
 import { DEFAULT_IAM_CACHE_DIR } from '../../local/config';
@@ -189,6 +190,38 @@ const FLOWS: Array<[string, () => Promise<void>]> = [
       const { final } = await harness.followExport(accepted.body.exportId);
       await harness.safetyNetIdle();
       expect(final.status).toBe('ABORTED');
+      expect(await harness.notificationsFor(accepted.body.exportId)).toHaveLength(1);
+    },
+  ],
+  [
+    'an execution stopped by hand while PublishSuccess publishes: the safety net reads the notification record',
+    async () => {
+      await harness.stageSnsFault({ action: 'Publish', delaySeconds: 100 });
+      const accepted = await harness.postExport({ sourceSnapshotName: DEMO_SNAPSHOT, targetSnapshotName: 'iam-stop' });
+      const executionArn = accepted.body.executionArn ?? '';
+      const sfn = new SFNClient({
+        endpoint: harness.stack.awsUrl,
+        region: harness.stack.config.region,
+        credentials: { accessKeyId: harness.stack.config.accountId, secretAccessKey: 'test' },
+      });
+      try {
+        await eventually(
+          async () => {
+            const { events = [] } = await sfn.send(
+              new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 3 }),
+            );
+            const entered = events.find((event) => event.type === 'TaskStateEntered');
+            return entered?.stateEnteredEventDetails?.name === 'PublishSuccess' ? true : undefined;
+          },
+          10_000,
+          'PublishSuccess running',
+        );
+        await sfn.send(new StopExecutionCommand({ executionArn, error: 'Manual', cause: 'IAM proof' }));
+      } finally {
+        sfn.destroy();
+      }
+      await harness.followExport(accepted.body.exportId);
+      await harness.safetyNetIdle();
       expect(await harness.notificationsFor(accepted.body.exportId)).toHaveLength(1);
     },
   ],

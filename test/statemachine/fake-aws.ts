@@ -1,6 +1,7 @@
 // A small in-memory AWS for state machine tests: ElastiCache snapshots whose exports progress per check, S3
 // buckets with ACLs and objects, and an SNS outbox. It answers through aws-sdk-client-mock, so the handlers'
 // own module-scope SDK clients are the ones being exercised.
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   CopySnapshotCommand,
   DescribeSnapshotsCommand,
@@ -78,6 +79,8 @@ export class FakeAws {
   public readonly elastiCacheMock = mockClient(ElastiCacheClient);
   public readonly s3Mock = mockClient(S3Client);
   public readonly snsMock = mockClient(SNSClient);
+  /** publishOutcome's notification records; they are only written, so every write succeeds. */
+  public readonly dynamoDbMock = mockClient(DynamoDBClient);
 
   public readonly snapshots = new Map<string, Snapshot>();
   public readonly buckets = new Map<string, FakeBucket>();
@@ -96,6 +99,8 @@ export class FakeAws {
   }
 
   public reset(): void {
+    this.dynamoDbMock.reset();
+    this.dynamoDbMock.on(PutItemCommand).resolves({});
     this.elastiCacheMock.reset();
     this.s3Mock.reset();
     this.snsMock.reset();

@@ -291,6 +291,8 @@ export const createSnsService = (deps: {
         }
         const fault = faults.takeCallFault(action);
         if (fault) throw fault;
+        const delay = faults.takeCallDelay(action);
+        if (delay !== undefined) await deps.clock.sleep(delay);
         return run(params, request);
       } catch (error) {
         if (error instanceof AwsError) return queryErrorResponse(error, request.requestId, XMLNS);

@@ -1,3 +1,4 @@
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeSnapshotsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import {
   AuthorizationErrorException,
@@ -23,6 +24,7 @@ import { rejectionOf } from '../../support/rejection';
 
 const snsMock = mockClient(SNSClient);
 const elastiCacheMock = mockClient(ElastiCacheClient);
+const dynamoDbMock = mockClient(DynamoDBClient);
 
 const DEFAULT_TOPIC = 'arn:aws:sns:us-east-1:123456789012:elasticache-export-outcomes-test';
 const CLUSTER_TOPIC = 'arn:aws:sns:us-east-1:123456789012:orders-cluster-events';
@@ -77,6 +79,8 @@ const publishedMessage = (index = 0): Record<string, string> =>
 beforeEach(() => {
   snsMock.reset();
   elastiCacheMock.reset();
+  dynamoDbMock.reset();
+  dynamoDbMock.on(PutItemCommand).resolves({});
   snsMock.on(PublishCommand).resolves({ MessageId: 'message-1' });
 });
 

@@ -4,6 +4,7 @@
 // does).
 
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeSnapshotsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, ExecutionDoesNotExist, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
@@ -19,6 +20,7 @@ const sfnMock = mockClient(SFNClient);
 const snsMock = mockClient(SNSClient);
 const elastiCacheMock = mockClient(ElastiCacheClient);
 mockClient(S3Client);
+const dynamoDbMock = mockClient(DynamoDBClient);
 
 /** A deterministic spread of delays, so the invocations' awaits interleave differently on every call. */
 let tick = 0;
@@ -115,6 +117,8 @@ beforeEach(() => {
   sfnMock.reset();
   snsMock.reset();
   elastiCacheMock.reset();
+  dynamoDbMock.reset();
+  dynamoDbMock.on(PutItemCommand).resolves({});
   sfnMock.on(DescribeExecutionCommand).callsFake(async () => {
     await jitter();
     throw new ExecutionDoesNotExist({ message: 'Execution does not exist', $metadata: {} });

@@ -1,3 +1,4 @@
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -6,6 +7,7 @@ import { reportIfUnnotified, type SafetyNetDeps, type StatusChangeEvent } from '
 
 const sfnMock = mockClient(SFNClient);
 const snsMock = mockClient(SNSClient);
+const dynamoDbMock = mockClient(DynamoDBClient);
 mockClient(ElastiCacheClient);
 
 const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:exportSnapshot-test';
@@ -19,6 +21,7 @@ const deps = (): SafetyNetDeps => ({
   elastiCache: new ElastiCacheClient({}),
   defaultTopicArn: DEFAULT_TOPIC,
   stateMachineArn: STATE_MACHINE_ARN,
+  notifications: { dynamoDb: new DynamoDBClient({}), table: 'notifications' },
 });
 
 const statusChange = (status: string, stateMachineArn = STATE_MACHINE_ARN): StatusChangeEvent => ({
@@ -45,8 +48,32 @@ const closed = (status: 'FAILED' | 'ABORTED' | 'TIMED_OUT', events: Array<Record
 beforeEach(() => {
   sfnMock.reset();
   snsMock.reset();
+  dynamoDbMock.reset();
   snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' });
+  dynamoDbMock.on(PutItemCommand).resolves({});
+  dynamoDbMock.on(GetItemCommand).resolves({});
 });
+
+/** A history whose PublishSuccess task was scheduled at `since` and had no result when the execution ended. */
+const publishingWhenStopped = (since: Date) => [
+  {
+    id: 30,
+    type: 'TaskStateEntered',
+    stateEnteredEventDetails: {
+      name: 'PublishSuccess',
+      input: JSON.stringify({
+        exportId: 'e-1',
+        startedAt: '2026-11-25T03:00:00.000Z',
+        input: {},
+        poll: { status: 'exported' },
+        objects: [],
+      }),
+    },
+  },
+  { id: 31, type: 'TaskScheduled', timestamp: since },
+  { id: 32, type: 'TaskStarted', timestamp: since },
+  { id: 33, type: 'ExecutionAborted', timestamp: STOPPED },
+];
 
 describe('reportIfUnnotified', () => {
   it.each([
@@ -102,6 +129,55 @@ describe('reportIfUnnotified', () => {
       finishedAt: STOPPED.toISOString(),
       error: { code: 'ExportCancelled' },
     });
+  });
+
+  it('trusts the notification record of a publishing task that was still running when the execution ended', async () => {
+    // Arrange: the record appears on the second look.
+    closed('ABORTED', publishingWhenStopped(STOPPED));
+    dynamoDbMock
+      .on(GetItemCommand)
+      .resolvesOnce({})
+      .resolves({ Item: { id: { S: 'notification#e-1' }, messageId: { S: 'm-0' }, topicArn: { S: DEFAULT_TOPIC } } });
+    const slept: number[] = [];
+
+    // Act
+    const result = await reportIfUnnotified(statusChange('ABORTED'), {
+      ...deps(),
+      now: () => STOPPED,
+      sleep: async (ms) => {
+        slept.push(ms);
+      },
+    });
+
+    // Assert
+    expect(result).toEqual({
+      action: 'none',
+      executionArn: EXECUTION_ARN,
+      notifiedBy: 'PublishSuccess (its notification record)',
+    });
+    expect(slept).toEqual([1000]);
+    expect(snsMock.calls()).toHaveLength(0);
+  });
+
+  it('publishes once the in-flight task cannot be running any more and left no record', async () => {
+    // Arrange: the task was scheduled 40 s before now, past its 30 s limit and the margin.
+    closed('ABORTED', publishingWhenStopped(new Date(STOPPED.getTime() - 40_000)));
+
+    // Act
+    const result = await reportIfUnnotified(statusChange('ABORTED'), {
+      ...deps(),
+      now: () => STOPPED,
+      sleep: async () => {
+        throw new Error('must not wait');
+      },
+    });
+
+    // Assert: the verified export is reported as the success it was.
+    expect(result).toMatchObject({ action: 'published', outcome: 'SUCCEEDED' });
+    expect(snsMock.commandCalls(PublishCommand)).toHaveLength(1);
+    expect(dynamoDbMock.commandCalls(PutItemCommand).map((call) => call.args[0].input.Item?.id)).toEqual([
+      { S: 'notification#e-1' },
+    ]);
   });
 
   it('fails (so Lambda retries) while the execution still reads as RUNNING', async () => {
