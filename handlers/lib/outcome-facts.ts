@@ -39,8 +39,22 @@ const failureOf = (input: PublishInput): OutcomeError => {
 };
 
 /** The outcome document for what the workflow knew when it ended: a success only for a verified export. */
+/**
+ * Whether the export was verified (CheckExport found every object). Then it succeeded, even when the state also
+ * carries an error: only PublishSuccess runs after a verified check, so that error is a failure to announce the
+ * success, not of the export (PublishFailure then announces the success; publishNote says what went wrong).
+ */
+export const isVerified = (input: PublishInput): boolean => input.poll?.status === 'exported';
+
+/** For a verified export whose first announcement failed: what failed, for the notification's first paragraph. */
+export const announcementFailure = (input: PublishInput): string | undefined => {
+  if (!isVerified(input) || !isFailure(input)) return undefined;
+  const failure = decodeFailureCause(input.error.Error, input.error.Cause);
+  return `The export succeeded; the first attempt to send this notification failed (${failure.errorName}: ${failure.message.split('\n')[0] ?? ''}).`;
+};
+
 export const outcomeFor = (input: PublishInput, finishedAt: Date): Outcome => {
-  const succeeded = !isFailure(input) && input.poll?.status === 'exported';
+  const succeeded = isVerified(input);
   return buildOutcome({
     exportId: input.exportId,
     startedAt: input.startedAt,

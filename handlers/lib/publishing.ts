@@ -5,7 +5,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import type { SNSClient } from '@aws-sdk/client-sns';
-import { putNotificationRecord } from './aws/dynamodb.js';
+import { getNotificationRecord, putNotificationRecord } from './aws/dynamodb.js';
 import { findSnapshot, listSnapshots } from './aws/elasticache.js';
 import { publishNotification } from './aws/sns.js';
 import type { Outcome } from './contracts.js';
@@ -13,7 +13,7 @@ import { ExportRejectedError } from './errors.js';
 import { logger } from './logger.js';
 import { CLUSTER_ID_PATTERN, SOURCE_SNAPSHOT_NAME_PATTERN } from './naming.js';
 import { renderNotification } from './outcome.js';
-import { outcomeFor, type PublishInput, stringField } from './outcome-facts.js';
+import { announcementFailure, outcomeFor, type PublishInput, stringField } from './outcome-facts.js';
 
 export type { PublishInput } from './outcome-facts.js';
 
@@ -77,12 +77,17 @@ export const publishOutcome = async (
   options: PublishOptions = {},
 ): Promise<Outcome> => {
   const outcome = outcomeFor(input, deps.now());
-  const topicArn = await topicFor(input, deps);
   logger.appendKeys({ exportId: outcome.exportId });
-  const notes = (...extra: string[]) => [options.note, ...extra].filter((text) => text !== undefined).join('\n\n');
+  // Sent already (a retried task, PublishFailure after a PublishSuccess that published and then failed, the safety
+  // net after either): the record says so, and a second message would break the one-notification promise.
+  if (await alreadySent(deps, outcome.exportId)) return outcome;
+  const topicArn = await topicFor(input, deps);
+  const first = [options.note, announcementFailure(input)].filter((text) => text !== undefined).join('\n\n');
+  const note = first.length > 0 ? first : undefined;
+  const notes = (...extra: string[]) => [note, ...extra].filter((text) => text !== undefined).join('\n\n');
 
   try {
-    await publishTo(deps, outcome, topicArn, options.note);
+    await publishTo(deps, outcome, topicArn, note);
   } catch (error) {
     if (!(error instanceof ExportRejectedError) || topicArn === deps.defaultTopicArn) throw error;
     const reason = error.message.split('\n')[0] ?? '';
@@ -118,6 +123,24 @@ const publishTo = async (deps: PublishOutcomeDeps, outcome: Outcome, topicArn: s
   }
   logger.info('Outcome published', { status: outcome.status, topicArn, messageId });
   await recordNotification(deps, outcome.exportId, messageId, topicArn);
+};
+
+/**
+ * Whether the export's notification record exists. A failure to read it counts as no record: publishing twice is
+ * better than not at all.
+ */
+const alreadySent = async (deps: PublishOutcomeDeps, exportId: string): Promise<boolean> => {
+  if (!deps.notifications) return false;
+  try {
+    const record = await getNotificationRecord(deps.notifications.dynamoDb, deps.notifications.table, exportId);
+    if (record) logger.info('The notification was sent already; not sending it again', { ...record });
+    return record !== undefined;
+  } catch (error) {
+    logger.warn('Could not read the notification record; publishing', {
+      error: error instanceof Error ? error.message : String(error),
+    });
+    return false;
+  }
 };
 
 /** How long a notification record is kept: as long as the safety net's own records (handlers/safety-net.ts). */

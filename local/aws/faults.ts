@@ -78,8 +78,7 @@ export class FaultQueue {
   /** The emulated seconds the next call of `action` must wait before it is answered, if a delay is staged. */
   public takeCallDelay(action: string): number | undefined {
     return this.take(
-      (candidate) =>
-        candidate.delaySeconds !== undefined && (candidate.action === action || candidate.action === '*'),
+      (candidate) => candidate.delaySeconds !== undefined && (candidate.action === action || candidate.action === '*'),
     )?.delaySeconds;
   }
 

@@ -314,6 +314,7 @@ describe('IAM', () => {
         ...logs('publishOutcome'),
         'sns:Publish': [arn('sns', '*'), refPlaceholder('OutcomesTopic')],
         'elasticache:DescribeSnapshots': snapshotSources,
+        'dynamodb:GetItem': [getAttPlaceholder('SafetyNetTable', 'Arn')],
         'dynamodb:PutItem': [getAttPlaceholder('SafetyNetTable', 'Arn')],
       },
       cancelExport: {

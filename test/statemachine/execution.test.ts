@@ -386,6 +386,41 @@ describe('export state machine: exports that do not land', () => {
     expect(outcome.error?.message).toContain('Runtime exited with error');
   });
 
+  it('sends nothing twice when PublishSuccess published and then crashed: PublishFailure finds the record', async () => {
+    // Arrange: the real publishOutcome runs (and records the notification), then the invocation is lost.
+    const publishThenCrash = async (input: { FunctionName: string; Payload: unknown }) => {
+      await lambdaInvokeTask(HANDLERS.publishOutcome as never, 'publishOutcome')(input);
+      throw new LambdaFunctionError('Runtime.ExitError', 'Runtime exited with error: signal: killed', []);
+    };
+
+    // Act
+    const run = await runExportStateMachine(request(), { taskOverrides: { PublishSuccess: publishThenCrash } });
+
+    // Assert: one message, the success; the execution ends as the record and PublishFailure's outcome say.
+    const { outcome } = onlyNotification();
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(run.status).toBe('SUCCEEDED');
+  });
+
+  it("announces a verified export's success through PublishFailure when PublishSuccess could not, and succeeds", async () => {
+    // Arrange: PublishSuccess's invocation fails before it publishes.
+    const lost = async () => {
+      throw new LambdaFunctionError('Runtime.ExitError', 'Runtime exited with error: signal: killed', []);
+    };
+
+    // Act
+    const run = await runExportStateMachine(request(), { taskOverrides: { PublishSuccess: lost } });
+
+    // Assert
+    const { outcome, text } = onlyNotification();
+    expect(run.status).toBe('SUCCEEDED');
+    expect(outcome).toMatchObject({ status: 'SUCCEEDED', objects: expect.arrayContaining([expect.anything()]) });
+    expect(outcome).not.toHaveProperty('error');
+    expect(text).toMatch(
+      /^The export succeeded; the first attempt to send this notification failed \(Runtime\.ExitError/,
+    );
+  });
+
   it('ends in one failure notification when a handler throws an unexpected error', async () => {
     // Arrange
     aws.elastiCacheMock.rejects(new TypeError('Cannot read properties of undefined'));

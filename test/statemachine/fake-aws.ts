@@ -1,7 +1,7 @@
 // A small in-memory AWS for state machine tests: ElastiCache snapshots whose exports progress per check, S3
 // buckets with ACLs and objects, and an SNS outbox. It answers through aws-sdk-client-mock, so the handlers'
 // own module-scope SDK clients are the ones being exercised.
-import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   CopySnapshotCommand,
   DescribeSnapshotsCommand,
@@ -79,8 +79,9 @@ export class FakeAws {
   public readonly elastiCacheMock = mockClient(ElastiCacheClient);
   public readonly s3Mock = mockClient(S3Client);
   public readonly snsMock = mockClient(SNSClient);
-  /** publishOutcome's notification records; they are only written, so every write succeeds. */
+  /** publishOutcome's notification records, kept by key as DynamoDB would. */
   public readonly dynamoDbMock = mockClient(DynamoDBClient);
+  public readonly records = new Map<string, Record<string, unknown>>();
 
   public readonly snapshots = new Map<string, Snapshot>();
   public readonly buckets = new Map<string, FakeBucket>();
@@ -100,7 +101,15 @@ export class FakeAws {
 
   public reset(): void {
     this.dynamoDbMock.reset();
-    this.dynamoDbMock.on(PutItemCommand).resolves({});
+    this.records.clear();
+    this.dynamoDbMock.on(PutItemCommand).callsFake((input: { Item: Record<string, { S?: string }> }) => {
+      this.records.set(input.Item.id?.S ?? '', input.Item);
+      return {};
+    });
+    this.dynamoDbMock.on(GetItemCommand).callsFake((input: { Key: Record<string, { S?: string }> }) => {
+      const item = this.records.get(input.Key.id?.S ?? '');
+      return item ? { Item: item } : {};
+    });
     this.elastiCacheMock.reset();
     this.s3Mock.reset();
     this.snsMock.reset();

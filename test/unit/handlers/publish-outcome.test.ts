@@ -1,4 +1,4 @@
-import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeSnapshotsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import {
   AuthorizationErrorException,
@@ -66,6 +66,7 @@ const failedAfterValidation = (error: StepError, overrides: Partial<ExportState>
 const deps = () => ({
   sns: new SNSClient({}),
   elastiCache: new ElastiCacheClient({}),
+  notifications: { dynamoDb: new DynamoDBClient({}), table: 'notifications' },
   defaultTopicArn: DEFAULT_TOPIC,
   now: () => NOW,
 });
@@ -81,6 +82,7 @@ beforeEach(() => {
   elastiCacheMock.reset();
   dynamoDbMock.reset();
   dynamoDbMock.on(PutItemCommand).resolves({});
+  dynamoDbMock.on(GetItemCommand).resolves({});
   snsMock.on(PublishCommand).resolves({ MessageId: 'message-1' });
 });
 
@@ -226,8 +228,8 @@ describe('publishOutcome on failure', () => {
     expect(outcome.objects).toEqual([{ key: 'nightly-2026-11-25-0001.rdb', size: 1024 }]);
   });
 
-  it('reports a failure of the success publisher as a failure even though the objects were verified', async () => {
-    // Arrange
+  it('reports a verified export as the success it is when only its first announcement failed, saying so', async () => {
+    // Arrange: PublishSuccess was throttled for good; PublishFailure gets the verified state and that error.
     const throttled = new AwsThrottledError('Publish was throttled: Rate exceeded', { awsErrorCode: 'Throttling' });
     const input: FailureInput = { ...exportState(), error: lambdaError(throttled) };
 
@@ -235,8 +237,25 @@ describe('publishOutcome on failure', () => {
     const outcome = await publishOutcome(input, deps());
 
     // Assert
-    expect(outcome.status).toBe('FAILED');
-    expect(outcome.error?.code).toBe('Throttled');
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(outcome).not.toHaveProperty('error');
+    const [published] = snsMock.commandCalls(PublishCommand).map((call) => call.args[0].input);
+    const text = (JSON.parse(published?.Message ?? '{}') as { default: string }).default;
+    expect(text).toMatch(
+      /^The export succeeded; the first attempt to send this notification failed \(AwsThrottledError: Publish was throttled/,
+    );
+  });
+
+  it('sends nothing when the notification record says it was sent already', async () => {
+    // Arrange
+    dynamoDbMock.on(GetItemCommand).resolves({ Item: { id: { S: 'notification#x' }, messageId: { S: 'm-0' } } });
+
+    // Act
+    const outcome = await publishOutcome(exportState(), deps());
+
+    // Assert
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(snsMock.commandCalls(PublishCommand)).toHaveLength(0);
   });
 });
 

@@ -4,7 +4,7 @@
 // does).
 
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeSnapshotsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, ExecutionDoesNotExist, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
@@ -119,6 +119,7 @@ beforeEach(() => {
   elastiCacheMock.reset();
   dynamoDbMock.reset();
   dynamoDbMock.on(PutItemCommand).resolves({});
+  dynamoDbMock.on(GetItemCommand).resolves({});
   sfnMock.on(DescribeExecutionCommand).callsFake(async () => {
     await jitter();
     throw new ExecutionDoesNotExist({ message: 'Execution does not exist', $metadata: {} });
