@@ -17,18 +17,28 @@ const core = () => ({
   backoff: tsRequire('../handlers/lib/backoff.ts', __filename),
   bounds: tsRequire('./execution-bounds.ts', __filename),
   partition: tsRequire('../handlers/lib/partition.ts', __filename),
+  scheduleRules: tsRequire('./schedule-rules.ts', __filename),
 });
 
 const DEFINITION_FILE = path.join(SERVICE_DIR, 'statemachine', 'export-snapshot.asl.json');
 
-// EventBridge Scheduler: names are [0-9a-zA-Z-_.]{1,64}; ours are exportSnapshot-<stage>-<name>.
+// EventBridge Scheduler: names are [0-9a-zA-Z-_.]{1,64}; ours are exportSnapshot-<stage>-<name> (config/schedule-rules.ts
+// checks the whole name).
 const SCHEDULE_NAME_PATTERN = /^[A-Za-z0-9._-]{1,40}$/;
-const SCHEDULE_EXPRESSION_PATTERN = /^(cron|rate|at)\([^"\\]+\)$/;
-const TIMEZONE_PATTERN = /^[A-Za-z0-9_+/-]+$/;
 const SCHEDULE_KEYS = new Set(['name', 'schedule', 'timezone', 'enabled', 'input']);
 
+/**
+ * A configuration error, printed by the framework as its message alone: it quotes `error.stack` when there is one
+ * (lib/configuration/variables/sources/file.js), so the stack is the message, and the lines name file and field.
+ */
+const configurationError = (lines) => {
+  const error = new Error(lines.join('\n'));
+  error.stack = `\n${lines.map((line) => `  ${line}`).join('\n')}`;
+  return error;
+};
+
 const fail = (file, message) => {
-  throw new Error(`${file}: ${message}`);
+  throw configurationError([`${file}: ${message}`]);
 };
 
 const allowList = async (resolveVariable) => {
@@ -52,21 +62,33 @@ const readSchedules = async (resolveVariable, file) => {
   return schedules;
 };
 
+/** Every problem of one entry, each a line naming the file, the entry and the field; and the entry when it has none. */
 const checkSchedule = (file, entry, index, context) => {
-  const at = `schedules[${index}]`;
-  if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) fail(file, `${at} must be a mapping`);
-  for (const key of Object.keys(entry)) if (!SCHEDULE_KEYS.has(key)) fail(file, `${at}: unknown key ${key}`);
+  const label = entry && typeof entry === 'object' && typeof entry.name === 'string' ? ` (${entry.name})` : '';
+  const at = `${file}: schedules[${index}]${label}`;
+  if (entry === null || typeof entry !== 'object' || Array.isArray(entry))
+    return { problems: [`${at} must be a mapping`] };
+  const problems = [];
+  for (const key of Object.keys(entry)) if (!SCHEDULE_KEYS.has(key)) problems.push(`${at}: unknown key ${key}`);
   const { name, schedule, timezone, enabled, input } = entry;
+  const { scheduleRules } = core();
   if (typeof name !== 'string' || !SCHEDULE_NAME_PATTERN.test(name)) {
-    fail(file, `${at}.name must be 1-40 letters, digits, '.', '_' or '-'`);
+    problems.push(`${at}.name must be 1-40 letters, digits, '.', '_' or '-'`);
+  } else {
+    const nameProblem = scheduleRules.scheduleNameProblem(`exportSnapshot-${context.stage}-${name}`);
+    if (nameProblem) problems.push(`${at}.name: ${nameProblem}`);
   }
-  if (typeof schedule !== 'string' || !SCHEDULE_EXPRESSION_PATTERN.test(schedule)) {
-    fail(file, `${at}.schedule must be cron(...), rate(...) or at(...)`);
+  if (typeof schedule !== 'string') {
+    problems.push(`${at}.schedule must be cron(...), rate(...) or at(...)`);
+  } else {
+    for (const problem of scheduleRules.expressionProblems(schedule.trim()))
+      problems.push(`${at}.schedule: ${problem}`);
   }
-  if (timezone !== undefined && (typeof timezone !== 'string' || !TIMEZONE_PATTERN.test(timezone))) {
-    fail(file, `${at}.timezone must be an IANA time zone name such as Europe/Paris`);
+  if (timezone !== undefined) {
+    const zoneProblem = typeof timezone === 'string' ? scheduleRules.timezoneProblem(timezone) : 'must be a string';
+    if (zoneProblem) problems.push(`${at}.timezone: ${zoneProblem}`);
   }
-  if (enabled !== undefined && typeof enabled !== 'boolean') fail(file, `${at}.enabled must be true or false`);
+  if (enabled !== undefined && typeof enabled !== 'boolean') problems.push(`${at}.enabled must be true or false`);
 
   // The same parsing and defaults ValidateExport applies at run time, so a bad input fails the deploy, not 2 a.m.
   let request;
@@ -76,16 +98,24 @@ const checkSchedule = (file, entry, index, context) => {
       now: new Date(),
     });
   } catch (error) {
-    fail(file, `${at}.input: ${error instanceof Error ? error.message : String(error)}`);
+    problems.push(`${at}.input: ${error instanceof Error ? error.message : String(error)}`);
   }
-  if (!context.allowedBuckets.includes(request.targetBucket)) {
-    fail(file, `${at}.input: target bucket ${request.targetBucket} is not in ALLOWED_TARGET_BUCKETS`);
+  if (request && !context.allowedBuckets.includes(request.targetBucket)) {
+    problems.push(`${at}.input: target bucket ${request.targetBucket} is not in ALLOWED_TARGET_BUCKETS`);
   }
   // A fixed target name is fine once; a recurring schedule would collide with its own previous export.
-  if (input.targetSnapshotName !== undefined && !schedule.startsWith('at(')) {
-    fail(file, `${at}.input.targetSnapshotName is only allowed for one-time at(...) schedules`);
+  if (
+    input &&
+    typeof input === 'object' &&
+    input.targetSnapshotName !== undefined &&
+    !String(schedule).startsWith('at(')
+  ) {
+    problems.push(`${at}.input.targetSnapshotName is only allowed for one-time at(...) schedules`);
   }
-  return { name, schedule, timezone, enabled, input };
+  return {
+    problems,
+    schedule: { name, schedule: typeof schedule === 'string' ? schedule.trim() : schedule, timezone, enabled, input },
+  };
 };
 
 /** serverless-step-functions `schedule` events (EventBridge Scheduler), one per entry of the schedules file. */
@@ -99,11 +129,18 @@ const scheduleEvents = async ({ resolveVariable }) => {
     contracts: core().contracts,
     allowedBuckets: await allowList(resolveVariable),
     defaultTargetBucket: (await resolveVariable('self:custom.defaultTargetBucket')) || undefined,
+    stage,
   };
-  const schedules = entries.map((entry, index) => checkSchedule(file, entry, index, context));
-  const names = schedules.map((s) => s.name);
-  const duplicate = names.find((name, index) => names.indexOf(name) !== index);
-  if (duplicate) fail(file, `schedule name ${duplicate} is used twice`);
+  const checked = entries.map((entry, index) => checkSchedule(file, entry, index, context));
+  const problems = checked.flatMap((result) => result.problems);
+  const names = checked.map((result) => result.schedule?.name).filter((name) => typeof name === 'string');
+  for (const name of new Set(names.filter((name, index) => names.indexOf(name) !== index))) {
+    problems.push(`${file}: schedule name ${name} is used twice`);
+  }
+  if (problems.length > 0) {
+    throw configurationError([`${problems.length} problem(s) in the schedules; fix each line:`, ...problems]);
+  }
+  const schedules = checked.map((result) => result.schedule);
 
   return schedules.map(({ name, schedule, timezone, enabled, input }) => ({
     schedule: {

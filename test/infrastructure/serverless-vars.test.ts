@@ -122,7 +122,9 @@ describe('scheduleEvents', () => {
     const result = await call('scheduleEvents', variables);
 
     // Assert
-    expect(result.error).toMatch(/schedules\[0\]\.input: Invalid export request: .*exactly one of/);
+    expect(result.error).toMatch(
+      /schedules\[0\] \(sessions-nightly\)\.input: Invalid export request: .*exactly one of/,
+    );
   });
 
   it('rejects a target bucket that is not on the allow-list', async () => {
@@ -165,8 +167,77 @@ describe('scheduleEvents', () => {
 
     // Assert
     expect(duplicate.error).toMatch(/schedule name sessions-nightly is used twice/);
-    expect(unknownKey.error).toMatch(/schedules\[0\]: unknown key cron/);
-    expect(expression.error).toMatch(/schedules\[0\]\.schedule must be cron\(\.\.\.\), rate\(\.\.\.\) or at\(\.\.\.\)/);
+    expect(unknownKey.error).toMatch(/schedules\[0\] \(sessions-nightly\): unknown key cron/);
+    expect(expression.error).toMatch(
+      /schedules\[0\] \(sessions-nightly\)\.schedule: 0 2 \* \* \* must be cron\(\.\.\.\) with six fields, rate\(value unit\) or at\(yyyy-mm-ddThh:mm:ss\)/,
+    );
+  });
+
+  it('reports every problem of every entry at once, one line each naming file, entry and field', async () => {
+    // Arrange: what the issue found packaging without error, and a name too long for the stage.
+    const variables = settings(
+      [
+        nightly({ schedule: 'cron(30 2 * * *)', timezone: 'Europe/Pariss' }),
+        nightly({ name: 'daily', schedule: 'rate(1 days)' }),
+        nightly({ name: 'x'.repeat(40), schedule: 'at(2027-02-30T02:00:00)' }),
+      ],
+      { 'sls:stage': 'production-eu' },
+    );
+
+    // Act
+    const result = await call('scheduleEvents', variables);
+    const lines = (result.error ?? '').split('\n');
+
+    // Assert
+    expect(lines[0]).toBe('5 problem(s) in the schedules; fix each line:');
+    expect(lines.slice(1)).toEqual([
+      expect.stringMatching(
+        /schedules\[0\] \(sessions-nightly\)\.schedule: cron\(30 2 \* \* \*\): Expected 6 values, but got 5\.$/,
+      ),
+      expect.stringMatching(
+        /schedules\[0\] \(sessions-nightly\)\.timezone: Europe\/Pariss is not an IANA time zone name/,
+      ),
+      expect.stringMatching(/schedules\[1\] \(daily\)\.schedule: rate\(1 days\) must use the singular: rate\(1 day\)$/),
+      expect.stringMatching(
+        /schedules\[2\] \(x{40}\)\.name: the schedule's name exportSnapshot-production-eu-x{40} is 69 characters; EventBridge Scheduler allows 64/,
+      ),
+      expect.stringMatching(
+        /schedules\[2\] \(x{40}\)\.schedule: at\(2027-02-30T02:00:00\) is not a date and time that exists$/,
+      ),
+    ]);
+    expect(result.error).not.toMatch(/\n\s+at /);
+  });
+
+  it.each([
+    'cron(0 18 ? * MON-FRI *)',
+    'cron(0/15 * * * ? *)',
+    'cron(0 0 L * ? *)',
+    'cron(0 0 15W * ? *)',
+    'cron(0 10 ? * 6#3 *)',
+    'rate(1 hour)',
+    'rate(12 hours)',
+    'at(2027-01-31T02:30:00)',
+  ])('accepts %s as EventBridge Scheduler does', async (schedule) => {
+    // Act
+    const result = await call('scheduleEvents', settings([nightly({ schedule, timezone: 'America/New_York' })]));
+
+    // Assert
+    expect(result.error).toBeUndefined();
+  });
+
+  it.each([
+    ['cron(0 0 * * * *)', /Cannot specify both daysOfMonth and daysOfWeek/],
+    ['cron(61 0 * * ? *)', /'61' of minutes field is bigger than upper limit '59'/],
+    ['rate(5 minute)', /must use the plural: rate\(5 minutes\)/],
+    ['rate(0 days)', /rate value 0 must be a whole number from 1/],
+    ['rate(2 weeks)', /rate unit weeks must be minute\(s\), hour\(s\) or day\(s\)/],
+    ['at(2027-1-31 02:30)', /at\(yyyy-mm-ddThh:mm:ss\)/],
+  ])('rejects %s, saying why', async (schedule, message) => {
+    // Act
+    const result = await call('scheduleEvents', settings([nightly({ schedule })]));
+
+    // Assert
+    expect(result.error).toMatch(message);
   });
 
   it('fails with the file name when the schedules file does not exist', async () => {
