@@ -32,6 +32,7 @@ const HANDLER_ENV: Record<string, string> = {
   ALLOWED_TARGET_BUCKETS: 'exports-bucket',
   DEFAULT_TARGET_BUCKET: 'exports-bucket',
   EXPORT_DEADLINE_MINUTES: '720',
+  NOTIFICATION_TABLE_NAME: 'elasticache-export-safety-net-bench',
 };
 
 /** Runs in the child: import the bundle given as argv[1], then report time and memory as one line of JSON. The heap

@@ -11,6 +11,7 @@ process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 process.env.DEFAULT_TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:outcomes-bench';
 process.env.ALLOWED_TARGET_BUCKETS = 'exports-bucket';
 process.env.EXPORT_DEADLINE_MINUTES = '720';
+process.env.NOTIFICATION_TABLE_NAME = 'elasticache-export-safety-net-bench';
 process.env.STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:exportSnapshot-bench';
 
 const PRICE_PER_TRANSITION_USD = 0.025 / 1000;

@@ -1,6 +1,6 @@
 // The service's contracts: the export request schema (API body and scheduled input), the state machine's
 // state, and the outcome document. Types are derived from the schemas where input is untrusted.
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidRequestError } from './errors.js';
 import {
   bucketNameProblems,

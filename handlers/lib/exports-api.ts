@@ -1,7 +1,7 @@
 // The HTTP API's documents (DESIGN.md "HTTP API"): how a Step Functions execution is shown as an export, the
 // list query, and the execution ARN an export id stands for. Pure: no AWS calls, no Lambda types.
 import { isDeepStrictEqual } from 'node:util';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ExecutionDescription } from './aws/sfn.js';
 import type { ExportRequest, Outcome } from './contracts.js';
 import { ConfigError, InvalidRequestError } from './errors.js';
