@@ -18,7 +18,7 @@ import {
   linksFor,
   toExportStatus,
 } from './lib/exports-api.js';
-import { API_LOGGER_OPTIONS, bodySizeLimit, httpErrors, toHttpResponse } from './lib/http.js';
+import { API_LOGGER_OPTIONS, bodySizeLimit, httpErrors, mediaTypeNormalizer, toHttpResponse } from './lib/http.js';
 import { logger } from './lib/logger.js';
 import { exportIdFor } from './lib/naming.js';
 
@@ -113,6 +113,7 @@ export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
   .use(httpHeaderNormalizer())
   .use(httpErrors())
   .use(bodySizeLimit(MAX_REQUEST_BYTES))
+  .use(mediaTypeNormalizer())
   .use(httpJsonBodyParser())
   // httpJsonBodyParser has replaced the body string with the parsed JSON value; requestExport validates it.
   .handler(async (event) => toHttpResponse(await requestExport(event.body, deps)));

@@ -3,6 +3,7 @@
 // notification and the exported objects. Exit code 0 when the export SUCCEEDED, 1 otherwise.
 import path from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { LOCAL_STACK_PROJECT } from './aws/server.js';
 import { credentialsOf, type LocalConfig, readLocalConfig } from './config.js';
 import { type LocalStack, startLocalStack } from './start.js';
 
@@ -37,8 +38,10 @@ const runningStack = async (config: LocalConfig): Promise<Endpoints | undefined>
   const apiUrl = `http://${config.host}:${config.apiPort}`;
   try {
     const health = await fetchJson(`${awsUrl}/_local/health`);
-    const services = (health.body as { services?: unknown }).services;
-    if (health.status !== 200 || !Array.isArray(services) || !services.includes('states')) return undefined;
+    const { services, project } = health.body as { services?: unknown; project?: unknown };
+    // Another emulator on the port (LocalStack, another project's stack) is not ours to export through.
+    if (health.status !== 200 || project !== LOCAL_STACK_PROJECT) return undefined;
+    if (!Array.isArray(services) || !services.includes('states')) return undefined;
     const api = await fetchJson(`${apiUrl}/exports?limit=1`);
     return api.status === 200 ? { awsUrl, apiUrl } : undefined;
   } catch {

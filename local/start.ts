@@ -332,11 +332,24 @@ const main = async (): Promise<void> => {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 };
 
+/**
+ * Why the stack could not start, for a person: a port in use names the variable that moves it, not a stack trace.
+ * Anything else keeps its stack, which is what a bug report needs.
+ */
+export const startFailureMessage = (error: unknown, env: NodeJS.ProcessEnv = process.env): string => {
+  const failure = error as NodeJS.ErrnoException & { port?: number; address?: string };
+  if (failure?.code === 'EADDRINUSE') {
+    const config = readLocalConfig(env);
+    const [what, variable] =
+      failure.port === config.apiPort ? ['the HTTP API', 'LOCAL_API_PORT'] : ['the AWS endpoint', 'LOCAL_AWS_PORT'];
+    return `Port ${failure.port ?? '?'} on ${failure.address ?? config.host}, for ${what}, is in use: stop what listens there (another npm start?) or choose a free port, e.g. ${variable}=${(failure.port ?? 0) + 1} npm start`;
+  }
+  return `The local stack failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
+};
+
 if (require.main === module) {
   main().catch((error: unknown) => {
-    process.stderr.write(
-      `The local stack failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
+    process.stderr.write(`${startFailureMessage(error)}\n`);
     process.exit(1);
   });
 }

@@ -5,7 +5,7 @@
 //   injectLambdaContext(logger, API_LOGGER_OPTIONS)  context in the logs, never the event (headers carry credentials)
 //   httpHeaderNormalizer()                           lower-case header names
 //   httpErrors()                                     every error → JSON error body (its onError covers what follows)
-//   bodySizeLimit(MAX_REQUEST_BYTES), httpJsonBodyParser()   routes with a body only
+//   bodySizeLimit(MAX_REQUEST_BYTES), mediaTypeNormalizer(), httpJsonBodyParser()   routes with a body only
 import type { MiddlewareObj } from '@middy/core';
 import {
   AwsThrottledError,
@@ -178,6 +178,20 @@ const bodyBytes = (event: HttpEvent): number => {
   if (typeof event.body !== 'string') return 0;
   return event.isBase64Encoded ? Buffer.from(event.body, 'base64').length : Buffer.byteLength(event.body, 'utf8');
 };
+
+/**
+ * Media types are case-insensitive (RFC 9110, 8.3.1): `Application/JSON` is JSON. @middy/http-json-body-parser
+ * matches lower case only, so the type and subtype are lowered before it looks (parameters are left as sent).
+ */
+export const mediaTypeNormalizer = (): MiddlewareObj<HttpEvent, HttpResponse> => ({
+  before: (request) => {
+    const headers = request.event.headers;
+    const contentType = headers?.['content-type'];
+    if (!headers || typeof contentType !== 'string') return;
+    const [mediaType = '', ...parameters] = contentType.split(';');
+    headers['content-type'] = [mediaType.trim().toLowerCase(), ...parameters].join(';');
+  },
+});
 
 /** Answers 413 before parsing a body larger than `maxBytes`. */
 export const bodySizeLimit = (maxBytes: number): MiddlewareObj<HttpEvent, HttpResponse> => ({

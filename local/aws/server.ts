@@ -20,9 +20,10 @@
 // action" error; an exception inside a service becomes a 500 InternalFailure (logged), never a crash or a hang.
 //
 // Local endpoints (not AWS APIs):
-//   GET /_local/health                       {"status":"ok","services":[…]}
+//   GET /_local/health                       {"status":"ok","project":"elasticache-snapshot-export","services":[…]}
 //   GET /_local/sns/messages[?topicArn=…]    messages published, oldest first: { messageId, topicArn, subject?, message,
 //                                            messageStructure?, messageAttributes, timestamp, accountId, region }
+//   GET /_local/sns/messages?format=text     the same as a person reads them (subject and the e-mail text)
 //   DELETE /_local/sns/messages              forgets them
 //   GET /_local/sns/faults                   the same for SNS calls, e.g. {"action":"Publish","count":3,
 //                                            "code":"AuthorizationError","message":"…","status":403}, or a slow
@@ -79,7 +80,7 @@ import { bodyLimitFor, LOCAL_BODY_MAX_BYTES, requestTimeout } from './request-li
 import { createS3Service, MAX_PUT_OBJECT_BYTES, type S3Handle } from './s3/index.js';
 import { S3Store } from './s3/store.js';
 import { authenticationOf, callerFrom, guessService } from './sigv4.js';
-import { createSnsService, type SnsHandle } from './sns/index.js';
+import { createSnsService, messageAsText, type SnsHandle } from './sns/index.js';
 import { createSqsService, type SqsHandle } from './sqs/index.js';
 import type { AwsRequest, AwsResponse, EmulatedService } from './types.js';
 
@@ -87,6 +88,9 @@ export type { ElastiCacheFault, ElastiCacheHandle, ElastiCacheTimings } from './
 export type { S3Handle } from './s3/index.js';
 export type { PublishedMessage, SnsFault, SnsHandle } from './sns/index.js';
 export type { MessageAttributeValue, QueuedMessage, SqsHandle } from './sqs/index.js';
+
+/** The name /_local/health gives, so a client can tell this project's local stack from another emulator. */
+export const LOCAL_STACK_PROJECT = 'elasticache-snapshot-export';
 
 /** What the `/_local/<service>/faults` endpoints need of a service handle. */
 interface FaultHandle {
@@ -249,15 +253,26 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
 
   const local = async (method: string, route: string, query: URLSearchParams, body: Buffer): Promise<AwsResponse> => {
     if (route === '/_local/health' && method === 'GET') {
-      return json(200, { status: 'ok', services: [...services.keys()], timeScale: clock.timeScale });
+      // `project` tells this project's emulator from another one on the same port (npm run demo checks it).
+      return json(200, {
+        status: 'ok',
+        project: LOCAL_STACK_PROJECT,
+        services: [...services.keys()],
+        timeScale: clock.timeScale,
+      });
     }
     if (route === '/_local/sns/messages') {
       if (method === 'GET') {
         const topicArn = query.get('topicArn');
-        return json(
-          200,
-          sns.handle.messages().filter((message) => !topicArn || message.topicArn === topicArn),
-        );
+        const messages = sns.handle.messages().filter((message) => !topicArn || message.topicArn === topicArn);
+        if (query.get('format') === 'text') {
+          return {
+            status: 200,
+            headers: { 'content-type': 'text/plain; charset=utf-8' },
+            body: `${messages.map(messageAsText).join('\n\n')}\n`,
+          };
+        }
+        return json(200, messages);
       }
       if (method === 'DELETE') {
         sns.handle.clearMessages();

@@ -147,6 +147,7 @@ describe('local endpoints', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({
       status: 'ok',
+      project: 'elasticache-snapshot-export',
       services: expect.arrayContaining(['elasticache', 's3', 'sns', 'states']),
     });
   });

@@ -139,6 +139,29 @@ describe('Publish', () => {
     expect((JSON.parse(response.body) as PublishedMessage[]).map((message) => message.message)).toEqual(['theirs']);
   });
 
+  it('shows published messages as a person reads them with ?format=text', async () => {
+    // Arrange: a MessageStructure=json message shows its `default` text, as e-mail gets it.
+    await sns.send(
+      new PublishCommand({
+        TopicArn: topicArn,
+        Subject: 'ElastiCache export SUCCEEDED: nightly',
+        MessageStructure: 'json',
+        Message: JSON.stringify({ default: 'The export nightly SUCCEEDED.', sqs: '{"version":1}' }),
+      }),
+    );
+
+    // Act
+    const response = await rawRequest(harness.aws.url, { path: '/_local/sns/messages?format=text' });
+
+    // Assert
+    expect(response.status).toBe(200);
+    expect(response.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(response.body).toContain(
+      `  ${topicArn}\nSubject: ElastiCache export SUCCEEDED: nightly\n\nThe export nightly SUCCEEDED.\n`,
+    );
+    expect(response.body).not.toContain('"version"');
+  });
+
   it('clears published messages on DELETE', async () => {
     // Arrange
     await sns.send(new PublishCommand({ TopicArn: topicArn, Message: 'one' }));

@@ -22,6 +22,7 @@ import {
 import { createSnsStore, MessageLog, type Subscription, type Topic } from './state.js';
 
 export type { MessageAttribute, PublishedMessage } from './messages.js';
+export { messageAsText } from './messages.js';
 
 const XMLNS = 'http://sns.amazonaws.com/doc/2010-03-31/';
 const PAGE_SIZE = 100;

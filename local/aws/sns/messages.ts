@@ -27,6 +27,26 @@ export interface PublishedMessage {
   region: string;
 }
 
+/**
+ * A message as a person reads it (e-mail gets the `default` of a MessageStructure=json message): when, where, the
+ * subject and the text. For GET /_local/sns/messages?format=text.
+ */
+export const messageAsText = (message: PublishedMessage): string => {
+  let text = message.message;
+  if (message.messageStructure === 'json') {
+    try {
+      const parsed = JSON.parse(message.message) as Record<string, unknown>;
+      if (typeof parsed.default === 'string') text = parsed.default;
+    } catch {
+      // SNS refused such a message when it was published; show it as it is.
+    }
+  }
+  const rule = '-'.repeat(78);
+  return [rule, `${message.timestamp}  ${message.topicArn}`, `Subject: ${message.subject ?? '(none)'}`, '', text].join(
+    '\n',
+  );
+};
+
 export const invalidParameter = (detail: string): AwsError =>
   new AwsError('InvalidParameter', `Invalid parameter: ${detail}`);
 

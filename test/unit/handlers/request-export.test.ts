@@ -309,4 +309,27 @@ describe('handler', () => {
     expect(JSON.parse(response.body)).toMatchObject({ exportId: EXPORT_ID, status: 'RUNNING' });
     expect(sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, { input: CANONICAL_INPUT });
   });
+
+  it.each(['Application/JSON', 'APPLICATION/JSON; charset=UTF-8', 'application/vnd.api+JSON'])(
+    'accepts the media type %s: types are case-insensitive',
+    async (contentType) => {
+      // Arrange
+      sfnMock.on(DescribeExecutionCommand).rejects(notFound());
+      sfnMock.on(StartExecutionCommand).resolves({ executionArn: EXECUTION_ARN, startDate: new Date() });
+
+      // Act
+      const response = await handler(postExportsEvent(body(), { 'Content-Type': contentType }), {} as Context);
+
+      // Assert
+      expect(response.statusCode).toBe(202);
+    },
+  );
+
+  it('still answers 415 for a body that is not JSON', async () => {
+    // Act
+    const response = await handler(postExportsEvent(body(), { 'Content-Type': 'Text/Plain' }), {} as Context);
+
+    // Assert
+    expect(response.statusCode).toBe(415);
+  });
 });
