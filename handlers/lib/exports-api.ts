@@ -46,9 +46,18 @@ export interface ExportDetails {
 export interface ExportListItem {
   exportId: string;
   status: ExportStatus;
+  /** What the request named as the source: a snapshot, a replication group or a cluster (absent if none). */
+  source?: ExportSource;
+  targetSnapshotName?: string;
+  targetBucket?: string;
   startedAt: string;
   stoppedAt?: string;
   links: ExportLinks;
+}
+
+export interface ExportSource {
+  kind: 'snapshot' | 'replicationGroup' | 'cacheCluster';
+  name: string;
 }
 
 /** The 200 body of GET /exports. */
@@ -146,13 +155,47 @@ export const toExportDetails = (execution: ExecutionFacts, known?: Outcome): Exp
   };
 };
 
+const SOURCE_FIELDS = [
+  ['sourceSnapshotName', 'snapshot'],
+  ['replicationGroupId', 'replicationGroup'],
+  ['cacheClusterId', 'cacheCluster'],
+] as const;
+
+const stringOf = (record: Record<string, unknown>, key: string): string | undefined => {
+  const value = record[key];
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+};
+
+/** Source, target name and bucket as the execution's input names them (a direct input may name none). */
+export const describedRequest = (
+  input: string | undefined,
+): Pick<ExportListItem, 'source' | 'targetSnapshotName' | 'targetBucket'> => {
+  const request = requestOf(input);
+  if (!isRecord(request)) return {};
+  const found = SOURCE_FIELDS.find(([field]) => stringOf(request, field) !== undefined);
+  const targetSnapshotName = stringOf(request, 'targetSnapshotName');
+  const targetBucket = stringOf(request, 'targetBucket');
+  return {
+    ...(found && { source: { kind: found[1], name: stringOf(request, found[0]) ?? '' } }),
+    ...(targetSnapshotName && { targetSnapshotName }),
+    ...(targetBucket && { targetBucket }),
+  };
+};
+
+/** A list entry; with the execution's input, also what the export was. */
 export const toExportListItem = (execution: ExecutionFacts): ExportListItem => ({
   exportId: execution.name,
   status: toExportStatus(execution.status),
+  ...(execution.input !== undefined && describedRequest(execution.input)),
   startedAt: execution.startedAt,
   ...(execution.stoppedAt && { stoppedAt: execution.stoppedAt }),
   links: linksFor(execution.name),
 });
+
+/** Whether an entry matches `?source=` (any kind of source, by name) and `?bucket=`. */
+export const matchesListFilter = (item: ExportListItem, query: Pick<ListQuery, 'source' | 'bucket'>): boolean =>
+  (query.source === undefined || item.source?.name === query.source) &&
+  (query.bucket === undefined || item.targetBucket === query.bucket);
 
 /**
  * Whether an execution's input is this request. Compared as JSON values rather than bytes, so an input that
@@ -179,12 +222,18 @@ export const listQuerySchema = z.strictObject({
     .optional(),
   // Step Functions' tokens are at most 1024 characters.
   nextToken: z.string().min(1, 'nextToken must not be empty').max(1024, 'nextToken is too long').optional(),
+  source: z.string().min(1, 'source must not be empty').max(255, 'source is too long').optional(),
+  bucket: z.string().min(1, 'bucket must not be empty').max(255, 'bucket is too long').optional(),
 });
 
 export interface ListQuery {
   status?: ExportStatus;
   limit: number;
   nextToken?: string;
+  /** Only exports of this source (a snapshot, replication group or cluster name). */
+  source?: string;
+  /** Only exports to this bucket. */
+  bucket?: string;
 }
 
 /** Parses `?status=&limit=&nextToken=`; unknown parameters are rejected. Throws InvalidRequestError. */
@@ -201,10 +250,12 @@ export const parseListQuery = (raw: Readonly<Record<string, string | undefined>>
       issues,
     );
   }
-  const { status, limit, nextToken } = parsed.data;
+  const { status, limit, nextToken, source, bucket } = parsed.data;
   return {
     limit: limit ?? DEFAULT_LIST_LIMIT,
     ...(status && { status }),
     ...(nextToken && { nextToken }),
+    ...(source && { source }),
+    ...(bucket && { bucket }),
   };
 };

@@ -297,7 +297,11 @@ describe('IAM', () => {
         'states:DescribeExecution': executions,
         'states:GetExecutionHistory': executions,
       },
-      listExports: { ...logs('listExports'), 'states:ListExecutions': [refPlaceholder(STATE_MACHINE)] },
+      listExports: {
+        ...logs('listExports'),
+        'states:ListExecutions': [refPlaceholder(STATE_MACHINE)],
+        'states:DescribeExecution': executions,
+      },
       validateExport: {
         ...logs('validateExport'),
         'elasticache:DescribeSnapshots': snapshotSources,

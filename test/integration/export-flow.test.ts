@@ -105,3 +105,24 @@ it('refuses a bucket outside the allow-list at the API without starting an execu
   expect(refused.body.error?.code).toBe('TargetBucketNotAllowed');
   expect(listed.map((entry) => entry.exportId)).not.toContainEqual(expect.stringContaining('someone-elses'));
 });
+
+it('lists what each export was, and filters the list by source and bucket', async () => {
+  // Arrange: the exports of the cases above, all of demo-cache-snapshot to the demo bucket.
+  const all = await harness.listExports('?limit=100');
+
+  // Act
+  const bySource = await harness.listExports('?source=demo-cache-snapshot&limit=100');
+  const byOtherSource = await harness.listExports('?source=no-such-source');
+  const byBucket = await harness.listExports('?bucket=elasticache-exports-local&limit=100');
+
+  // Assert
+  expect(all.length).toBeGreaterThan(0);
+  expect(all[0]).toMatchObject({
+    source: { kind: 'snapshot', name: 'demo-cache-snapshot' },
+    targetBucket: 'elasticache-exports-local',
+    targetSnapshotName: expect.any(String),
+  });
+  expect(bySource.map((entry) => entry.exportId)).toEqual(all.map((entry) => entry.exportId));
+  expect(byBucket.map((entry) => entry.exportId)).toEqual(all.map((entry) => entry.exportId));
+  expect(byOtherSource).toEqual([]);
+});

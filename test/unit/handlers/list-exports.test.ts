@@ -1,4 +1,4 @@
-import { InvalidToken, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, InvalidToken, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { InvalidRequestError } from '../../../handlers/lib/errors';
@@ -11,23 +11,100 @@ const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:ex
 
 const deps = (): ListExportsDeps => ({ sfn: new SFNClient({}), stateMachineArn: STATE_MACHINE_ARN });
 
-const summary = (name: string, status: 'RUNNING' | 'SUCCEEDED' | 'FAILED', stopped = status !== 'RUNNING') => ({
-  executionArn: `arn:aws:states:us-east-1:123456789012:execution:exportSnapshot-test:${name}`,
-  stateMachineArn: STATE_MACHINE_ARN,
-  name,
-  status,
-  startDate: new Date('2026-11-25T03:00:00.000Z'),
-  ...(stopped && { stopDate: new Date('2026-11-25T03:30:00.000Z') }),
-});
+/** Every execution a test lists, by name: DescribeExecution answers with it (and its input, if one was set). */
+const listed = new Map<string, Record<string, unknown>>();
+
+const summary = (name: string, status: 'RUNNING' | 'SUCCEEDED' | 'FAILED', stopped = status !== 'RUNNING') => {
+  const execution = {
+    executionArn: `arn:aws:states:us-east-1:123456789012:execution:exportSnapshot-test:${name}`,
+    stateMachineArn: STATE_MACHINE_ARN,
+    name,
+    status,
+    startDate: new Date('2026-11-25T03:00:00.000Z'),
+    ...(stopped && { stopDate: new Date('2026-11-25T03:30:00.000Z') }),
+  };
+  listed.set(name, execution);
+  return execution;
+};
 
 const issuesOf = async (promise: Promise<unknown>) => {
   const error: unknown = await promise.catch((caught: unknown) => caught);
   return error instanceof InvalidRequestError ? error.issues : [];
 };
 
-beforeEach(() => sfnMock.reset());
+/** The input each listed execution was started with, by name; DescribeExecution answers from it. */
+const inputs = new Map<string, Record<string, unknown>>();
+
+beforeEach(() => {
+  sfnMock.reset();
+  inputs.clear();
+  listed.clear();
+  sfnMock.on(DescribeExecutionCommand).callsFake(({ executionArn }: { executionArn: string }) => {
+    const name = executionArn.split(':').at(-1) ?? '';
+    return { ...listed.get(name), ...(inputs.has(name) && { input: JSON.stringify(inputs.get(name)) }) };
+  });
+});
 
 describe('listExports', () => {
+  it('says what each export was: its source, target name and bucket, from the execution input', async () => {
+    // Arrange
+    inputs.set('by-group', { replicationGroupId: 'sessions', targetSnapshotName: 'nightly-1', targetBucket: 'b1' });
+    inputs.set('by-snapshot', { sourceSnapshotName: 'snap', targetBucket: 'b2' });
+    inputs.set('direct', { anything: 1 });
+    sfnMock.on(ListExecutionsCommand).resolves({
+      executions: [summary('by-group', 'SUCCEEDED'), summary('by-snapshot', 'FAILED'), summary('direct', 'FAILED')],
+    });
+
+    // Act
+    const result = await listExports(null, deps());
+
+    // Assert
+    expect(
+      result.body.exports.map(({ exportId, source, targetSnapshotName, targetBucket }) => ({
+        exportId,
+        source,
+        targetSnapshotName,
+        targetBucket,
+      })),
+    ).toEqual([
+      {
+        exportId: 'by-group',
+        source: { kind: 'replicationGroup', name: 'sessions' },
+        targetSnapshotName: 'nightly-1',
+        targetBucket: 'b1',
+      },
+      {
+        exportId: 'by-snapshot',
+        source: { kind: 'snapshot', name: 'snap' },
+        targetSnapshotName: undefined,
+        targetBucket: 'b2',
+      },
+      { exportId: 'direct', source: undefined, targetSnapshotName: undefined, targetBucket: undefined },
+    ]);
+  });
+
+  it('filters by source and bucket, reading on past pages without a match, up to a bound', async () => {
+    // Arrange: the first page holds no match, the second one does.
+    inputs.set('a', { replicationGroupId: 'other', targetBucket: 'b1' });
+    inputs.set('b', { replicationGroupId: 'sessions', targetBucket: 'b2' });
+    inputs.set('c', { replicationGroupId: 'sessions', targetBucket: 'b1' });
+    sfnMock
+      .on(ListExecutionsCommand)
+      .resolvesOnce({ executions: [summary('a', 'SUCCEEDED')], nextToken: 'page-2' })
+      .resolvesOnce({ executions: [summary('b', 'SUCCEEDED'), summary('c', 'SUCCEEDED')], nextToken: 'page-3' });
+
+    // Act
+    const result = await listExports({ source: 'sessions', bucket: 'b1', limit: '2' }, deps());
+
+    // Assert
+    expect(result.body.exports.map((item) => item.exportId)).toEqual(['c']);
+    expect(result.body.nextToken).toBe('page-3');
+    expect(sfnMock.commandCalls(ListExecutionsCommand).map((call) => call.args[0].input.nextToken)).toEqual([
+      undefined,
+      'page-2',
+    ]);
+  });
+
   it('lists the newest 20 executions of the state machine by default, in the order Step Functions gives', async () => {
     // Arrange
     sfnMock
