@@ -63,10 +63,16 @@ export const provisionDeployment = async (deployment: LocalDeployment, target: P
   }
 };
 
-/** Sends one message to a stack queue (an on-failure destination), as Lambda would. */
-export const queueSender = (queue: QueueSpec, target: ProvisionTarget): ((body: unknown) => Promise<void>) => {
+/** Sends messages to a stack queue (an on-failure destination), as Lambda would; `close` releases its client. */
+export const queueSender = (
+  queue: QueueSpec,
+  target: ProvisionTarget,
+): { send: (body: unknown) => Promise<void>; close: () => void } => {
   const sqs = new SQSClient(clientConfig(target));
-  return async (body) => {
-    await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: JSON.stringify(body) }));
+  return {
+    send: async (body) => {
+      await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: JSON.stringify(body) }));
+    },
+    close: () => sqs.destroy(),
   };
 };

@@ -64,8 +64,6 @@ export interface LocalDeployment {
 
 type Yaml = Record<string, unknown>;
 
-const SERVICE_NAME = 'elasticache-snapshot-export';
-
 // biome-ignore lint/suspicious/noTemplateCurlyInString: the Serverless Framework variable, literally.
 const STAGE_VARIABLE = '${sls:stage}';
 
@@ -74,6 +72,8 @@ const stageOf = (text: string): string => text.replaceAll(STAGE_VARIABLE, LOCAL_
 /** Reads serverless.yml (or `file`) and resolves what the local stack provisions and wires. */
 export const readLocalDeployment = (scope: LocalScope, file = SERVERLESS_YML): LocalDeployment => {
   const config = parse(readFileSync(file, 'utf8')) as Yaml;
+  // CloudFormation names an unnamed resource after the stack (<service>-<stage>) and its logical id.
+  const stack = `${String(config.service)}-${LOCAL_STAGE}`;
   const resources = (
     isRecord(config.resources) && isRecord(config.resources.Resources) ? config.resources.Resources : {}
   ) as Record<string, Yaml>;
@@ -87,18 +87,14 @@ export const readLocalDeployment = (scope: LocalScope, file = SERVERLESS_YML): L
       tables.push({
         logicalId,
         // CloudFormation names an unnamed table after the stack and the logical id.
-        name:
-          typeof props.TableName === 'string'
-            ? stageOf(props.TableName)
-            : `${SERVICE_NAME}-${LOCAL_STAGE}-${logicalId}`,
+        name: typeof props.TableName === 'string' ? stageOf(props.TableName) : `${stack}-${logicalId}`,
         keySchema: props.KeySchema as TableSpec['keySchema'],
         attributeDefinitions: props.AttributeDefinitions as TableSpec['attributeDefinitions'],
         ...(ttl?.Enabled === true &&
           typeof ttl.AttributeName === 'string' && { timeToLiveAttribute: ttl.AttributeName }),
       });
     } else if (resource.Type === 'AWS::SQS::Queue') {
-      const name =
-        typeof props.QueueName === 'string' ? stageOf(props.QueueName) : `${SERVICE_NAME}-${LOCAL_STAGE}-${logicalId}`;
+      const name = typeof props.QueueName === 'string' ? stageOf(props.QueueName) : `${stack}-${logicalId}`;
       const attributes: Record<string, string> = {};
       for (const key of ['MessageRetentionPeriod', 'VisibilityTimeout', 'SqsManagedSseEnabled'] as const) {
         if (props[key] !== undefined) attributes[key] = String(props[key]);

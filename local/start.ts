@@ -241,7 +241,8 @@ const wireEventRules = async (wiring: {
   await provisionDeployment(deployment, target);
   cleanups.push(applyEnvironment(deployment.environment));
   for (const fn of deployment.eventFunctions) {
-    const sendToQueue = fn.onFailureQueue ? queueSender(fn.onFailureQueue, target) : undefined;
+    const sender = fn.onFailureQueue ? queueSender(fn.onFailureQueue, target) : undefined;
+    if (sender) cleanups.push(() => sender.close());
     const invoker = new AsyncInvoker({
       functionName: fn.functionKey,
       loadHandler: () => requireHandler(fn.handlerFile),
@@ -251,7 +252,7 @@ const wireEventRules = async (wiring: {
       timeoutSeconds: fn.timeoutSeconds,
       maximumRetryAttempts: fn.maximumRetryAttempts,
       maximumEventAgeSeconds: fn.maximumEventAgeSeconds,
-      ...(sendToQueue && { onFailure: sendToQueue }),
+      ...(sender && { onFailure: sender.send }),
       dataDir: config.dataDir,
       log: (message, data) => process.stderr.write(`${JSON.stringify({ level: 'warn', message, ...data })}\n`),
     });

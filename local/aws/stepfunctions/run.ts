@@ -136,10 +136,9 @@ const isEmulatorFault = (error: unknown): error is Error =>
  * the state and differ by case).
  */
 const failureOf = (error: unknown, terminal: LibraryEvent | undefined): { error: string; cause?: string } => {
+  // The run's own ending (recorder.onLimit), not the library's: never wrapped.
+  if (error instanceof HistoryLimitError) return { error: 'States.Runtime', cause: error.message };
   const inner = error instanceof ExecutionError ? error.cause : error;
-  if (inner instanceof HistoryLimitError || error instanceof HistoryLimitError) {
-    return { error: 'States.Runtime', cause: (inner instanceof Error ? inner : (error as Error)).message };
-  }
   if (isEmulatorFault(inner)) {
     return {
       error: 'States.Runtime',
