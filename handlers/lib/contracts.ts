@@ -245,9 +245,32 @@ export interface Outcome {
   finishedAt: string;
   durationSeconds: number;
   error?: OutcomeError;
+  /** For a scheduled run: which schedule, and the time it was scheduled for (Scheduler's scheduled-time). */
+  schedule?: ScheduleRun;
+  /** For `"freshSnapshot": true`: the snapshot the service created for this export, and whether it was removed. */
+  freshSnapshot?: FreshSnapshotOutcome;
+  /** For a scheduled run with a retention policy: the older exports of that schedule deleted after this success. */
+  pruned?: ExportedObject[];
   /**
    * Only in notifications: how many entries were left out of `objects` to keep the message within SNS's 256 KiB
    * limit (hundreds of shards). The state machine's output and GET /exports/{exportId} list every object.
    */
   objectsOmitted?: number;
+}
+
+/** A scheduled run's identity, set by runSchedule from the schedule and Scheduler's `<aws.scheduler.scheduled-time>`. */
+export interface ScheduleRun {
+  name: string;
+  /** ISO 8601, UTC. */
+  scheduledTime: string;
+}
+
+export interface FreshSnapshotOutcome {
+  snapshotName: string;
+  /** True once the snapshot is gone (deleted by this export, or found already gone). */
+  deleted: boolean;
+  /** Why it was kept: `keepSnapshot` was set, or why deleting it failed. */
+  reason?: string;
+  /** Snapshots an earlier run of the service created and left behind, deleted by this run. */
+  leftoversDeleted?: string[];
 }
