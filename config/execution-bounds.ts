@@ -90,28 +90,74 @@ export const loopStates = (definition: BoundedDefinition): string[] =>
     return false;
   });
 
-/** The loop's cap: the `NumericGreaterThanEquals` on `$.poll.attempt` of the Choice state in the loop. */
-export const pollCapOf = (definition: BoundedDefinition): number => {
-  const caps = loopStates(definition).flatMap((name) =>
-    (definition.States[name]?.Choices ?? [])
-      .filter((choice) => choice.Variable === '$.poll.attempt' && typeof choice.NumericGreaterThanEquals === 'number')
-      .map((choice) => choice.NumericGreaterThanEquals as number),
-  );
-  if (caps.length !== 1) throw new Error(`Expected one poll cap on $.poll.attempt in the loop, found ${caps.length}`);
-  return caps[0] as number;
+/**
+ * The polling loops, each as its states: states on a cycle, grouped by which of them reach each other. There are
+ * two: the fresh snapshot's (WaitForSnapshot, CheckSnapshot, IsSnapshotReady) and the export's.
+ */
+export const pollingLoops = (definition: BoundedDefinition): string[][] => {
+  const onCycle = loopStates(definition);
+  const reach = (from: string): Set<string> => {
+    const seen = new Set<string>();
+    const queue = successorsOf(definition.States[from] as BoundedState);
+    while (queue.length > 0) {
+      const name = queue.shift() as string;
+      if (seen.has(name)) continue;
+      seen.add(name);
+      queue.push(...successorsOf(definition.States[name] ?? { Type: 'Fail' }));
+    }
+    return seen;
+  };
+  const reachable = new Map(onCycle.map((name) => [name, reach(name)]));
+  const loops: string[][] = [];
+  for (const name of onCycle) {
+    if (loops.some((loop) => loop.includes(name))) continue;
+    loops.push(
+      onCycle.filter((other) => other === name || (reachable.get(name)?.has(other) && reachable.get(other)?.has(name))),
+    );
+  }
+  return loops;
 };
 
 /**
- * An upper bound of the history events of one execution: every state outside the loop once (all branches, though
- * only one is taken), the loop's states `pollCap` times, every retry spent, and the execution's own two events.
+ * The loops' cap: the `NumericGreaterThanEquals` on `$.poll.attempt` of the Choice state in each loop. Every loop
+ * must have it, with the same value: the counter is one (CheckSnapshot and CheckExport both advance it and nothing
+ * resets it), so the cap bounds the visits of all loops together.
+ */
+export const pollCapOf = (definition: BoundedDefinition): number => {
+  const loops = pollingLoops(definition);
+  const caps = loops.map((loop) =>
+    loop.flatMap((name) =>
+      (definition.States[name]?.Choices ?? [])
+        .filter((choice) => choice.Variable === '$.poll.attempt' && typeof choice.NumericGreaterThanEquals === 'number')
+        .map((choice) => choice.NumericGreaterThanEquals as number),
+    ),
+  );
+  if (loops.length === 0 || caps.some((found) => found.length !== 1)) {
+    throw new Error(`Expected one poll cap on $.poll.attempt in each loop, found ${JSON.stringify(caps)}`);
+  }
+  const values = new Set(caps.flat());
+  if (values.size !== 1) throw new Error(`The loops' caps differ: ${[...values].join(', ')}`);
+  return caps[0]?.[0] as number;
+};
+
+/**
+ * An upper bound of the history events of one execution: every state outside the loops once (all branches, though
+ * only one is taken), `pollCap` visits of the costliest loop (the loops share one counter, so their visits
+ * together are at most the cap), every retry spent, and the execution's own two events.
  */
 export const worstHistoryEvents = (definition: BoundedDefinition): number => {
-  const loop = new Set(loopStates(definition));
+  const loops = pollingLoops(definition);
+  const inLoop = new Set(loops.flat());
   const cap = pollCapOf(definition);
-  return Object.entries(definition.States).reduce(
-    (sum, [name, state]) => sum + worstStateEvents(state) * (loop.has(name) ? cap : 1),
-    2,
+  const perVisit = Math.max(
+    ...loops.map((loop) =>
+      loop.reduce((sum, name) => sum + worstStateEvents(definition.States[name] as BoundedState), 0),
+    ),
   );
+  const outside = Object.entries(definition.States)
+    .filter(([name]) => !inLoop.has(name))
+    .reduce((sum, [, state]) => sum + worstStateEvents(state), 0);
+  return 2 + outside + cap * perVisit;
 };
 
 /**

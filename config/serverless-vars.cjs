@@ -18,6 +18,7 @@ const core = () => ({
   bounds: tsRequire('./execution-bounds.ts', __filename),
   partition: tsRequire('../handlers/lib/partition.ts', __filename),
   scheduleRules: tsRequire('./schedule-rules.ts', __filename),
+  scheduleResources: tsRequire('./schedule-resources.ts', __filename),
 });
 
 const DEFINITION_FILE = path.join(SERVICE_DIR, 'statemachine', 'export-snapshot.asl.json');
@@ -25,7 +26,7 @@ const DEFINITION_FILE = path.join(SERVICE_DIR, 'statemachine', 'export-snapshot.
 // EventBridge Scheduler: names are [0-9a-zA-Z-_.]{1,64}; ours are exportSnapshot-<stage>-<name> (config/schedule-rules.ts
 // checks the whole name).
 const SCHEDULE_NAME_PATTERN = /^[A-Za-z0-9._-]{1,40}$/;
-const SCHEDULE_KEYS = new Set(['name', 'schedule', 'timezone', 'enabled', 'input']);
+const SCHEDULE_KEYS = new Set(['name', 'schedule', 'timezone', 'enabled', 'input', 'retention', 'flexibleTimeWindow']);
 
 /**
  * A configuration error, printed by the framework as its message alone: it quotes `error.stack` when there is one
@@ -89,6 +90,19 @@ const checkSchedule = (file, entry, index, context) => {
     if (zoneProblem) problems.push(`${at}.timezone: ${zoneProblem}`);
   }
   if (enabled !== undefined && typeof enabled !== 'boolean') problems.push(`${at}.enabled must be true or false`);
+  const { retention, flexibleTimeWindow } = entry;
+  if (retention !== undefined) {
+    for (const problem of scheduleRules.retentionProblems(retention)) problems.push(`${at}.retention: ${problem}`);
+    if (typeof schedule === 'string' && schedule.trim().startsWith('at(')) {
+      problems.push(`${at}.retention is for recurring schedules; a one-time at(...) schedule has no older exports`);
+    }
+  }
+  if (
+    flexibleTimeWindow !== undefined &&
+    !(Number.isInteger(flexibleTimeWindow) && flexibleTimeWindow >= 1 && flexibleTimeWindow <= 1440)
+  ) {
+    problems.push(`${at}.flexibleTimeWindow must be a whole number of minutes from 1 to 1440 (EventBridge Scheduler)`);
+  }
 
   // The same parsing and defaults ValidateExport applies at run time, so a bad input fails the deploy, not 2 a.m.
   let request;
@@ -114,16 +128,24 @@ const checkSchedule = (file, entry, index, context) => {
   }
   return {
     problems,
-    schedule: { name, schedule: typeof schedule === 'string' ? schedule.trim() : schedule, timezone, enabled, input },
+    schedule: {
+      name,
+      schedule: typeof schedule === 'string' ? schedule.trim() : schedule,
+      timezone,
+      enabled,
+      input,
+      ...(retention !== undefined && { retention }),
+      ...(flexibleTimeWindow !== undefined && { flexibleTimeWindow }),
+    },
   };
 };
 
-/** serverless-step-functions `schedule` events (EventBridge Scheduler), one per entry of the schedules file. */
-const scheduleEvents = async ({ resolveVariable }) => {
+/** The schedules file's entries, every one checked (all problems at once, one line each, no stack trace). */
+const checkedSchedules = async (resolveVariable) => {
   const file = await resolveVariable('self:custom.schedulesFile');
   const stage = await resolveVariable('sls:stage');
   const entries = await readSchedules(resolveVariable, file);
-  if (entries.length === 0) return [];
+  if (entries.length === 0) return { stage, schedules: [] };
 
   const context = {
     contracts: core().contracts,
@@ -140,18 +162,48 @@ const scheduleEvents = async ({ resolveVariable }) => {
   if (problems.length > 0) {
     throw configurationError([`${problems.length} problem(s) in the schedules; fix each line:`, ...problems]);
   }
-  const schedules = checked.map((result) => result.schedule);
+  return { stage, schedules: checked.map((result) => result.schedule), defaultTargetBucket: context.defaultTargetBucket };
+};
 
-  return schedules.map(({ name, schedule, timezone, enabled, input }) => ({
-    schedule: {
-      method: 'scheduler',
-      name: `exportSnapshot-${stage}-${name}`,
-      description: `ElastiCache snapshot export ${name}`,
-      rate: schedule,
-      ...(timezone !== undefined && { timezone }),
-      enabled: enabled ?? true,
-      input,
-    },
+/**
+ * The schedules' resources (config/schedule-resources.ts): one AWS::Scheduler::Schedule per entry targeting
+ * runSchedule, its freshness alarm, and the dashboard. Merged into `resources` (serverless.yml's list form).
+ */
+const scheduleResources = async ({ resolveVariable }) => {
+  const { stage, schedules } = await checkedSchedules(resolveVariable);
+  const deadline = await deadlineMinutes(resolveVariable);
+  return { Resources: core().scheduleResources.scheduleResources(schedules, { stage, deadlineMinutes: deadline }) };
+};
+
+/** Each schedule with a retention policy, with the bucket its exports go to. */
+const retentionTargets = async (resolveVariable) => {
+  const { schedules, defaultTargetBucket } = await checkedSchedules(resolveVariable);
+  return schedules
+    .filter((entry) => entry.retention !== undefined)
+    .map((entry) => ({
+      name: entry.name,
+      bucket: (entry.input && typeof entry.input === 'object' && entry.input.targetBucket) || defaultTargetBucket,
+    }));
+};
+
+/** 'true' when a schedule has a retention policy (drives the HasRetentionSchedules condition). */
+const hasRetentionSchedules = async ({ resolveVariable }) =>
+  String((await retentionTargets(resolveVariable)).length > 0);
+
+/** The buckets of schedules with a retention policy; a placeholder the condition keeps out of IAM when none. */
+const retentionBucketArns = async ({ resolveVariable }) => {
+  const buckets = [...new Set((await retentionTargets(resolveVariable)).map((target) => target.bucket))];
+  if (buckets.length === 0) return [{ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::no-retention-bucket` }];
+  return buckets.map((bucket) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${bucket}` }));
+};
+
+/** The objects each schedule with a retention policy may prune: `<bucket>/<lowercased name>-*`. */
+const retentionObjectArns = async ({ resolveVariable }) => {
+  const { naming } = core();
+  const targets = await retentionTargets(resolveVariable);
+  if (targets.length === 0) return [{ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::no-retention-bucket/*` }];
+  return targets.map((target) => ({
+    'Fn::Sub': `arn:\${AWS::Partition}:s3:::${target.bucket}/${naming.scheduleKeyPrefix(target.name)}*`,
   }));
 };
 
@@ -249,7 +301,10 @@ const publishTopicArns = async ({ resolveVariable }) => {
 };
 
 module.exports = {
-  scheduleEvents,
+  scheduleResources,
+  hasRetentionSchedules,
+  retentionBucketArns,
+  retentionObjectArns,
   hasAllowedTargetBuckets,
   allowedTargetBucketArns,
   allowedTargetObjectArns,

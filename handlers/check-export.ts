@@ -3,7 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import type { S3Client } from '@aws-sdk/client-s3';
 import middy from '@middy/core';
-import { findSnapshot } from './lib/aws/elasticache.js';
+import { findSnapshot, nodeGroupCount } from './lib/aws/elasticache.js';
 import { listObjects } from './lib/aws/s3.js';
 import { type BackoffPolicy, backoffForDeadline, DEFAULT_BACKOFF, nextWaitSeconds } from './lib/backoff.js';
 import { elastiCache } from './lib/clients/elasticache.js';
@@ -69,6 +69,7 @@ const advance = (
  * vanished source, missing or empty objects after the grace check, and a passed deadline are thrown.
  */
 export const checkExport = async (state: ExportState, deps: CheckExportDeps): Promise<ExportState> => {
+  if (state.poll.status === 'snapshotting') return checkFreshSnapshot(state, deps);
   const { sourceSnapshotName, targetSnapshotName, targetBucket } = state;
   const target = `${targetSnapshotName} in s3://${targetBucket}`;
 
@@ -159,6 +160,56 @@ export const checkExport = async (state: ExportState, deps: CheckExportDeps): Pr
       '.',
     { code: 'ExportIncomplete' },
   );
+};
+
+/**
+ * State CheckSnapshot: one look at the fresh snapshot being taken (the same backoff and check counter as the
+ * export's, so the cap and the deadline bound both phases together). `snapshotted` once it is available, with
+ * ElastiCache's own description of it; a failed or vanished snapshot, or a passed deadline, is thrown.
+ */
+const checkFreshSnapshot = async (state: ExportState, deps: CheckExportDeps): Promise<ExportState> => {
+  const name = state.sourceSnapshotName;
+  const owner = state.snapshot.replicationGroupId
+    ? `replication group ${state.snapshot.replicationGroupId}`
+    : `cluster ${state.snapshot.cacheClusterId ?? '?'}`;
+  const now = deps.now();
+  const deadline = Date.parse(state.deadline);
+  const deadlinePassed = !Number.isNaN(deadline) && now.getTime() > deadline;
+  const snapshot = await findSnapshot(deps.elastiCache, name);
+  if (!snapshot) {
+    throw new ExportFailedError(`The fresh snapshot ${name} of ${owner} disappeared while it was being taken.`, {
+      code: 'SnapshotFailed',
+    });
+  }
+  const status = snapshot.SnapshotStatus ?? 'unknown';
+  if (status === 'available') {
+    logger.info('Fresh snapshot available', { snapshotName: name, attempt: state.poll.attempt + 1 });
+    return {
+      ...state,
+      snapshot: {
+        ...state.snapshot,
+        numNodeGroups: nodeGroupCount(snapshot),
+        ...(snapshot.EngineVersion && { engineVersion: snapshot.EngineVersion }),
+        ...(snapshot.TopicArn && { topicArn: snapshot.TopicArn }),
+      },
+      ...(snapshot.TopicArn && { topicArn: snapshot.TopicArn }),
+      poll: advance(state, 'snapshotted', 0),
+    };
+  }
+  if (status === 'failed' || status === 'deleting') {
+    throw new ExportFailedError(`ElastiCache reported the fresh snapshot ${name} of ${owner} as '${status}'.`, {
+      code: 'SnapshotFailed',
+    });
+  }
+  if (deadlinePassed) {
+    throw new ExportDeadlineError(
+      `The fresh snapshot ${name} of ${owner} was still ${status} at the export's deadline ${state.deadline}; ` +
+        `it has been running for ${formatDuration(durationSeconds(state.startedAt, now))}.`,
+    );
+  }
+  const poll = advance(state, 'snapshotting', 0);
+  logger.info('Fresh snapshot still being taken', { snapshotName: name, snapshotStatus: status, poll });
+  return { ...state, poll };
 };
 
 export const handler = middy<ExportState, ExportState>()

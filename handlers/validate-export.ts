@@ -3,13 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { ElastiCacheClient, Snapshot } from '@aws-sdk/client-elasticache';
 import type { S3Client } from '@aws-sdk/client-s3';
 import middy from '@middy/core';
-import {
-  findSnapshot,
-  listSnapshots,
-  nodeGroupCount,
-  snapshotTakenAt,
-  toSnapshotSummary,
-} from './lib/aws/elasticache.js';
+import { findSnapshot, listSnapshots, snapshotTakenAt, toSnapshotSummary } from './lib/aws/elasticache.js';
 import {
   bucketAclGrants,
   bucketObjectOwnership,
@@ -37,9 +31,11 @@ import {
   MAX_DEADLINE_MINUTES,
   normalizeExportRequest,
   parseAllowList,
+  type SnapshotSummary,
 } from './lib/contracts.js';
 import { numberEnv, optionalEnv, requireEnv } from './lib/env.js';
 import { ConfigError, ExportRejectedError, TargetBucketNotAllowedError } from './lib/errors.js';
+import { freshSnapshotName, resolveFreshSource } from './lib/fresh-snapshot.js';
 import { logger } from './lib/logger.js';
 import { expectedObjectKeys, isExportObjectKey, objectKeyBase } from './lib/naming.js';
 import { listSome } from './lib/outcome.js';
@@ -79,15 +75,27 @@ export const validateExport = async (context: ExecutionContext, deps: ValidateDe
   const request = normalizeExportRequest(context.input, {
     defaultTargetBucket: config.defaultTargetBucket,
     now: startedAt,
+    source: 'execution',
   });
   if (!config.allowedBuckets.includes(request.targetBucket)) {
     throw new TargetBucketNotAllowedError(request.targetBucket);
   }
 
-  const snapshot = await resolveSourceSnapshot(deps.elastiCache, request);
-  const sourceSnapshotName = snapshot.SnapshotName ?? '';
-  assertExportable(snapshot, sourceSnapshotName);
-  await assertBucketUsable(deps.s3, request, nodeGroupCount(snapshot), config.region);
+  // A fresh snapshot does not exist yet: its source is checked as CreateSnapshot will check it, and the snapshot
+  // described once CheckSnapshot finds it available.
+  const fresh = request.freshSnapshot
+    ? { snapshotName: freshSnapshotName(context.exportId), keep: request.keepSnapshot === true }
+    : undefined;
+  let summary: SnapshotSummary;
+  if (fresh) {
+    summary = await resolveFreshSource(deps.elastiCache, request, fresh.snapshotName);
+  } else {
+    const snapshot = await resolveSourceSnapshot(deps.elastiCache, request);
+    assertExportable(snapshot, snapshot.SnapshotName ?? '');
+    summary = toSnapshotSummary(snapshot);
+  }
+  const sourceSnapshotName = summary.snapshotName;
+  await assertBucketUsable(deps.s3, request, summary.numNodeGroups, config.region);
 
   logger.info('Export validated', {
     exportId: context.exportId,
@@ -101,11 +109,18 @@ export const validateExport = async (context: ExecutionContext, deps: ValidateDe
     sourceSnapshotName,
     targetSnapshotName: request.targetSnapshotName,
     targetBucket: request.targetBucket,
-    snapshot: toSnapshotSummary(snapshot),
-    topicArn: snapshot.TopicArn ?? config.defaultTopicArn,
+    snapshot: summary,
+    topicArn: summary.topicArn ?? config.defaultTopicArn,
     deadline: new Date(startedAt.getTime() + config.deadlineMinutes * 60_000).toISOString(),
-    poll: { attempt: 0, elapsedSeconds: 0, waitSeconds: nextWaitSeconds(0), status: 'exporting', missingChecks: 0 },
+    poll: {
+      attempt: 0,
+      elapsedSeconds: 0,
+      waitSeconds: nextWaitSeconds(0),
+      status: fresh ? 'snapshotting' : 'exporting',
+      missingChecks: 0,
+    },
     objects: [],
+    ...(fresh && { fresh }),
   };
 };
 

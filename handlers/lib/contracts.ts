@@ -35,45 +35,93 @@ const clusterId = (what: string, max: number) =>
       `${what} must start with a letter and contain only letters, digits and single hyphens, not ending in a hyphen`,
     );
 
-/** The body of `POST /exports`, and the input of a scheduled export. Unknown fields are rejected. */
-export const exportRequestSchema = z
+/** The fields of an export request: the body of `POST /exports`, and a schedule's `input`. */
+const requestShape = {
+  sourceSnapshotName: z
+    .string()
+    .min(1)
+    .max(255, 'sourceSnapshotName must be at most 255 characters')
+    .regex(SOURCE_SNAPSHOT_NAME_PATTERN, 'sourceSnapshotName must be an ElastiCache snapshot name')
+    .optional(),
+  replicationGroupId: clusterId('replicationGroupId', 40).optional(),
+  cacheClusterId: clusterId('cacheClusterId', 50).optional(),
+  targetSnapshotName: z
+    .string()
+    .min(1)
+    .max(
+      TARGET_SNAPSHOT_NAME_MAX_LENGTH,
+      `targetSnapshotName must be at most ${TARGET_SNAPSHOT_NAME_MAX_LENGTH} characters`,
+    )
+    .regex(
+      TARGET_SNAPSHOT_NAME_PATTERN,
+      "targetSnapshotName must start with a letter or digit and contain only letters, digits, '.', '_' and '-' (it becomes the S3 key; there is no prefix)",
+    )
+    .optional(),
+  targetBucket: bucketName.optional(),
+  /** Take a new snapshot of the replication group or cluster and export that one (then delete it). */
+  freshSnapshot: z.boolean().optional(),
+  /** With freshSnapshot: keep the snapshot after the export instead of deleting it. */
+  keepSnapshot: z.boolean().optional(),
+};
+
+/** A schedule's retention policy (the schedules file's `retention`). */
+export const retentionSchema = z
   .strictObject({
-    sourceSnapshotName: z
-      .string()
-      .min(1)
-      .max(255, 'sourceSnapshotName must be at most 255 characters')
-      .regex(SOURCE_SNAPSHOT_NAME_PATTERN, 'sourceSnapshotName must be an ElastiCache snapshot name')
-      .optional(),
-    replicationGroupId: clusterId('replicationGroupId', 40).optional(),
-    cacheClusterId: clusterId('cacheClusterId', 50).optional(),
-    targetSnapshotName: z
-      .string()
-      .min(1)
-      .max(
-        TARGET_SNAPSHOT_NAME_MAX_LENGTH,
-        `targetSnapshotName must be at most ${TARGET_SNAPSHOT_NAME_MAX_LENGTH} characters`,
-      )
-      .regex(
-        TARGET_SNAPSHOT_NAME_PATTERN,
-        "targetSnapshotName must start with a letter or digit and contain only letters, digits, '.', '_' and '-' (it becomes the S3 key; there is no prefix)",
-      )
-      .optional(),
-    targetBucket: bucketName.optional(),
+    keepLast: z.number().int().min(1).max(1000).optional(),
+    maxAgeDays: z.number().int().min(1).max(3650).optional(),
   })
-  .superRefine((request, ctx) => {
-    const sources = [request.sourceSnapshotName, request.replicationGroupId, request.cacheClusterId].filter(
-      (value) => value !== undefined,
-    );
-    if (sources.length !== 1) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [],
-        message: 'Give exactly one of sourceSnapshotName, replicationGroupId, cacheClusterId',
-      });
-    }
+  .refine((policy) => policy.keepLast !== undefined || policy.maxAgeDays !== undefined, {
+    message: 'retention needs keepLast, maxAgeDays or both',
   });
 
+export type RetentionPolicy = z.infer<typeof retentionSchema>;
+
+/** What runSchedule adds to a scheduled run's execution input; never accepted from `POST /exports`. */
+const scheduleRunSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9._-]{1,40}$/, 'schedule.name must be a schedule name'),
+  scheduledTime: z.iso.datetime({ message: 'schedule.scheduledTime must be an ISO 8601 UTC time' }),
+  retention: retentionSchema.optional(),
+});
+
+type RequestFields = { [K in keyof typeof requestShape]?: unknown };
+
+const requestRules = (request: RequestFields, ctx: z.RefinementCtx): void => {
+  const sources = [request.sourceSnapshotName, request.replicationGroupId, request.cacheClusterId].filter(
+    (value) => value !== undefined,
+  );
+  if (sources.length !== 1) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [],
+      message: 'Give exactly one of sourceSnapshotName, replicationGroupId, cacheClusterId',
+    });
+  }
+  if (request.freshSnapshot === true && request.sourceSnapshotName !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['freshSnapshot'],
+      message: 'freshSnapshot takes a new snapshot of a replicationGroupId or cacheClusterId, not of a snapshot',
+    });
+  }
+  if (request.keepSnapshot !== undefined && request.freshSnapshot !== true) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['keepSnapshot'],
+      message: 'keepSnapshot is only allowed with freshSnapshot: true',
+    });
+  }
+};
+
+/** The body of `POST /exports`, and a schedule's `input`. Unknown fields are rejected. */
+export const exportRequestSchema = z.strictObject(requestShape).superRefine(requestRules);
+
+/** A Step Functions execution's input: a request, plus `schedule` when runSchedule started it. */
+export const executionInputSchema = z
+  .strictObject({ ...requestShape, schedule: scheduleRunSchema.optional() })
+  .superRefine(requestRules);
+
 export type ExportRequestBody = z.infer<typeof exportRequestSchema>;
+export type ScheduledRunInput = z.infer<typeof scheduleRunSchema>;
 
 /** A request after defaults are applied: exactly one source, a target name and a bucket. */
 export interface ExportRequest {
@@ -82,6 +130,10 @@ export interface ExportRequest {
   cacheClusterId?: string | undefined;
   targetSnapshotName: string;
   targetBucket: string;
+  freshSnapshot?: true | undefined;
+  keepSnapshot?: true | undefined;
+  /** Only in an execution's input, set by runSchedule. */
+  schedule?: ScheduledRunInput | undefined;
 }
 
 export interface NormalizeOptions {
@@ -89,6 +141,11 @@ export interface NormalizeOptions {
   defaultTargetBucket?: string | undefined;
   /** Clock for the default target name. */
   now: Date;
+  /**
+   * `execution`: an execution's input, which may carry runSchedule's `schedule`; `request` (the default): a
+   * `POST /exports` body or a schedule's input, which may not.
+   */
+  source?: 'request' | 'execution';
 }
 
 const issuePath = (path: ReadonlyArray<PropertyKey>): string => (path.length === 0 ? '$' : path.map(String).join('.'));
@@ -98,7 +155,7 @@ const issuePath = (path: ReadonlyArray<PropertyKey>): string => (path.length ===
  * request. Throws InvalidRequestError listing every problem with its path.
  */
 export const normalizeExportRequest = (raw: unknown, options: NormalizeOptions): ExportRequest => {
-  const parsed = exportRequestSchema.safeParse(raw);
+  const parsed = (options.source === 'execution' ? executionInputSchema : exportRequestSchema).safeParse(raw);
   if (!parsed.success) {
     const issues = parsed.error.issues.flatMap((issue) =>
       // An unknown field is reported at the field itself, so the caller sees which one to remove.
@@ -127,6 +184,9 @@ export const normalizeExportRequest = (raw: unknown, options: NormalizeOptions):
     cacheClusterId: body.cacheClusterId,
     targetSnapshotName: body.targetSnapshotName ?? defaultTargetSnapshotName(source, options.now),
     targetBucket,
+    freshSnapshot: body.freshSnapshot === true ? true : undefined,
+    keepSnapshot: body.freshSnapshot === true && body.keepSnapshot === true ? true : undefined,
+    schedule: 'schedule' in body ? (body.schedule as ScheduledRunInput | undefined) : undefined,
   });
 };
 
@@ -140,6 +200,22 @@ export const canonicalRequest = (request: ExportRequest): ExportRequest => ({
   ...(request.cacheClusterId !== undefined && { cacheClusterId: request.cacheClusterId }),
   targetSnapshotName: request.targetSnapshotName,
   targetBucket: request.targetBucket,
+  ...(request.freshSnapshot && { freshSnapshot: true }),
+  ...(request.keepSnapshot && { keepSnapshot: true }),
+  ...(request.schedule && {
+    schedule: {
+      name: request.schedule.name,
+      scheduledTime: request.schedule.scheduledTime,
+      ...(request.schedule.retention && {
+        retention: {
+          ...(request.schedule.retention.keepLast !== undefined && { keepLast: request.schedule.retention.keepLast }),
+          ...(request.schedule.retention.maxAgeDays !== undefined && {
+            maxAgeDays: request.schedule.retention.maxAgeDays,
+          }),
+        },
+      }),
+    },
+  }),
 });
 
 /** Parses the allow-list setting: comma or whitespace separated bucket names; empty means no bucket is allowed. */
@@ -177,7 +253,11 @@ export interface ExportedObject {
   size: number;
 }
 
-export type PollStatus = 'exporting' | 'settling' | 'exported';
+/**
+ * `snapshotting` while a fresh snapshot is being taken (CheckSnapshot), `snapshotted` once it is available (then
+ * StartExport); `exporting`, `settling` and `exported` while the export runs (CheckExport).
+ */
+export type PollStatus = 'snapshotting' | 'snapshotted' | 'exporting' | 'settling' | 'exported';
 
 /** Polling progress. `elapsedSeconds` is the sum of the waits so far, which the backoff grows with. */
 export interface PollState {
@@ -201,6 +281,27 @@ export interface ExportState extends ExecutionContext {
   deadline: string;
   poll: PollState;
   objects: ExportedObject[];
+  /** For `"freshSnapshot": true`: the snapshot this export takes of its source, and then exports. */
+  fresh?: FreshSnapshotState;
+  /** What CleanUp did after the export ended (fresh snapshot deleted, older exports pruned). */
+  cleanup?: CleanupResult;
+}
+
+export interface FreshSnapshotState {
+  snapshotName: string;
+  /** keepSnapshot: the snapshot stays after the export. */
+  keep: boolean;
+  /** Set by CreateSnapshot once ElastiCache accepted (or already had) the snapshot. */
+  created?: boolean;
+  /** Snapshots earlier runs created and left behind, deleted by CreateSnapshot. */
+  leftoversDeleted?: string[];
+}
+
+export interface CleanupResult {
+  freshSnapshot?: FreshSnapshotOutcome;
+  pruned?: ExportedObject[];
+  /** What cleaning up could not do, in words for the notification (the export's outcome is not changed by it). */
+  problems?: string[];
 }
 
 /** What a Catch puts at `$.error`. */

@@ -241,6 +241,36 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     docsUrl: BACKUPS_URL,
     retryable: true,
   },
+  // ---- "freshSnapshot": true (CreateSnapshot, then CheckSnapshot) ----
+  {
+    // CreateSnapshot refuses a replication group or cluster that is not `available`: still `creating`,
+    // `modifying`, or `snapshotting` (its automatic backup, or another snapshot, is running) (ElastiCache API
+    // Reference, CreateSnapshot: InvalidReplicationGroupState, InvalidCacheClusterState).
+    code: 'SourceBusy',
+    codes: ['SourceBusy'],
+    solution:
+      'ElastiCache takes a snapshot only of an available replication group or cluster, one snapshot at a time. If it is snapshotting, its automatic backup (or another snapshot) is running: move the schedule out of the cluster\'s backup window (`aws elasticache describe-replication-groups` shows SnapshotWindow), or export that automatic backup instead by dropping freshSnapshot. If it is creating or modifying, wait until it is available. Then request the export again (a scheduled run is retried at its next time).',
+    docsUrl: `${DOCS}/backups-manual.html`,
+    retryable: true,
+  },
+  {
+    // CreateSnapshot's SnapshotQuotaExceededFault: at most 20 manual snapshots per node in a rolling 24 hours, and
+    // the account's snapshot quota (ElastiCache User Guide, "Taking manual backups"; quotas page).
+    code: 'FreshSnapshotQuotaExceeded',
+    codes: ['FreshSnapshotQuotaExceeded'],
+    solution:
+      'ElastiCache allows at most 20 manual snapshots per node in any 24 hours, and a total per account. Fresh-snapshot exports of this cluster ran more often than that: run the schedule less often (at most 20 a day, fewer if people also take manual snapshots), or export the automatic backup instead by dropping freshSnapshot; delete manual snapshots you no longer need, or ask for a higher account quota in Service Quotas.',
+    docsUrl: QUOTAS_URL,
+    retryable: true,
+  },
+  {
+    code: 'SnapshotFailed',
+    codes: ['SnapshotFailed'],
+    solution:
+      'ElastiCache could not complete the fresh snapshot (its status became failed, or it disappeared). Check the cluster\'s events with `aws elasticache describe-events --source-type replication-group --duration 1440` (or cache-cluster) for the reason, commonly too little memory for the background save (reserved-memory-percent) or a node being replaced; then request the export again.',
+    docsUrl: `${DOCS}/backups-manual.html`,
+    retryable: true,
+  },
   {
     code: 'TargetBucketNotAllowed',
     codes: ['TargetBucketNotAllowed', 'TargetBucketNotAllowedError'],

@@ -1,13 +1,21 @@
 // The outcome document from what the workflow knew when it ended: its state after ValidateExport, or only the raw
 // request after an early failure. Shared by publishing (handlers/lib/publishing.ts) and GET /exports/{id}, so the
 // document a notification carries and the one the API shows are built by one function. Pure.
-import type { ExportState, FailureInput, Outcome, OutcomeError } from './contracts.js';
+import type {
+  ExportState,
+  FailureInput,
+  FreshSnapshotOutcome,
+  Outcome,
+  OutcomeError,
+  ScheduleRun,
+} from './contracts.js';
 import { explainFailure } from './error-catalogue.js';
 import { decodeFailureCause } from './errors.js';
 import { buildOutcome } from './outcome.js';
 import { isRecord } from './records.js';
 
-export type PublishInput = ExportState | FailureInput;
+/** `cleanupError`: CleanUp's own Lambda failure, caught so the notification still goes out. */
+export type PublishInput = (ExportState | FailureInput) & { cleanupError?: unknown };
 
 export const stringField = (record: unknown, key: string): string | undefined => {
   if (!isRecord(record)) return undefined;
@@ -53,6 +61,29 @@ export const announcementFailure = (input: PublishInput): string | undefined => 
   return `The export succeeded; the first attempt to send this notification failed (${failure.errorName}: ${failure.message.split('\n')[0] ?? ''}).`;
 };
 
+/** The scheduled run's identity: from the validated request, or from the raw input after an early failure. */
+const scheduleOf = (input: PublishInput): ScheduleRun | undefined => {
+  const schedule = input.request?.schedule ?? (isRecord(input.input) ? input.input.schedule : undefined);
+  const name = stringField(schedule, 'name');
+  const scheduledTime = stringField(schedule, 'scheduledTime');
+  return name && scheduledTime ? { name, scheduledTime } : undefined;
+};
+
+/**
+ * What a fresh snapshot became: CleanUp's answer; or, when CleanUp itself failed or never ran after a snapshot was
+ * taken, that it was not deleted (the next run or the safety net removes it).
+ */
+const freshSnapshotOf = (input: PublishInput): FreshSnapshotOutcome | undefined => {
+  if (input.cleanup) return input.cleanup.freshSnapshot;
+  if (!input.fresh?.created) return undefined;
+  const failure = isRecord(input.cleanupError) ? stringField(input.cleanupError, 'Cause') : undefined;
+  return {
+    snapshotName: input.fresh.snapshotName,
+    deleted: false,
+    reason: failure ? `clean-up failed: ${failure.split('\n')[0]}` : 'clean-up did not run',
+  };
+};
+
 export const outcomeFor = (input: PublishInput, finishedAt: Date): Outcome => {
   const succeeded = isVerified(input);
   return buildOutcome({
@@ -63,5 +94,8 @@ export const outcomeFor = (input: PublishInput, finishedAt: Date): Outcome => {
     objects: input.objects,
     snapshot: input.snapshot,
     ...(!succeeded && { error: failureOf(input) }),
+    schedule: scheduleOf(input),
+    freshSnapshot: freshSnapshotOf(input),
+    pruned: succeeded ? input.cleanup?.pruned : undefined,
   });
 };

@@ -1,7 +1,14 @@
 // The outcome document and the notification that carries it. Pure: no AWS calls, no clock (callers pass `now`).
 
 import type { Notification } from './aws/sns.js';
-import type { ExportedObject, Outcome, OutcomeError, SnapshotSummary } from './contracts.js';
+import type {
+  ExportedObject,
+  FreshSnapshotOutcome,
+  Outcome,
+  OutcomeError,
+  ScheduleRun,
+  SnapshotSummary,
+} from './contracts.js';
 
 /** What is known about an export when it ends; everything but the ids may be missing after an early failure. */
 export interface OutcomeFacts {
@@ -15,6 +22,9 @@ export interface OutcomeFacts {
   snapshot?: SnapshotSummary | undefined;
   /** Present exactly when the export failed. */
   error?: OutcomeError | undefined;
+  schedule?: ScheduleRun | undefined;
+  freshSnapshot?: FreshSnapshotOutcome | undefined;
+  pruned?: readonly ExportedObject[] | undefined;
 }
 
 /** Whole seconds from `startedAt` to `finishedAt`; 0 when the start time is unreadable or in the future. */
@@ -63,6 +73,10 @@ export const buildOutcome = (facts: OutcomeFacts): Outcome => {
     finishedAt: facts.finishedAt.toISOString(),
     durationSeconds: durationSeconds(facts.startedAt, facts.finishedAt),
     ...(facts.error && { error: facts.error }),
+    ...(facts.schedule && { schedule: { name: facts.schedule.name, scheduledTime: facts.schedule.scheduledTime } }),
+    ...(facts.freshSnapshot && { freshSnapshot: facts.freshSnapshot }),
+    ...(facts.pruned &&
+      facts.pruned.length > 0 && { pruned: facts.pruned.map((object) => ({ key: object.key, size: object.size })) }),
   };
 };
 
@@ -135,6 +149,37 @@ const objectLines = (outcome: Outcome, maxListed: number): string[] => {
   ];
 };
 
+/** What the export's lifecycle did besides the export: the schedule it ran for, its fresh snapshot, pruning. */
+const lifecycleLines = (outcome: Outcome, maxListed: number): string[] => {
+  const lines: string[] = [];
+  if (outcome.schedule) lines.push(`Schedule: ${outcome.schedule.name}, run for ${outcome.schedule.scheduledTime}`);
+  const fresh = outcome.freshSnapshot;
+  if (fresh) {
+    lines.push(
+      fresh.deleted
+        ? `Fresh snapshot: ${fresh.snapshotName} was created for this export and has been deleted.`
+        : fresh.reason === 'keepSnapshot was set'
+          ? `Fresh snapshot: ${fresh.snapshotName} was created for this export and kept (keepSnapshot).`
+          : `Fresh snapshot: ${fresh.snapshotName} was created for this export and NOT deleted (${fresh.reason ?? 'unknown reason'}); the next fresh-snapshot run of this source deletes it, or run: aws elasticache delete-snapshot --snapshot-name ${fresh.snapshotName}`,
+    );
+    if (fresh.leftoversDeleted && fresh.leftoversDeleted.length > 0) {
+      lines.push(`Left behind by earlier runs and now deleted: ${listSome(fresh.leftoversDeleted)}`);
+    }
+  }
+  const pruned = outcome.pruned ?? [];
+  if (pruned.length > 0) {
+    const total = pruned.reduce((sum, object) => sum + object.size, 0);
+    lines.push(
+      `Pruned by the schedule's retention: ${pruned.length} older object${pruned.length === 1 ? '' : 's'} (${formatSize(total)}):`,
+      ...pruned
+        .slice(0, maxListed)
+        .map((object) => `  s3://${outcome.targetBucket ?? '?'}/${object.key}  ${formatSize(object.size)}`),
+      ...(pruned.length > maxListed ? [`  ... and ${pruned.length - maxListed} more`] : []),
+    );
+  }
+  return lines.length > 0 ? ['', ...lines] : [];
+};
+
 const timingLines = (outcome: Outcome): string[] => [
   `Export id: ${outcome.exportId}`,
   `Started:   ${outcome.startedAt}`,
@@ -149,6 +194,7 @@ const successText = (outcome: Outcome, maxListed: number): string[] => {
     `Source snapshot: ${outcome.sourceSnapshotName ?? '(unknown)'}${describeSnapshot(outcome)}`,
     `Exported ${outcome.objects.length} object${outcome.objects.length === 1 ? '' : 's'} (${formatSize(total)}) to:`,
     ...objectLines(outcome, maxListed),
+    ...lifecycleLines(outcome, maxListed),
     '',
     ...timingLines(outcome),
   ];
@@ -175,6 +221,7 @@ const failureText = (outcome: Outcome, error: OutcomeError, maxListed: number): 
     `Source snapshot: ${outcome.sourceSnapshotName ?? '(unknown)'}${describeSnapshot(outcome)}`,
     `Target: ${target || '(unknown)'}`,
     ...(outcome.objects.length > 0 ? ['Objects found in the bucket:', ...objectLines(outcome, maxListed)] : []),
+    ...lifecycleLines(outcome, maxListed),
     ...ids,
     ...timingLines(outcome),
   ];

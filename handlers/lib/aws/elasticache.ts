@@ -1,13 +1,21 @@
 // ElastiCache adapter: the only place that speaks to ElastiCache.
 import {
+  type CacheCluster,
   CopySnapshotCommand,
+  CreateSnapshotCommand,
+  DeleteSnapshotCommand,
+  DescribeCacheClustersCommand,
+  DescribeReplicationGroupsCommand,
   type ElastiCacheClient,
   paginateDescribeSnapshots,
+  type ReplicationGroup,
   type Snapshot,
   SnapshotNotFoundFault,
 } from '@aws-sdk/client-elasticache';
 import type { SnapshotSummary } from '../contracts.js';
-import { callAws, toAwsFailure } from './failures.js';
+import { awsErrorFacts, callAws, toAwsFailure } from './failures.js';
+
+const awsErrorCode = (error: unknown): string => awsErrorFacts(error).code;
 
 /** The snapshot with this name, or undefined when ElastiCache has none. */
 export const findSnapshot = async (client: ElastiCacheClient, snapshotName: string): Promise<Snapshot | undefined> => {
@@ -74,3 +82,71 @@ export const toSnapshotSummary = (snapshot: Snapshot): SnapshotSummary => ({
   ...(snapshot.CacheClusterId && { cacheClusterId: snapshot.CacheClusterId }),
   ...(snapshot.TopicArn && { topicArn: snapshot.TopicArn }),
 });
+
+/** The replication group, or undefined when ElastiCache has none with this id. */
+export const findReplicationGroup = async (
+  client: ElastiCacheClient,
+  replicationGroupId: string,
+): Promise<ReplicationGroup | undefined> => {
+  try {
+    const answer = await client.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: replicationGroupId }));
+    return answer.ReplicationGroups?.find((group) => group.ReplicationGroupId === replicationGroupId);
+  } catch (error) {
+    if (awsErrorCode(error) === 'ReplicationGroupNotFoundFault') return undefined;
+    throw toAwsFailure(error, 'DescribeReplicationGroups');
+  }
+};
+
+/** The cache cluster (node), or undefined when ElastiCache has none with this id. */
+export const findCacheCluster = async (
+  client: ElastiCacheClient,
+  cacheClusterId: string,
+): Promise<CacheCluster | undefined> => {
+  try {
+    const answer = await client.send(new DescribeCacheClustersCommand({ CacheClusterId: cacheClusterId }));
+    return answer.CacheClusters?.find((cluster) => cluster.CacheClusterId === cacheClusterId);
+  } catch (error) {
+    const code = awsErrorCode(error);
+    if (code === 'CacheClusterNotFound' || code === 'CacheClusterNotFoundFault') return undefined;
+    throw toAwsFailure(error, 'DescribeCacheClusters');
+  }
+};
+
+/** Starts a manual snapshot of a replication group or a cache cluster (CreateSnapshot). */
+export const createSnapshot = (
+  client: ElastiCacheClient,
+  input: { snapshotName: string; replicationGroupId?: string | undefined; cacheClusterId?: string | undefined },
+): Promise<Snapshot | undefined> =>
+  callAws('CreateSnapshot', async () => {
+    const answer = await client.send(
+      new CreateSnapshotCommand({
+        SnapshotName: input.snapshotName,
+        ...(input.replicationGroupId !== undefined
+          ? { ReplicationGroupId: input.replicationGroupId }
+          : { CacheClusterId: input.cacheClusterId }),
+      }),
+    );
+    return answer.Snapshot;
+  });
+
+/**
+ * Deletes a snapshot. `gone` when ElastiCache no longer has it (deleted now, or before); `refused` with
+ * ElastiCache's reason when it cannot be deleted now (InvalidSnapshotState: still creating, being exported).
+ * Other failures are thrown, mapped as every call's.
+ */
+export const deleteSnapshot = async (
+  client: ElastiCacheClient,
+  snapshotName: string,
+): Promise<{ result: 'deleted' | 'gone' } | { result: 'refused'; reason: string }> => {
+  try {
+    await client.send(new DeleteSnapshotCommand({ SnapshotName: snapshotName }));
+    return { result: 'deleted' };
+  } catch (error) {
+    const code = awsErrorCode(error);
+    if (error instanceof SnapshotNotFoundFault || code === 'SnapshotNotFoundFault') return { result: 'gone' };
+    if (code === 'InvalidSnapshotState' || code === 'InvalidSnapshotStateFault') {
+      return { result: 'refused', reason: error instanceof Error ? error.message : String(error) };
+    }
+    throw toAwsFailure(error, 'DeleteSnapshot');
+  }
+};
