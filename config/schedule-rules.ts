@@ -2,9 +2,11 @@
 // it would refuse, or take to mean something else, fails `serverless package` with one line per problem rather than
 // the deploy or the first night. Sources: EventBridge Scheduler User Guide, "Schedule types on EventBridge
 // Scheduler" (cron, rate and at expressions) and API Reference, CreateSchedule (Name: [0-9a-zA-Z-_.]+, 1 to 64).
+// A schedule's `retention` is checked against the bounds handlers/lib/retention.ts enforces again at run time.
 // Cron expressions are checked with cron-validate's `aws-cloud-watch` preset: six fields (minutes, hours,
 // day-of-month, day-of-week's `?` rule, month, day-of-week, year), ranges, lists, steps, `L`, `W` and `#`.
 import cron from 'cron-validate';
+import { RETENTION_BOUNDS } from '../handlers/lib/retention.js';
 
 export const SCHEDULE_NAME_MAX = 64;
 const SCHEDULE_NAME_PATTERN = /^[0-9A-Za-z_.-]+$/;
@@ -76,4 +78,35 @@ export const scheduleNameProblem = (fullName: string): string | undefined => {
     return `the schedule's name ${fullName} is ${fullName.length} characters; EventBridge Scheduler allows ${SCHEDULE_NAME_MAX}: shorten the name or the stage`;
   }
   return undefined;
+};
+
+const RETENTION_KEYS = Object.keys(RETENTION_BOUNDS) as Array<keyof typeof RETENTION_BOUNDS>;
+
+/**
+ * Problems of a schedules-file entry's `retention`: a mapping with keepLast (whole number, 1 to 1000 exports),
+ * maxAgeDays (whole number, 1 to 3650 days) or both, and nothing else. One message per problem, without the
+ * file/entry/field prefix.
+ */
+export const retentionProblems = (value: unknown): string[] => {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return ['must be a mapping with keepLast, maxAgeDays or both, e.g. { keepLast: 7 }'];
+  }
+  const entries = Object.entries(value);
+  const problems = entries
+    .filter(([key]) => !(RETENTION_KEYS as string[]).includes(key))
+    .map(([key]) => `unknown key ${key}: only keepLast and maxAgeDays are allowed`);
+  for (const key of RETENTION_KEYS) {
+    const { min, max } = RETENTION_BOUNDS[key];
+    const setting: unknown = (value as Record<string, unknown>)[key];
+    if (setting === undefined) continue;
+    if (typeof setting !== 'number' || !Number.isInteger(setting) || setting < min || setting > max) {
+      problems.push(
+        `${key} must be a whole number from ${min} to ${max}, got ${typeof setting === 'number' ? setting : (JSON.stringify(setting) ?? String(setting))}`,
+      );
+    }
+  }
+  if (RETENTION_KEYS.every((key) => (value as Record<string, unknown>)[key] === undefined)) {
+    problems.push('must set keepLast, maxAgeDays or both, e.g. { keepLast: 7 } or { maxAgeDays: 30 }');
+  }
+  return problems;
 };

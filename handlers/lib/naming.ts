@@ -1,5 +1,7 @@
-// Names and their rules: S3 bucket names, target snapshot names, the exported object keys and the export id.
+// Names and their rules: S3 bucket names, target snapshot names, the exported object keys, scheduled runs' names
+// and the export id.
 import { createHash } from 'node:crypto';
+import { InvalidRequestError } from './errors.js';
 
 /** Problems with an S3 bucket name under the general-purpose bucket naming rules; empty when valid. */
 export const bucketNameProblems = (name: string): string[] => {
@@ -60,6 +62,87 @@ export const expectedObjectKeys = (targetSnapshotName: string, numNodeGroups: nu
     { length: Math.max(1, numNodeGroups) },
     (_, index) => `${objectKeyBase(targetSnapshotName)}-${(index + 1).toString().padStart(4, '0')}.rdb`,
   );
+
+/** A schedule's name in the schedules file: 1 to 40 of `[A-Za-z0-9._-]` (config/serverless-vars.cjs). */
+export const SCHEDULE_NAME_PATTERN = /^[A-Za-z0-9._-]{1,40}$/;
+
+const stampOf = (time: Date): string =>
+  `${time.getUTCFullYear().toString().padStart(4, '0')}${pad(time.getUTCMonth() + 1)}${pad(time.getUTCDate())}-` +
+  `${pad(time.getUTCHours())}${pad(time.getUTCMinutes())}${pad(time.getUTCSeconds())}`;
+
+/**
+ * A scheduled run's target name, `<scheduleName>-<yyyyMMdd-HHmmss>` in UTC, from the schedule and Scheduler's
+ * `<aws.scheduler.scheduled-time>`: two runs never share a name, and a retried or redelivered run gets the same one
+ * (so its CopySnapshot finds its own export rather than starting a second). Seconds are kept so that no manual
+ * export's default name (`<source>-yyyyMMdd-HHmm`) can look like a scheduled one.
+ */
+export const scheduledTargetSnapshotName = (scheduleName: string, scheduledTime: Date): string => {
+  const year = scheduledTime.getUTCFullYear();
+  if (Number.isNaN(scheduledTime.getTime()) || year < 0 || year > 9999) {
+    throw new InvalidRequestError(`The scheduled time of schedule ${scheduleName} is not a date from year 0 to 9999`);
+  }
+  const name = `${scheduleName}-${stampOf(scheduledTime)}`;
+  // The schedules file allows a leading '.', '_' or '-', which a target name does not.
+  if (!SCHEDULE_NAME_PATTERN.test(scheduleName) || !TARGET_SNAPSHOT_NAME_PATTERN.test(name)) {
+    throw new InvalidRequestError(
+      `Schedule name ${scheduleName} cannot start a target snapshot name: use 1 to 40 letters, digits, '.', '_' or '-', starting with a letter or digit`,
+    );
+  }
+  return name;
+};
+
+/** The key prefix every object of a schedule's runs starts with, for ListObjectsV2 and IAM resources. */
+export const scheduleKeyPrefix = (scheduleName: string): string => `${scheduleName.toLowerCase()}-`;
+
+/** One `.rdb` object of a scheduled run, read back from its key. */
+export interface ScheduledExportObject {
+  /** The export's key base: the lowercased target name, e.g. `nightly-20261125-023000`. */
+  base: string;
+  scheduledTime: Date;
+  /** The `-NNNN` shard number; absent for a `<base>.rdb` key. */
+  shard?: number;
+}
+
+// After the schedule's prefix: the stamp and nothing else but the shard suffix. Another schedule whose name starts
+// with this one's (`a-b`, `a.b`, `a-1` for `a`) never fits: its extra characters would have to stand where the
+// stamp's digits and dashes are, in exactly their places, and the key's length leaves no room for both.
+const SCHEDULED_KEY_REST = /^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})(?:-(\d{4}))?\.rdb$/;
+
+/** The UTC time of a stamp's fields, or undefined unless each field is in range (no 20261131, no 246000). */
+const timeOfStamp = (fields: number[]): Date | undefined => {
+  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0] = fields;
+  const time = new Date(0);
+  // setUTCFullYear, not Date.UTC, which would read years 0-99 as 1900-1999.
+  time.setUTCFullYear(year, month - 1, day);
+  time.setUTCHours(hour, minute, second, 0);
+  const exists =
+    time.getUTCFullYear() === year &&
+    time.getUTCMonth() === month - 1 &&
+    time.getUTCDate() === day &&
+    time.getUTCHours() === hour &&
+    time.getUTCMinutes() === minute &&
+    time.getUTCSeconds() === second;
+  return exists ? time : undefined;
+};
+
+/**
+ * Whether an S3 key is one of the `.rdb` objects a run of this schedule produced, and which: exactly
+ * `<lower(schedule)>-<yyyyMMdd>-<HHmmss>(-NNNN)?.rdb` with a date and time that exist and a shard from 0001.
+ * Undefined for anything else, other schedules' objects included, and for an invalid schedule name.
+ */
+export const scheduledExportOf = (scheduleName: string, key: string): ScheduledExportObject | undefined => {
+  if (!SCHEDULE_NAME_PATTERN.test(scheduleName)) return undefined;
+  const prefix = scheduleKeyPrefix(scheduleName);
+  if (!key.startsWith(prefix)) return undefined;
+  const match = SCHEDULED_KEY_REST.exec(key.slice(prefix.length));
+  if (!match) return undefined;
+  const scheduledTime = timeOfStamp(match.slice(1, 7).map(Number));
+  if (!scheduledTime) return undefined;
+  const shard = match[7] === undefined ? undefined : Number(match[7]);
+  if (shard === 0) return undefined;
+  const base = `${prefix}${match[1]}${match[2]}${match[3]}-${match[4]}${match[5]}${match[6]}`;
+  return shard === undefined ? { base, scheduledTime } : { base, scheduledTime, shard };
+};
 
 const EXPORT_ID_MAX_LENGTH = 80;
 const HASH_LENGTH = 12;

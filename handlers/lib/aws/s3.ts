@@ -1,5 +1,6 @@
 // S3 adapter: the only place that speaks to S3.
 import {
+  DeleteObjectsCommand,
   GetBucketAclCommand,
   GetBucketLocationCommand,
   GetBucketOwnershipControlsCommand,
@@ -72,14 +73,77 @@ export const bucketObjectOwnership = async (client: S3Client, bucket: string): P
   }
 };
 
-/** Every object under a key prefix, all pages. */
-export const listObjects = (client: S3Client, bucket: string, prefix: string): Promise<ExportedObject[]> =>
+/** An object as ListObjectsV2 describes it; `lastModified` is ISO 8601, so the value can travel as task output. */
+export interface ListedObject extends ExportedObject {
+  lastModified?: string;
+}
+
+/** Every object under a key prefix, all pages, with its LastModified. */
+export const listObjectsByPrefix = (client: S3Client, bucket: string, prefix: string): Promise<ListedObject[]> =>
   callAws('ListObjectsV2', async () => {
-    const objects: ExportedObject[] = [];
+    const objects: ListedObject[] = [];
     for await (const page of paginateListObjectsV2({ client }, { Bucket: bucket, Prefix: prefix })) {
-      for (const object of page.Contents ?? []) {
-        if (object.Key) objects.push({ key: object.Key, size: object.Size ?? 0 });
+      for (const { Key, Size, LastModified } of page.Contents ?? []) {
+        if (Key)
+          objects.push({
+            key: Key,
+            size: Size ?? 0,
+            ...(LastModified && { lastModified: LastModified.toISOString() }),
+          });
       }
     }
     return objects;
   });
+
+/** Every object under a key prefix, all pages. */
+export const listObjects = async (client: S3Client, bucket: string, prefix: string): Promise<ExportedObject[]> =>
+  (await listObjectsByPrefix(client, bucket, prefix)).map(({ key, size }) => ({ key, size }));
+
+/** A key S3 refused to delete, with S3's own code (AccessDenied under Object Lock or a deny policy, InternalError). */
+export interface DeleteObjectError {
+  key: string;
+  code: string;
+  message: string;
+}
+
+export interface DeleteObjectsResult {
+  deleted: string[];
+  errors: DeleteObjectError[];
+}
+
+/** DeleteObjects takes at most 1000 keys per request. */
+const DELETE_BATCH_SIZE = 1000;
+
+/**
+ * Deletes the keys, 1000 per DeleteObjects request in Quiet mode (S3 then answers with the failures only). A key S3
+ * refuses is returned in `errors`, not thrown; a refused request (AccessDenied, throttling) throws, as every call
+ * here does. Safe to run twice: deleting a key that is already gone succeeds. In a versioned bucket this adds
+ * delete markers; the older versions stay until a lifecycle rule expires them.
+ */
+export const deleteObjects = async (
+  client: S3Client,
+  bucket: string,
+  keys: readonly string[],
+): Promise<DeleteObjectsResult> => {
+  const unique = [...new Set(keys)];
+  const result: DeleteObjectsResult = { deleted: [], errors: [] };
+  for (let start = 0; start < unique.length; start += DELETE_BATCH_SIZE) {
+    const batch = unique.slice(start, start + DELETE_BATCH_SIZE);
+    const { Errors } = await callAws('DeleteObjects', () =>
+      client.send(
+        new DeleteObjectsCommand({
+          Bucket: bucket,
+          Delete: { Objects: batch.map((key) => ({ Key: key })), Quiet: true },
+        }),
+      ),
+    );
+    const failed = new Set<string>();
+    for (const { Key, Code, Message } of Errors ?? []) {
+      // S3 names the key of every failure; one without a key is still reported, never lost.
+      if (Key) failed.add(Key);
+      result.errors.push({ key: Key ?? '', code: Code ?? 'Unknown', message: Message ?? '' });
+    }
+    result.deleted.push(...batch.filter((key) => !failed.has(key)));
+  }
+  return result;
+};
