@@ -25,7 +25,7 @@ const DEFINITION_FILE = path.join(SERVICE_DIR, 'statemachine', 'export-snapshot.
 
 // EventBridge Scheduler: names are [0-9a-zA-Z-_.]{1,64}; ours are exportSnapshot-<stage>-<name> (config/schedule-rules.ts
 // checks the whole name).
-const SCHEDULE_NAME_PATTERN = /^[A-Za-z0-9._-]{1,40}$/;
+
 const SCHEDULE_KEYS = new Set(['name', 'schedule', 'timezone', 'enabled', 'input', 'retention', 'flexibleTimeWindow']);
 
 /**
@@ -73,8 +73,8 @@ const checkSchedule = (file, entry, index, context) => {
   for (const key of Object.keys(entry)) if (!SCHEDULE_KEYS.has(key)) problems.push(`${at}: unknown key ${key}`);
   const { name, schedule, timezone, enabled, input } = entry;
   const { scheduleRules } = core();
-  if (typeof name !== 'string' || !SCHEDULE_NAME_PATTERN.test(name)) {
-    problems.push(`${at}.name must be 1-40 letters, digits, '.', '_' or '-'`);
+  if (typeof name !== 'string' || !core().naming.SCHEDULE_NAME_PATTERN.test(name)) {
+    problems.push(`${at}.name must be 1-40 letters, digits, '.', '_' or '-', starting with a letter or digit`);
   } else {
     const nameProblem = scheduleRules.scheduleNameProblem(`exportSnapshot-${context.stage}-${name}`);
     if (nameProblem) problems.push(`${at}.name: ${nameProblem}`);
@@ -155,14 +155,22 @@ const checkedSchedules = async (resolveVariable) => {
   };
   const checked = entries.map((entry, index) => checkSchedule(file, entry, index, context));
   const problems = checked.flatMap((result) => result.problems);
-  const names = checked.map((result) => result.schedule?.name).filter((name) => typeof name === 'string');
+  // Compared without case: S3 keys are the lowercased name, so `Nightly` and `nightly` would share (and prune) exports.
+  const names = checked
+    .map((result) => result.schedule?.name)
+    .filter((name) => typeof name === 'string')
+    .map((name) => name.toLowerCase());
   for (const name of new Set(names.filter((name, index) => names.indexOf(name) !== index))) {
-    problems.push(`${file}: schedule name ${name} is used twice`);
+    problems.push(`${file}: schedule name ${name} is used twice (names are compared without case)`);
   }
   if (problems.length > 0) {
     throw configurationError([`${problems.length} problem(s) in the schedules; fix each line:`, ...problems]);
   }
-  return { stage, schedules: checked.map((result) => result.schedule), defaultTargetBucket: context.defaultTargetBucket };
+  return {
+    stage,
+    schedules: checked.map((result) => result.schedule),
+    defaultTargetBucket: context.defaultTargetBucket,
+  };
 };
 
 /**

@@ -74,8 +74,12 @@ export const readLocalDeployment = (scope: LocalScope, file = SERVERLESS_YML): L
   const config = parse(readFileSync(file, 'utf8')) as Yaml;
   // CloudFormation names an unnamed resource after the stack (<service>-<stage>) and its logical id.
   const stack = `${String(config.service)}-${LOCAL_STAGE}`;
-  const resources = (
-    isRecord(config.resources) && isRecord(config.resources.Resources) ? config.resources.Resources : {}
+  // `resources` may be a list the framework merges (serverless.yml's is: the fixed resources, then a variable
+  // for the schedules' resources, which the local stack builds itself, local/schedules.ts).
+  const blocks = Array.isArray(config.resources) ? config.resources : [config.resources];
+  const resources = Object.assign(
+    {},
+    ...blocks.map((block) => (isRecord(block) && isRecord(block.Resources) ? block.Resources : {})),
   ) as Record<string, Yaml>;
 
   const tables: TableSpec[] = [];

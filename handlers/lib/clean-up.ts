@@ -5,10 +5,10 @@
 // AWS faults are thrown, for the state machine's retries). Also used by the safety net. No Lambda types here.
 import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { deleteSnapshot } from './aws/elasticache.js';
 import { deleteObjects, listObjectsByPrefix } from './aws/s3.js';
 import type { CleanupResult, ExportedObject, ExportState, FreshSnapshotOutcome, StepError } from './contracts.js';
 import { AwsThrottledError, AwsUnavailableError } from './errors.js';
+import { removeFreshSnapshot } from './fresh-snapshot.js';
 import { logger } from './logger.js';
 import { scheduleKeyPrefix } from './naming.js';
 import { planPruning } from './retention.js';
@@ -28,36 +28,6 @@ const message = (error: unknown): string =>
 /** AWS said "later": the state machine retries the whole task (both steps are idempotent). */
 const isTransient = (error: unknown): boolean =>
   error instanceof AwsThrottledError || error instanceof AwsUnavailableError;
-
-/**
- * Deletes the export's fresh snapshot unless it is to be kept. Undefined when the export had none, or when it
- * never got as far as creating one and ElastiCache has none of that name.
- */
-export const removeFreshSnapshot = async (
-  input: Pick<CleanUpInput, 'fresh'>,
-  client: ElastiCacheClient,
-): Promise<FreshSnapshotOutcome | undefined> => {
-  const fresh = input.fresh;
-  if (!fresh) return undefined;
-  const { snapshotName } = fresh;
-  if (fresh.keep) {
-    return {
-      snapshotName,
-      deleted: false,
-      reason: 'keepSnapshot was set',
-      ...(fresh.leftoversDeleted && { leftoversDeleted: fresh.leftoversDeleted }),
-    };
-  }
-  const outcome = await deleteSnapshot(client, snapshotName);
-  const leftovers = fresh.leftoversDeleted ? { leftoversDeleted: fresh.leftoversDeleted } : {};
-  if (outcome.result === 'gone' && !fresh.created) return undefined;
-  if (outcome.result === 'refused') {
-    logger.warn('Fresh snapshot not deleted', { snapshotName, reason: outcome.reason });
-    return { snapshotName, deleted: false, reason: outcome.reason, ...leftovers };
-  }
-  logger.info('Fresh snapshot deleted', { snapshotName });
-  return { snapshotName, deleted: true, ...leftovers };
-};
 
 /** After a success of a scheduled run with a retention policy: the older exports of that schedule, deleted. */
 const prune = async (

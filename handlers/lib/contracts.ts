@@ -6,6 +6,7 @@ import {
   bucketNameProblems,
   CLUSTER_ID_PATTERN,
   defaultTargetSnapshotName,
+  SCHEDULE_NAME_PATTERN,
   SOURCE_SNAPSHOT_NAME_PATTERN,
   TARGET_SNAPSHOT_NAME_MAX_LENGTH,
   TARGET_SNAPSHOT_NAME_PATTERN,
@@ -78,7 +79,7 @@ export type RetentionPolicy = z.infer<typeof retentionSchema>;
 
 /** What runSchedule adds to a scheduled run's execution input; never accepted from `POST /exports`. */
 const scheduleRunSchema = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9._-]{1,40}$/, 'schedule.name must be a schedule name'),
+  name: z.string().regex(SCHEDULE_NAME_PATTERN, 'schedule.name must be a schedule name'),
   scheduledTime: z.iso.datetime({ message: 'schedule.scheduledTime must be an ISO 8601 UTC time' }),
   retention: retentionSchema.optional(),
 });

@@ -249,7 +249,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     code: 'SourceBusy',
     codes: ['SourceBusy'],
     solution:
-      'ElastiCache takes a snapshot only of an available replication group or cluster, one snapshot at a time. If it is snapshotting, its automatic backup (or another snapshot) is running: move the schedule out of the cluster\'s backup window (`aws elasticache describe-replication-groups` shows SnapshotWindow), or export that automatic backup instead by dropping freshSnapshot. If it is creating or modifying, wait until it is available. Then request the export again (a scheduled run is retried at its next time).',
+      "ElastiCache takes a snapshot only of an available replication group or cluster, one snapshot at a time. If it is snapshotting, its automatic backup (or another snapshot) is running: move the schedule out of the cluster's backup window (`aws elasticache describe-replication-groups` shows SnapshotWindow), or export that automatic backup instead by dropping freshSnapshot. If it is creating or modifying, wait until it is available. Then request the export again (a scheduled run is retried at its next time).",
     docsUrl: `${DOCS}/backups-manual.html`,
     retryable: true,
   },
@@ -267,7 +267,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     code: 'SnapshotFailed',
     codes: ['SnapshotFailed'],
     solution:
-      'ElastiCache could not complete the fresh snapshot (its status became failed, or it disappeared). Check the cluster\'s events with `aws elasticache describe-events --source-type replication-group --duration 1440` (or cache-cluster) for the reason, commonly too little memory for the background save (reserved-memory-percent) or a node being replaced; then request the export again.',
+      "ElastiCache could not complete the fresh snapshot (its status became failed, or it disappeared). Check the cluster's events with `aws elasticache describe-events --source-type replication-group --duration 1440` (or cache-cluster) for the reason, commonly too little memory for the background save (reserved-memory-percent) or a node being replaced; then request the export again.",
     docsUrl: `${DOCS}/backups-manual.html`,
     retryable: true,
   },

@@ -14,7 +14,13 @@ import {
 } from './aws/elasticache.js';
 import { awsErrorFacts } from './aws/failures.js';
 import { describeExecution } from './aws/sfn.js';
-import type { ExportRequest, ExportState, FreshSnapshotState, SnapshotSummary } from './contracts.js';
+import type {
+  ExportRequest,
+  ExportState,
+  FreshSnapshotOutcome,
+  FreshSnapshotState,
+  SnapshotSummary,
+} from './contracts.js';
 import { ExportRejectedError } from './errors.js';
 import { executionArnFor } from './exports-api.js';
 import { logger } from './logger.js';
@@ -228,4 +234,34 @@ const wantedDeleted = (input: string | undefined): boolean => {
   } catch {
     return false;
   }
+};
+
+/**
+ * Deletes the export's fresh snapshot unless it is to be kept. Undefined when the export had none, or when it
+ * never got as far as creating one and ElastiCache has none of that name.
+ */
+export const removeFreshSnapshot = async (
+  input: { fresh?: FreshSnapshotState | undefined },
+  client: ElastiCacheClient,
+): Promise<FreshSnapshotOutcome | undefined> => {
+  const fresh = input.fresh;
+  if (!fresh) return undefined;
+  const { snapshotName } = fresh;
+  if (fresh.keep) {
+    return {
+      snapshotName,
+      deleted: false,
+      reason: 'keepSnapshot was set',
+      ...(fresh.leftoversDeleted && { leftoversDeleted: fresh.leftoversDeleted }),
+    };
+  }
+  const outcome = await deleteSnapshot(client, snapshotName);
+  const leftovers = fresh.leftoversDeleted ? { leftoversDeleted: fresh.leftoversDeleted } : {};
+  if (outcome.result === 'gone' && !fresh.created) return undefined;
+  if (outcome.result === 'refused') {
+    logger.warn('Fresh snapshot not deleted', { snapshotName, reason: outcome.reason });
+    return { snapshotName, deleted: false, reason: outcome.reason, ...leftovers };
+  }
+  logger.info('Fresh snapshot deleted', { snapshotName });
+  return { snapshotName, deleted: true, ...leftovers };
 };

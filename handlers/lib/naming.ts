@@ -64,7 +64,7 @@ export const expectedObjectKeys = (targetSnapshotName: string, numNodeGroups: nu
   );
 
 /** A schedule's name in the schedules file: 1 to 40 of `[A-Za-z0-9._-]` (config/serverless-vars.cjs). */
-export const SCHEDULE_NAME_PATTERN = /^[A-Za-z0-9._-]{1,40}$/;
+export const SCHEDULE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/;
 
 const stampOf = (time: Date): string =>
   `${time.getUTCFullYear().toString().padStart(4, '0')}${pad(time.getUTCMonth() + 1)}${pad(time.getUTCDate())}-` +

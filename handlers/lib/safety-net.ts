@@ -5,7 +5,9 @@ import type { SFNClient } from '@aws-sdk/client-sfn';
 import { getNotificationRecord } from './aws/dynamodb.js';
 import { describeExecution, readHistory } from './aws/sfn.js';
 import { judgeClosedExecution } from './closed-execution.js';
+import { removeFreshSnapshot } from './fresh-snapshot.js';
 import { logger } from './logger.js';
+import type { PublishInput } from './outcome-facts.js';
 import { type PublishOutcomeDeps, publishOutcome } from './publishing.js';
 
 /**
@@ -74,6 +76,25 @@ const publishedInFlight = async (deps: SafetyNetDeps, exportId: string, since: D
   }
 };
 
+/**
+ * An execution that ended without its notification may also have ended before CleanUp: the fresh snapshot it took
+ * is deleted here, and the notification says so (or why not; the next fresh-snapshot run of that source removes a
+ * snapshot that could not be deleted yet). Best effort: reporting the ending matters more.
+ */
+const withFreshSnapshotRemoved = async (input: PublishInput, deps: SafetyNetDeps): Promise<PublishInput> => {
+  if (!input.fresh || input.cleanup) return input;
+  try {
+    const freshSnapshot = await removeFreshSnapshot(input, deps.elastiCache);
+    return { ...input, cleanup: freshSnapshot ? { freshSnapshot } : {} };
+  } catch (error) {
+    logger.warn('Could not delete the fresh snapshot of an execution that ended early', {
+      snapshotName: input.fresh.snapshotName,
+      error: error instanceof Error ? error.message : String(error),
+    });
+    return input;
+  }
+};
+
 const REPORTED_STATUSES = new Set(['FAILED', 'TIMED_OUT', 'ABORTED']);
 
 export const reportIfUnnotified = async (event: StatusChangeEvent, deps: SafetyNetDeps): Promise<SafetyNetResult> => {
@@ -104,7 +125,8 @@ export const reportIfUnnotified = async (event: StatusChangeEvent, deps: SafetyN
   }
   // The stop time, not the time of this call: the same document GET /exports/{id} shows.
   const finishedAt = new Date(execution.stoppedAt ?? Date.now());
-  const outcome = await publishOutcome(verdict.publish, { ...deps, now: () => finishedAt }, { note: verdict.note });
+  const input = await withFreshSnapshotRemoved(verdict.publish, deps);
+  const outcome = await publishOutcome(input, { ...deps, now: () => finishedAt }, { note: verdict.note });
   logger.warn('The execution ended without a notification; the safety net sent it', {
     executionArn,
     status: execution.status,

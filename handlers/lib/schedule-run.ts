@@ -10,12 +10,12 @@ import { canonicalRequest, normalizeExportRequest, type RetentionPolicy, retenti
 import { AwsUnavailableError, ExportConflictError, InvalidRequestError } from './errors.js';
 import { executionArnFor, toExportStatus } from './exports-api.js';
 import { logger } from './logger.js';
-import { exportIdFor, scheduledTargetSnapshotName } from './naming.js';
+import { exportIdFor, SCHEDULE_NAME_PATTERN, scheduledTargetSnapshotName } from './naming.js';
 import { isRecord } from './records.js';
 
 /** What each schedule's target sends (config/schedule-resources.ts writes it into the template). */
 export const scheduledEventSchema = z.strictObject({
-  schedule: z.string().regex(/^[A-Za-z0-9._-]{1,40}$/),
+  schedule: z.string().regex(SCHEDULE_NAME_PATTERN),
   scheduledTime: z.iso.datetime({ offset: true }),
   input: z.unknown(),
   retention: retentionSchema.optional(),

@@ -18,8 +18,10 @@ import type { RegisteredMachine } from './model.js';
 /** Function key → handler file under handlers/, for the state machine's Lambda tasks. */
 export const STATE_HANDLER_FILES: Readonly<Record<string, string>> = {
   validateExport: 'validate-export',
+  takeSnapshot: 'take-snapshot',
   startExport: 'start-export',
   checkExport: 'check-export',
+  cleanUp: 'clean-up',
   publishOutcome: 'publish-outcome',
 };
 
