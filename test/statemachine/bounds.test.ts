@@ -8,6 +8,7 @@ import {
   HISTORY_EVENT_LIMIT,
   loopStates,
   pollCapOf,
+  pollingLoops,
   worstHistoryEvents,
   worstStateEvents,
   worstTaskSeconds,
@@ -19,8 +20,19 @@ import { readRawDefinition } from '../../local/statemachine';
 const definition = readRawDefinition() as unknown as BoundedDefinition;
 
 describe('the history of one execution', () => {
-  it('polls in one loop: wait, check, decide', () => {
-    expect(loopStates(definition)).toEqual(['WaitForExport', 'CheckExport', 'IsExportFinished']);
+  it('polls in two loops, the fresh snapshot and the export: wait, check, decide', () => {
+    expect(pollingLoops(definition)).toEqual([
+      ['WaitForSnapshot', 'CheckSnapshot', 'IsSnapshotReady'],
+      ['WaitForExport', 'CheckExport', 'IsExportFinished'],
+    ]);
+    expect(loopStates(definition)).toHaveLength(6);
+  });
+
+  it('refuses loops whose caps differ: the one counter bounds both only with one cap', () => {
+    const uneven = JSON.parse(
+      JSON.stringify(definition).replace(`"NumericGreaterThanEquals":${MAX_CHECKS}`, '"NumericGreaterThanEquals":10'),
+    ) as BoundedDefinition;
+    expect(() => pollCapOf(uneven)).toThrow(/caps differ/);
   });
 
   it('caps the polls at the number CheckExport budgets its waits for', () => {
@@ -34,7 +46,7 @@ describe('the history of one execution', () => {
     // Assert: and a cap one tenth higher would not, so the cap is not needlessly low.
     expect(worst).toBeLessThanOrEqual(HISTORY_EVENT_LIMIT);
     const higher = JSON.parse(
-      JSON.stringify(definition).replace(
+      JSON.stringify(definition).replaceAll(
         `"NumericGreaterThanEquals":${MAX_CHECKS}`,
         `"NumericGreaterThanEquals":${Math.round(MAX_CHECKS * 1.1)}`,
       ),

@@ -3,8 +3,10 @@
 // overridden to zero; everything else is the definition as deployed.
 import { StateMachine } from 'aws-local-stepfunctions';
 import { handler as checkExport } from '../../handlers/check-export';
+import { handler as cleanUp } from '../../handlers/clean-up';
 import { handler as publishOutcome } from '../../handlers/publish-outcome';
 import { handler as startExport } from '../../handlers/start-export';
+import { handler as takeSnapshot } from '../../handlers/take-snapshot';
 import { handler as validateExport } from '../../handlers/validate-export';
 import { createStateContext, observeRun } from '../../local/aws/stepfunctions/library-hooks';
 import { type LambdaHandler, lambdaInvokeTask } from '../../local/lambda';
@@ -14,8 +16,10 @@ installPromiseWithResolvers();
 
 export const HANDLERS: Record<string, LambdaHandler> = {
   validateExport: validateExport as unknown as LambdaHandler,
+  takeSnapshot: takeSnapshot as unknown as LambdaHandler,
   startExport: startExport as unknown as LambdaHandler,
   checkExport: checkExport as unknown as LambdaHandler,
+  cleanUp: cleanUp as unknown as LambdaHandler,
   publishOutcome: publishOutcome as unknown as LambdaHandler,
 };
 

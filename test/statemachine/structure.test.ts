@@ -108,17 +108,30 @@ describe('export-snapshot state machine definition', () => {
     }
   });
 
-  it('catches every error into PublishFailure on every task except PublishFailure itself', () => {
+  it('catches every error of every task into a publishing state, through the clean-up of a fresh snapshot', () => {
+    // Arrange: where a Catch may lead, and the one ResultPath each route uses.
+    const cleanUps = new Set(['CleanUp', 'CleanUpAfterFailure']);
     for (const [name, state] of tasks) {
       if (name === 'PublishFailure') {
         expect(state.Catch).toBeUndefined();
         continue;
       }
-      expect({ name, catch: state.Catch }).toEqual({
-        name,
-        catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'PublishFailure' }],
-      });
+      // Act
+      const expected =
+        name === 'PublishSuccess'
+          ? { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'PublishFailure' }
+          : cleanUps.has(name)
+            ? { ErrorEquals: ['States.ALL'], ResultPath: '$.cleanupError', Next: state.Next }
+            : { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'NeedsCleanUpAfterFailure' };
+
+      // Assert
+      expect({ name, catch: state.Catch }).toEqual({ name, catch: [expected] });
     }
+    // A failure cleans up only what it took, then publishes; clean-up never loops back into the export.
+    const afterFailure = definition.States.NeedsCleanUpAfterFailure;
+    expect(transitionsOf(afterFailure ?? ({} as never)).sort()).toEqual(['CleanUpAfterFailure', 'PublishFailure']);
+    expect(definition.States.CleanUpAfterFailure?.Next).toBe('PublishFailure');
+    expect(definition.States.CleanUp?.Next).toBe('PublishSuccess');
   });
 
   it('ends in exactly one Succeed state and one Fail state, both reached only through a publishing state', () => {
@@ -141,12 +154,15 @@ describe('export-snapshot state machine definition', () => {
     expect(intoSucceed).toEqual([definition.States.PublishFailure?.Next, 'PublishSuccess'].sort());
   });
 
-  it('bounds the polling loop with an attempt cap that leads to PublishFailure', () => {
-    const choice = definition.States.IsExportFinished;
-    const cap = choice?.Choices?.find((rule) => rule.Variable === '$.poll.attempt');
-    expect(cap).toMatchObject({ NumericGreaterThanEquals: expect.any(Number) });
-    expect(definition.States[cap?.Next ?? '']?.Next).toBe('PublishFailure');
-  });
+  it.each(['IsSnapshotReady', 'IsExportFinished'])(
+    'bounds the polling loop of %s with an attempt cap that leads to the failure path',
+    (decision) => {
+      const choice = definition.States[decision];
+      const cap = choice?.Choices?.find((rule) => rule.Variable === '$.poll.attempt');
+      expect(cap).toMatchObject({ NumericGreaterThanEquals: expect.any(Number) });
+      expect(definition.States[cap?.Next ?? '']?.Next).toBe('NeedsCleanUpAfterFailure');
+    },
+  );
 
   it('only retries or catches errors that our handlers can throw', () => {
     // Arrange
