@@ -57,6 +57,8 @@ export interface LocalConfig {
   iamCacheDir: string;
   /** SNAPSHOT_TOPICS for the packaged roles, as serverless.yml reads it; undefined: serverless.yml's default. */
   snapshotTopics?: string;
+  /** SCHEDULES_FILE, relative to the repository, as serverless.yml reads it (default config/schedules.yml). */
+  schedulesFile: string;
 }
 
 const fail = (name: string, raw: string, rule: string): never => {
@@ -90,7 +92,7 @@ const iamMode = (env: NodeJS.ProcessEnv): LocalIamMode => {
 /**
  * Reads the local stack's settings: LOCAL_AWS_PORT, LOCAL_API_PORT, LOCAL_TIME_SCALE, LOCAL_DATA_DIR,
  * LOCAL_ACCOUNT_ID, LOCAL_STATE_MACHINE_NAME, LOCAL_IAM, LOCAL_IAM_CACHE_DIR, AWS_REGION, ALLOWED_TARGET_BUCKETS,
- * DEFAULT_TARGET_BUCKET, EXPORT_DEADLINE_MINUTES, SNAPSHOT_TOPICS. `overrides` win over the environment (tests, the
+ * DEFAULT_TARGET_BUCKET, EXPORT_DEADLINE_MINUTES, SNAPSHOT_TOPICS, SCHEDULES_FILE. `overrides` win over the environment (tests, the
  * demo).
  */
 export const readLocalConfig = (
@@ -122,6 +124,7 @@ export const readLocalConfig = (
     numNodeGroups: DEMO.numNodeGroups,
     iam: iamMode(env),
     iamCacheDir: path.resolve(REPOSITORY_ROOT, text(env, 'LOCAL_IAM_CACHE_DIR', DEFAULT_IAM_CACHE_DIR)),
+    schedulesFile: text(env, 'SCHEDULES_FILE', 'config/schedules.yml'),
     ...(env.SNAPSHOT_TOPICS !== undefined && { snapshotTopics: env.SNAPSHOT_TOPICS }),
     ...overrides,
   };

@@ -163,7 +163,8 @@ export const readLocalDeployment = (scope: LocalScope, file = SERVERLESS_YML): L
       if (bridge.pattern === undefined) return [];
       return [{ name: String(resolve(bridge.name ?? `${functionKey}-rule`)), pattern: resolve(bridge.pattern) }];
     });
-    if (rules.length === 0) continue;
+    // Invoked asynchronously: by an EventBridge rule, or (with an on-failure destination) by EventBridge Scheduler.
+    if (rules.length === 0 && !isRecord(fn.destinations)) continue;
     const destinations = isRecord(fn.destinations) ? fn.destinations : {};
     const onFailure = isRecord(destinations.onFailure) ? resolve(destinations.onFailure.arn) : undefined;
     const onFailureQueue = queues.find((queue) => queue.arn === onFailure);

@@ -18,7 +18,11 @@ import {
 import { AsyncInvoker } from './lambda-async.js';
 import { provisionDeployment, queueSender } from './provision.js';
 import { type SeedResult, seedDemoData } from './seed.js';
+import { startLocalSchedules } from './schedules.js';
 import { readLocalDeployment } from './serverless-config.js';
+
+/** The function every schedule targets (serverless.yml). */
+const RUN_SCHEDULE_FUNCTION = 'runSchedule';
 
 export interface LocalStackOptions {
   /** Where settings are read from (default process.env). */
@@ -174,6 +178,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
 
     if (options.eventRules ?? !options.stepFunctions?.handlers) {
       await wireEventRules({ config, awsUrl: aws.url, clock, eventBus, asyncFunctions, cleanups, log });
+      wireSchedules({ config, aws, asyncFunctions, cleanups, log });
     }
 
     // The handlers are imported now that their environment is set; a missing setting fails here, not mid-export.
@@ -261,10 +266,33 @@ const wireEventRules = async (wiring: {
     for (const rule of fn.rules)
       eventBus.putRule({ name: rule.name, pattern: rule.pattern, target: (event) => invoker.invoke(event) });
     const resumed = invoker.resume();
-    log(
-      `EventBridge rule(s) ${fn.rules.map((rule) => rule.name).join(', ')} -> ${fn.functionKey}${resumed ? ` (${resumed} queued event(s) resumed)` : ''}`,
-    );
+    if (fn.rules.length > 0 || resumed > 0) {
+      log(
+        `${fn.rules.length > 0 ? `EventBridge rule(s) ${fn.rules.map((rule) => rule.name).join(', ')}` : 'Asynchronous invocations'} -> ${fn.functionKey}${resumed ? ` (${resumed} queued event(s) resumed)` : ''}`,
+      );
+    }
   }
+};
+
+/** The schedules file's schedules, fired into runSchedule as EventBridge Scheduler would (local/schedules.ts). */
+const wireSchedules = (wiring: {
+  config: LocalConfig;
+  aws: AwsEmulator;
+  asyncFunctions: Map<string, AsyncInvoker>;
+  cleanups: Array<() => Promise<void> | void>;
+  log: (line: string) => void;
+}): void => {
+  const runSchedule = wiring.asyncFunctions.get(RUN_SCHEDULE_FUNCTION);
+  if (!runSchedule) throw new Error(`serverless.yml has no ${RUN_SCHEDULE_FUNCTION} function for the schedules`);
+  const schedules = startLocalSchedules({
+    file: wiring.config.schedulesFile,
+    runSchedule,
+    region: wiring.config.region,
+    accountId: wiring.config.accountId,
+    log: wiring.log,
+  });
+  wiring.aws.addLocalRoute(schedules.route);
+  wiring.cleanups.push(() => schedules.stop());
 };
 
 /** What `npm start` prints once everything runs. */

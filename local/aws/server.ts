@@ -142,8 +142,19 @@ export interface AwsEmulator {
   s3: S3Handle;
   sns: SnsHandle;
   sqs: SqsHandle;
+  /** Adds `/_local/...` endpoints of the rest of the local stack (e.g. the schedules, local/schedules.ts). */
+  addLocalRoute(route: LocalRoute): void;
   stop(): Promise<void>;
 }
+
+/** A `/_local/...` endpoint: its answer, or undefined when the request is not for it. */
+export type LocalRoute = (
+  method: string,
+  route: string,
+  query: URLSearchParams,
+  body: Buffer,
+) => Promise<AwsResponse | undefined>;
+
 
 export const DEFAULT_AWS_PORT = 4566;
 export const DEFAULT_DATA_DIR = path.join(__dirname, '..', '..', '.local-data');
@@ -251,6 +262,7 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
     services.set(service.name, service);
   }
 
+  const localRoutes: LocalRoute[] = [];
   const local = async (method: string, route: string, query: URLSearchParams, body: Buffer): Promise<AwsResponse> => {
     if (route === '/_local/health' && method === 'GET') {
       // `project` tells this project's emulator from another one on the same port (npm run demo checks it).
@@ -324,6 +336,10 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
         }
         return json(201, handle.pendingFaults());
       }
+    }
+    for (const handler of localRoutes) {
+      const answer = await handler(method, route, query, body);
+      if (answer) return answer;
     }
     return json(404, { error: `No local endpoint ${method} ${route}` });
   };
@@ -542,6 +558,9 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
     s3: s3.handle,
     sns: sns.handle,
     sqs: sqs.handle,
+    addLocalRoute: (route) => {
+      localRoutes.push(route);
+    },
     stop: () =>
       new Promise<void>((resolve, reject) => {
         elastiCache.handle.stopWork();
