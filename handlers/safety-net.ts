@@ -12,14 +12,17 @@ import { dynamoDb } from './lib/clients/dynamodb.js';
 import { elastiCache } from './lib/clients/elasticache.js';
 import { sfn } from './lib/clients/sfn.js';
 import { sns } from './lib/clients/sns.js';
-import { requireEnv } from './lib/env.js';
+import { optionalEnv, requireEnv } from './lib/env.js';
 import { logger } from './lib/logger.js';
+import { outcomeMetrics, STAGE_ENV_NAME } from './lib/metrics.js';
 import { NOTIFICATION_RECORD_SECONDS } from './lib/publishing.js';
 import { reportIfUnnotified, type SafetyNetResult, type StatusChangeEvent } from './lib/safety-net.js';
 
 const DEFAULT_TOPIC_ARN = requireEnv('DEFAULT_TOPIC_ARN');
 const STATE_MACHINE_ARN = requireEnv('STATE_MACHINE_ARN');
 const NOTIFICATION_TABLE_NAME = requireEnv('NOTIFICATION_TABLE_NAME');
+// Counted only when the safety net itself sends the notification (onPublished); optional as in publish-outcome.ts.
+const recordMetrics = outcomeMetrics({ publisher: 'safety-net', stage: optionalEnv(STAGE_ENV_NAME) });
 
 /**
  * How long an execution's record is kept: longer than any repeat can arrive. EventBridge retries a delivery for
@@ -51,5 +54,6 @@ export const handler = middy<StatusChangeEvent, SafetyNetResult>()
       notifications: { dynamoDb, table: NOTIFICATION_TABLE_NAME },
       defaultTopicArn: DEFAULT_TOPIC_ARN,
       stateMachineArn: STATE_MACHINE_ARN,
+      onPublished: recordMetrics,
     }),
   );

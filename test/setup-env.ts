@@ -10,3 +10,6 @@ process.env.ALLOWED_TARGET_BUCKETS = 'exports-bucket,other-allowed-bucket';
 process.env.DEFAULT_TARGET_BUCKET = 'exports-bucket';
 process.env.EXPORT_DEADLINE_MINUTES = '720';
 process.env.NOTIFICATION_TABLE_NAME = 'elasticache-export-safety-net-test';
+process.env.STAGE_NAME = 'test';
+// Outcome metrics are EMF lines on stdout; off unless a test captures them (test/unit/lib/metrics.test.ts).
+process.env.POWERTOOLS_METRICS_DISABLED = process.env.POWERTOOLS_METRICS_DISABLED ?? 'true';

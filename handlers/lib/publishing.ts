@@ -25,6 +25,11 @@ export interface PublishOutcomeDeps {
   /** The stack's own outcomes topic: used when the snapshot has no topic or its topic cannot be published to. */
   defaultTopicArn: string;
   now: () => Date;
+  /**
+   * Called once this call has sent the notification, not when it finds it sent already (so a retried task counts
+   * nothing twice): the outcome metrics (handlers/lib/metrics.ts). Its failure never fails the publishing.
+   */
+  onPublished?: (outcome: Outcome) => void;
 }
 
 /**
@@ -95,7 +100,20 @@ export const publishOutcome = async (
     const note = `This notification went to this service's default topic because publishing to the snapshot's topic ${topicArn} failed: ${reason}`;
     await publishTo(deps, outcome, deps.defaultTopicArn, notes(note));
   }
+  announcePublished(deps, outcome);
   return outcome;
+};
+
+/** Tells `onPublished`; a throw there is logged, since the notification is out and a retry would repeat it. */
+const announcePublished = (deps: PublishOutcomeDeps, outcome: Outcome): void => {
+  if (!deps.onPublished) return;
+  try {
+    deps.onPublished(outcome);
+  } catch (error) {
+    logger.warn('Could not report the published outcome', {
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
 };
 
 /**
