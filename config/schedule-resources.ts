@@ -7,7 +7,7 @@
 //   - the stack's dashboard.
 // Pure: no AWS, no file system.
 import { createHash } from 'node:crypto';
-import { dashboard, freshnessAlarm } from './observability.js';
+import { dashboard, freshnessAlarm, freshnessAlarmLogicalId } from './observability.js';
 import { longestGap } from './schedule-times.js';
 
 /** A checked entry of the schedules file (config/serverless-vars.cjs checks it first). */
@@ -101,7 +101,7 @@ export const scheduleResources = (
     };
     const window = enabled ? freshnessWindowSeconds(entry, options.deadlineMinutes, options.now) : undefined;
     if (window !== undefined) {
-      resources[logicalIdFor('ExportScheduleStaleAlarm', entry.name)] = freshnessAlarm({
+      resources[freshnessAlarmLogicalId(entry.name)] = freshnessAlarm({
         name: entry.name,
         windowSeconds: window,
         stage: options.stage,

@@ -6,13 +6,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { isRecord } from '../handlers/lib/records.js';
 import { SCHEDULED_TIME, type ScheduleEntry, scheduleTargetInput } from '../config/schedule-resources.js';
 import { expressionProblems, timezoneProblem } from '../config/schedule-rules.js';
+import { isRecord } from '../handlers/lib/records.js';
 import type { LocalRoute } from './aws/server.js';
 import { requireHandler } from './aws/stepfunctions/tasks.js';
-import type { AsyncInvoker } from './lambda-async.js';
 import { invokeHandler, lambdaContext } from './lambda.js';
+import type { AsyncInvoker } from './lambda-async.js';
 import { LocalScheduler, UnknownScheduleError } from './scheduler.js';
 
 const REPOSITORY = path.join(__dirname, '..');
@@ -22,10 +22,7 @@ export const DEFAULT_SCHEDULES_FILE = 'config/schedules.yml';
  * The entries of the schedules file that the local stack can fire. `serverless package` refuses a file with any
  * problem; locally a broken entry is reported and left out, so the rest of the stack still starts.
  */
-export const readScheduleEntries = (
-  file: string,
-  log: (line: string) => void = () => {},
-): ScheduleEntry[] => {
+export const readScheduleEntries = (file: string, log: (line: string) => void = () => {}): ScheduleEntry[] => {
   const full = path.resolve(REPOSITORY, file);
   if (!existsSync(full)) {
     log(`Schedules: ${file} not found; no schedule fires`);

@@ -17,8 +17,8 @@ import {
 } from './config.js';
 import { AsyncInvoker } from './lambda-async.js';
 import { provisionDeployment, queueSender } from './provision.js';
-import { type SeedResult, seedDemoData } from './seed.js';
 import { startLocalSchedules } from './schedules.js';
+import { type SeedResult, seedDemoData } from './seed.js';
 import { readLocalDeployment } from './serverless-config.js';
 
 /** The function every schedule targets (serverless.yml). */

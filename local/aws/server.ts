@@ -155,7 +155,6 @@ export type LocalRoute = (
   body: Buffer,
 ) => Promise<AwsResponse | undefined>;
 
-
 export const DEFAULT_AWS_PORT = 4566;
 export const DEFAULT_DATA_DIR = path.join(__dirname, '..', '..', '.local-data');
 const DEFAULT_BODY_MEMORY_BYTES = 4 * 1024 * 1024;
