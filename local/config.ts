@@ -29,6 +29,9 @@ export const DEMO = {
   numNodeGroups: 2,
 } as const;
 
+/** The schedules file serverless.yml reads when SCHEDULES_FILE is not set. */
+export const DEFAULT_SCHEDULES_FILE = 'config/schedules.yml';
+
 /** `on`: the project's functions are held to their packaged roles (local/aws/iam); `off`: nothing is refused. */
 export type LocalIamMode = 'on' | 'off';
 
@@ -124,7 +127,7 @@ export const readLocalConfig = (
     numNodeGroups: DEMO.numNodeGroups,
     iam: iamMode(env),
     iamCacheDir: path.resolve(REPOSITORY_ROOT, text(env, 'LOCAL_IAM_CACHE_DIR', DEFAULT_IAM_CACHE_DIR)),
-    schedulesFile: text(env, 'SCHEDULES_FILE', 'config/schedules.yml'),
+    schedulesFile: text(env, 'SCHEDULES_FILE', DEFAULT_SCHEDULES_FILE),
     ...(env.SNAPSHOT_TOPICS !== undefined && { snapshotTopics: env.SNAPSHOT_TOPICS }),
     ...overrides,
   };

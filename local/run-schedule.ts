@@ -1,19 +1,18 @@
 // `npm run schedule -- <name>`: fires one schedule of the schedules file now in the running local stack (npm start),
 // as EventBridge Scheduler would at its next time, and prints the export it started (or found: a second run in the
-// same minute is the same run). `npm run schedule` alone lists the schedules and their next fire times.
+// same minute is the same run); `--at 2026-12-01T02:30:00Z` runs the one of that scheduled time instead (a missed run).
+// `npm run schedule` alone lists the schedules and their next fire times.
 import { parseArgs } from 'node:util';
 import { readLocalConfig } from './config.js';
 
 const main = async (): Promise<number> => {
-  const { positionals } = parseArgs({ allowPositionals: true, options: {} });
+  const { positionals, values } = parseArgs({ allowPositionals: true, options: { at: { type: 'string' } } });
   const config = readLocalConfig();
   const base = `http://${config.host}:${config.awsPort}/_local/schedules`;
   const name = positionals[0];
   let response: Response;
   try {
-    response = name
-      ? await fetch(`${base}/${encodeURIComponent(name)}/run`, { method: 'POST' })
-      : await fetch(base);
+    response = name ? await fetch(`${base}/${encodeURIComponent(name)}/run`, { method: 'POST' }) : await fetch(base);
   } catch {
     process.stderr.write(`No local stack answers on ${base}: start it with npm start (LOCAL_AWS_PORT moves it).\n`);
     return 1;

@@ -1,7 +1,8 @@
 // The schedules file in the local stack: each schedule fires at its times (local/scheduler.ts) and invokes
 // runSchedule asynchronously, as EventBridge Scheduler does, with the very target input the template carries
 // (config/schedule-resources.ts), `<aws.scheduler.scheduled-time>` replaced. `POST /_local/schedules/<name>/run`
-// (what `npm run schedule -- <name>` calls) runs one now and answers with the export it started; `GET
+// (what `npm run schedule -- <name>` calls) runs one now, or with `?at=<ISO time>` the run of that scheduled time, and
+// answers with the export it started (or found); `GET
 // /_local/schedules` lists them with their next fire time.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,13 +11,15 @@ import { SCHEDULED_TIME, type ScheduleEntry, scheduleTargetInput } from '../conf
 import { expressionProblems, timezoneProblem } from '../config/schedule-rules.js';
 import { isRecord } from '../handlers/lib/records.js';
 import type { LocalRoute } from './aws/server.js';
+
+export { DEFAULT_SCHEDULES_FILE } from './config.js';
+
 import { requireHandler } from './aws/stepfunctions/tasks.js';
 import { invokeHandler, lambdaContext } from './lambda.js';
 import type { AsyncInvoker } from './lambda-async.js';
 import { LocalScheduler, UnknownScheduleError } from './scheduler.js';
 
 const REPOSITORY = path.join(__dirname, '..');
-export const DEFAULT_SCHEDULES_FILE = 'config/schedules.yml';
 
 /**
  * The entries of the schedules file that the local stack can fire. `serverless package` refuses a file with any
@@ -107,10 +110,10 @@ export const startLocalSchedules = (options: {
    * A run now, for the scheduled time of this minute (as a cron or rate run's is on the minute): runSchedule called
    * directly rather than queued, so the caller gets its answer (the export id) or its error.
    */
-  const runNow = async (name: string): Promise<unknown> => {
+  const runNow = async (name: string, at?: Date): Promise<unknown> => {
     const entry = byName.get(name);
     if (!entry) throw new UnknownScheduleError(name, [...byName.keys()]);
-    const time = new Date(Math.floor(Date.now() / 60_000) * 60_000);
+    const time = at ?? new Date(Math.floor(Date.now() / 60_000) * 60_000);
     options.log(`Schedules: ${name} run now for ${schedulerTime(time)}`);
     return invokeHandler(
       requireHandler('run-schedule'),
@@ -119,7 +122,7 @@ export const startLocalSchedules = (options: {
     );
   };
 
-  const route: LocalRoute = async (method, route) => {
+  const route: LocalRoute = async (method, route, query) => {
     if (route === '/_local/schedules' && method === 'GET') {
       return json(
         200,
@@ -129,8 +132,12 @@ export const startLocalSchedules = (options: {
     const run = /^\/_local\/schedules\/([^/]+)\/run$/.exec(route);
     if (run && method === 'POST') {
       const name = decodeURIComponent(run[1] ?? '');
+      // ?at=<ISO time>: the run of that scheduled time (a missed one, or several distinct runs in a test).
+      const at = query.get('at');
+      const time = at === null ? undefined : new Date(at);
+      if (time && Number.isNaN(time.getTime())) return json(400, { error: `at=${at} is not an ISO 8601 time` });
       try {
-        return json(200, await runNow(name));
+        return json(200, await runNow(name, time));
       } catch (error) {
         if (error instanceof UnknownScheduleError) return json(404, { error: error.message });
         return json(500, { error: error instanceof Error ? error.message : String(error) });

@@ -17,7 +17,7 @@ import {
 } from './config.js';
 import { AsyncInvoker } from './lambda-async.js';
 import { provisionDeployment, queueSender } from './provision.js';
-import { startLocalSchedules } from './schedules.js';
+import { DEFAULT_SCHEDULES_FILE, startLocalSchedules } from './schedules.js';
 import { type SeedResult, seedDemoData } from './seed.js';
 import { readLocalDeployment } from './serverless-config.js';
 
@@ -100,7 +100,10 @@ const startIam = async (
     accountId: config.accountId,
     env: {
       ALLOWED_TARGET_BUCKETS: config.allowedTargetBuckets.join(','),
+      ...(config.defaultTargetBucket && { DEFAULT_TARGET_BUCKET: config.defaultTargetBucket }),
       ...(config.snapshotTopics !== undefined && { SNAPSHOT_TOPICS: config.snapshotTopics }),
+      // The schedules shape the template too (the clean-up role's retention prefixes); the default file is in config/.
+      ...(config.schedulesFile !== DEFAULT_SCHEDULES_FILE && { SCHEDULES_FILE: config.schedulesFile }),
     },
     cacheDir: config.iamCacheDir,
     log,

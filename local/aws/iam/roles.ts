@@ -282,6 +282,8 @@ export const rolesCacheKey = (options: Pick<DeriveOptions, 'stage' | 'region' | 
     ...filesUnder(path.join(SERVICE_DIR, 'config')),
     ...filesUnder(path.join(SERVICE_DIR, 'statemachine')),
     ...modulesConfigLoads(),
+    // A schedules file elsewhere (SCHEDULES_FILE): its schedules' retention shapes the clean-up role.
+    ...(options.env?.SCHEDULES_FILE ? [path.resolve(SERVICE_DIR, options.env.SCHEDULES_FILE)] : []),
   ];
   for (const file of [...new Set(files)].sort()) {
     if (!existsSync(file) || !statSync(file).isFile()) continue;
