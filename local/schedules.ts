@@ -7,9 +7,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { SCHEDULED_TIME, type ScheduleEntry, scheduleTargetInput } from '../config/schedule-resources.js';
+import {
+  SCHEDULED_TIME,
+  type ScheduleEntry,
+  scheduleNameFor,
+  scheduleTargetInput,
+} from '../config/schedule-resources.js';
 import { expressionProblems, timezoneProblem } from '../config/schedule-rules.js';
 import { isRecord } from '../handlers/lib/records.js';
+import type { LocalIam } from './aws/iam/index.js';
 import type { LocalRoute } from './aws/server.js';
 
 export { DEFAULT_SCHEDULES_FILE } from './config.js';
@@ -18,6 +24,7 @@ import { requireHandler } from './aws/stepfunctions/tasks.js';
 import { invokeHandler, lambdaContext } from './lambda.js';
 import type { AsyncInvoker } from './lambda-async.js';
 import { LocalScheduler, UnknownScheduleError } from './scheduler.js';
+import { LOCAL_STAGE } from './serverless-config.js';
 
 const REPOSITORY = path.join(__dirname, '..');
 
@@ -84,8 +91,15 @@ export const startLocalSchedules = (options: {
   runSchedule: AsyncInvoker;
   region: string;
   accountId: string;
+  /** With LOCAL_IAM=on: each fire is held to the schedule's execution role (lambda:InvokeFunction, the DLQ). */
+  iam?: LocalIam | undefined;
   log: (line: string) => void;
 }): LocalSchedules => {
+  /** Scheduler assumes the schedule's execution role to invoke runSchedule: refused, nothing runs. */
+  const authorize = async (name: string): Promise<void> => {
+    const refusal = await options.iam?.authorizeScheduledInvoke(scheduleNameFor(LOCAL_STAGE, name));
+    if (refusal) throw refusal;
+  };
   const entries = readScheduleEntries(options.file, options.log);
   const byName = new Map(entries.map((entry) => [entry.name, entry]));
   const scheduler = new LocalScheduler({
@@ -98,7 +112,9 @@ export const startLocalSchedules = (options: {
     // Scheduler invokes the function asynchronously: Lambda's retries and on-failure destination apply.
     fire: async (name, scheduledTime) => {
       const entry = byName.get(name);
-      if (entry) options.runSchedule.invoke(scheduledEvent(entry, scheduledTime));
+      if (!entry) return;
+      await authorize(name);
+      options.runSchedule.invoke(scheduledEvent(entry, scheduledTime));
     },
     log: (message) => options.log(`Schedules: ${message}`),
   }).start();
@@ -115,6 +131,7 @@ export const startLocalSchedules = (options: {
     if (!entry) throw new UnknownScheduleError(name, [...byName.keys()]);
     const time = at ?? new Date(Math.floor(Date.now() / 60_000) * 60_000);
     options.log(`Schedules: ${name} run now for ${schedulerTime(time)}`);
+    await authorize(name);
     return invokeHandler(
       requireHandler('run-schedule'),
       scheduledEvent(entry, time) as never,

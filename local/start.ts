@@ -181,7 +181,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
 
     if (options.eventRules ?? !options.stepFunctions?.handlers) {
       await wireEventRules({ config, awsUrl: aws.url, clock, eventBus, asyncFunctions, cleanups, log });
-      wireSchedules({ config, aws, asyncFunctions, cleanups, log });
+      wireSchedules({ config, aws, asyncFunctions, cleanups, log, iam });
     }
 
     // The handlers are imported now that their environment is set; a missing setting fails here, not mid-export.
@@ -284,6 +284,7 @@ const wireSchedules = (wiring: {
   asyncFunctions: Map<string, AsyncInvoker>;
   cleanups: Array<() => Promise<void> | void>;
   log: (line: string) => void;
+  iam: LocalIam | undefined;
 }): void => {
   const runSchedule = wiring.asyncFunctions.get(RUN_SCHEDULE_FUNCTION);
   if (!runSchedule) throw new Error(`serverless.yml has no ${RUN_SCHEDULE_FUNCTION} function for the schedules`);
@@ -292,6 +293,7 @@ const wireSchedules = (wiring: {
     runSchedule,
     region: wiring.config.region,
     accountId: wiring.config.accountId,
+    iam: wiring.iam,
     log: wiring.log,
   });
   wiring.aws.addLocalRoute(schedules.route);

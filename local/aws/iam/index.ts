@@ -20,7 +20,7 @@ import type { Check, ServiceChecks } from './checks.js';
 import { dynamoDbChecks } from './dynamodb.js';
 import { elastiCacheChecks } from './elasticache.js';
 import { decide } from './evaluate.js';
-import { invokeCheck, runtimeChecks } from './lambda.js';
+import { invokeCheck, runtimeChecks, scheduleChecks } from './lambda.js';
 import { type DerivedRoles, type DeriveOptions, deriveRoles, type PrincipalRole } from './roles.js';
 import { s3Checks } from './s3.js';
 import { snsChecks } from './sns.js';
@@ -76,6 +76,8 @@ export interface LocalIam {
   useRoles(roles: DerivedRoles): void;
   authorize(request: AwsRequest): Promise<AwsError | undefined>;
   authorizeInvoke(invoke: InvokeRequest): Promise<Error | undefined>;
+  /** A schedule about to invoke its target: an Error saying why Scheduler could not, or undefined. */
+  authorizeScheduledInvoke(scheduleName: string): Promise<Error | undefined>;
   calls(): RecordedCall[];
   clearCalls(): void;
   close(): void;
@@ -245,6 +247,23 @@ export const createLocalIam = async (options: LocalIamOptions): Promise<LocalIam
         : `because no identity-based policy allows the ${check.action} action`;
       return invokeRefusal(
         `User: ${machine.principalArn} is not authorized to perform: ${check.action} on resource: ${check.resource} ${reason}`,
+      );
+    },
+    authorizeScheduledInvoke: async (scheduleName) => {
+      const schedule = roles.schedules?.[scheduleName];
+      // A schedule the packaged template does not have (a test's own file): not limited.
+      if (!schedule) return undefined;
+      const checks = scheduleChecks(schedule);
+      const denied = await evaluate(
+        `schedule:${scheduleName}`,
+        schedule,
+        { service: 'scheduler', operation: 'InvokeTarget' },
+        checks,
+        roles.accountId,
+      );
+      if (!denied || !enforcing) return undefined;
+      return new Error(
+        `User: ${schedule.principalArn} is not authorized to perform: ${denied.check.action} on resource: ${denied.check.resource}`,
       );
     },
     calls: () => recorded.map((call) => ({ ...call })),

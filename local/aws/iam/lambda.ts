@@ -61,3 +61,23 @@ export const invokeCheck = (role: FunctionRole): Check => ({
   action: 'lambda:InvokeFunction',
   resource: role.functionArn,
 });
+
+/**
+ * What an EventBridge Scheduler schedule does with its execution role each time it fires: invoke its target
+ * (lambda:InvokeFunction on the function's ARN) and, for an invocation that failed after its retries, send the
+ * dead-letter event to its queue (EventBridge Scheduler User Guide, "Setting up the execution role", "Configuring a
+ * schedule's dead-letter queue").
+ */
+export const scheduleChecks = (role: { targetArn: string; deadLetterArn?: string }): Check[] => [
+  { action: 'lambda:InvokeFunction', resource: role.targetArn },
+  ...(role.deadLetterArn
+    ? [
+        {
+          action: 'sqs:SendMessage',
+          resource: role.deadLetterArn,
+          requiredBy:
+            'EventBridge Scheduler sends an invocation that failed after its retries to the schedule\'s dead-letter queue with the execution role (Scheduler User Guide, "Configuring a schedule\'s dead-letter queue")',
+        },
+      ]
+    : []),
+];

@@ -61,6 +61,16 @@ export interface StateMachineRole extends PrincipalRole {
   arn: string;
 }
 
+/** An EventBridge Scheduler schedule of the template and the execution role it invokes its target with. */
+export interface ScheduleRole extends PrincipalRole {
+  /** The schedule's Name (exportSnapshot-<stage>-<name>). */
+  name: string;
+  /** The target it invokes (runSchedule's ARN). */
+  targetArn: string;
+  /** Where Scheduler sends an invocation that failed after its retries, with the same role. */
+  deadLetterArn?: string;
+}
+
 export interface DerivedRoles {
   stage: string;
   region: string;
@@ -70,6 +80,8 @@ export interface DerivedRoles {
   functions: Record<string, FunctionRole>;
   /** By state machine name. */
   stateMachines: Record<string, StateMachineRole>;
+  /** By schedule Name (exportSnapshot-<stage>-<name>); empty when the schedules file has none. */
+  schedules: Record<string, ScheduleRole>;
   /** Roles of the template that no function or state machine uses (a schedule's, say): never exercised locally. */
   otherRoles: string[];
   /** How long `serverless package` took to produce them, in seconds. */
@@ -230,10 +242,33 @@ export const rolesFromPackage = (
     };
   }
 
+  const schedules: Record<string, ScheduleRole> = {};
+  for (const [id, resource] of Object.entries(resources)) {
+    if (resource.Type !== 'AWS::Scheduler::Schedule') continue;
+    const name = String(resource.Properties?.Name ?? id);
+    const target = (resource.Properties?.Target ?? {}) as {
+      Arn?: unknown;
+      RoleArn?: unknown;
+      DeadLetterConfig?: { Arn?: unknown };
+    };
+    const roleId = roleOf(id, target.RoleArn);
+    used.add(roleId);
+    schedules[name] = {
+      name,
+      targetArn: resolveDeep(target.Arn, resolve, `${id} Target.Arn`) as string,
+      ...(target.DeadLetterConfig?.Arn !== undefined && {
+        deadLetterArn: resolveDeep(target.DeadLetterConfig.Arn, resolve, `${id} DeadLetterConfig`) as string,
+      }),
+      roleLogicalId: roleId,
+      principalArn: sessionArn(roleId, name),
+      policies: attached(roleId),
+    };
+  }
+
   const otherRoles = Object.entries(resources)
     .filter(([id, resource]) => resource.Type === 'AWS::IAM::Role' && !used.has(id))
     .map(([id]) => id);
-  return { stage: scope.stage, region, accountId, partition, functions, stateMachines, otherRoles };
+  return { stage: scope.stage, region, accountId, partition, functions, stateMachines, schedules, otherRoles };
 };
 
 // ---- What the template is made from ---------------------------------------------------------------------------
@@ -281,6 +316,8 @@ export const rolesCacheKey = (options: Pick<DeriveOptions, 'stage' | 'region' | 
     path.join(SERVICE_DIR, 'package-lock.json'),
     ...filesUnder(path.join(SERVICE_DIR, 'config')),
     ...filesUnder(path.join(SERVICE_DIR, 'statemachine')),
+    // How roles are read from the template: a cache written by older code may lack what this code reads.
+    ...filesUnder(path.join(SERVICE_DIR, 'local', 'aws', 'iam')),
     ...modulesConfigLoads(),
     // A schedules file elsewhere (SCHEDULES_FILE): its schedules' retention shapes the clean-up role.
     ...(options.env?.SCHEDULES_FILE ? [path.resolve(SERVICE_DIR, options.env.SCHEDULES_FILE)] : []),
@@ -351,16 +388,22 @@ export const roleStatements = (role: PrincipalRole): RoleStatement[] =>
     })),
   );
 
-/** Every principal of the roles: the functions by key, the state machines as `stateMachine:<name>`. */
+/**
+ * Every principal of the roles: the functions by key, the state machines as `stateMachine:<name>`, the schedules
+ * as `schedule:<Name>`.
+ */
 export const principalsOf = (
-  roles: Pick<DerivedRoles, 'functions' | 'stateMachines'>,
+  roles: Pick<DerivedRoles, 'functions' | 'stateMachines'> & Partial<Pick<DerivedRoles, 'schedules'>>,
 ): Array<[string, PrincipalRole]> => [
   ...Object.entries(roles.functions),
   ...Object.entries(roles.stateMachines).map(([name, role]): [string, PrincipalRole] => [`stateMachine:${name}`, role]),
+  ...Object.entries(roles.schedules ?? {}).map(([name, role]): [string, PrincipalRole] => [`schedule:${name}`, role]),
 ];
 
 /** The same roles with one statement (a RoleStatement id) taken away, from every principal that has the role. */
-export const withoutStatement = <T extends Pick<DerivedRoles, 'functions' | 'stateMachines'>>(
+export const withoutStatement = <
+  T extends Pick<DerivedRoles, 'functions' | 'stateMachines'> & Partial<Pick<DerivedRoles, 'schedules'>>,
+>(
   roles: T,
   id: string,
 ): T => {
@@ -378,6 +421,9 @@ export const withoutStatement = <T extends Pick<DerivedRoles, 'functions' | 'sta
     ...roles,
     functions: Object.fromEntries(Object.entries(roles.functions).map(([key, role]) => [key, strip(role)])),
     stateMachines: Object.fromEntries(Object.entries(roles.stateMachines).map(([key, role]) => [key, strip(role)])),
+    ...(roles.schedules && {
+      schedules: Object.fromEntries(Object.entries(roles.schedules).map(([key, role]) => [key, strip(role)])),
+    }),
   };
   if (!found) throw new Error(`No statement ${id} in the roles`);
   return result;
