@@ -48,17 +48,21 @@ export const FUNCTION_KEYS = [
   'cancelExport',
   'listExports',
   'validateExport',
+  'takeSnapshot',
   'startExport',
   'checkExport',
+  'cleanUp',
   'publishOutcome',
   'safetyNet',
+  'runSchedule',
 ] as const;
 /** serverless.yml's custom.stateMachineName. */
 export const stateMachineName = (stage: string): string => `exportSnapshot-${stage}`;
-/** The alarms serverless.yml declares with fixed names: the safety net's dead letters and its errors. */
+/** The alarms serverless.yml declares with fixed names: the safety net's dead letters and errors, runs not started. */
 export const serviceAlarmNames = (stage: string): string[] => [
   `elasticache-export-unreported-${stage}`,
   `elasticache-export-safety-net-errors-${stage}`,
+  `elasticache-export-schedule-not-started-${stage}`,
 ];
 
 const checkStage = (stage: string): void => {

@@ -194,6 +194,10 @@ const retentionTargets = async (resolveVariable) => {
     }));
 };
 
+/** 'true' when the schedules file has a schedule (drives the HasSchedules condition: Scheduler's execution role). */
+const hasSchedules = async ({ resolveVariable }) =>
+  String((await checkedSchedules(resolveVariable)).schedules.length > 0);
+
 /** 'true' when a schedule has a retention policy (drives the HasRetentionSchedules condition). */
 const hasRetentionSchedules = async ({ resolveVariable }) =>
   String((await retentionTargets(resolveVariable)).length > 0);
@@ -310,6 +314,7 @@ const publishTopicArns = async ({ resolveVariable }) => {
 
 module.exports = {
   scheduleResources,
+  hasSchedules,
   hasRetentionSchedules,
   retentionBucketArns,
   retentionObjectArns,

@@ -100,7 +100,10 @@ const startIam = async (
     accountId: config.accountId,
     env: {
       ALLOWED_TARGET_BUCKETS: config.allowedTargetBuckets.join(','),
-      ...(config.defaultTargetBucket && { DEFAULT_TARGET_BUCKET: config.defaultTargetBucket }),
+      // A schedule without targetBucket exports to the default bucket, whose prefixes the clean-up role names.
+      ...(config.allowedTargetBuckets.includes(config.defaultTargetBucket) && {
+        DEFAULT_TARGET_BUCKET: config.defaultTargetBucket,
+      }),
       ...(config.snapshotTopics !== undefined && { SNAPSHOT_TOPICS: config.snapshotTopics }),
       // The schedules shape the template too (the clean-up role's retention prefixes); the default file is in config/.
       ...(config.schedulesFile !== DEFAULT_SCHEDULES_FILE && { SCHEDULES_FILE: config.schedulesFile }),

@@ -64,54 +64,210 @@ const nightly = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
-describe('scheduleEvents', () => {
-  it('returns no events for an empty schedules list', async () => {
+interface TemplateResource {
+  Type: string;
+  Properties: Record<string, unknown>;
+}
+
+/** The resources scheduleResources returned, or the configuration error it threw. */
+const resourcesOf = (result: Result): Record<string, TemplateResource> => {
+  if (result.error !== undefined) throw new Error(result.error);
+  return (result.value as { Resources: Record<string, TemplateResource> }).Resources;
+};
+
+const ofType = (resources: Record<string, TemplateResource>, type: string): TemplateResource[] =>
+  Object.values(resources).filter((resource) => resource.Type === type);
+
+const targetOf = (schedule: TemplateResource | undefined) => schedule?.Properties.Target as { Input: string };
+
+describe('scheduleResources', () => {
+  it('returns only the dashboard for an empty schedules list', async () => {
     // Act
-    const result = await call('scheduleEvents', settings([]));
+    const resources = resourcesOf(await call('scheduleResources', settings([])));
 
     // Assert
-    expect(result).toEqual({ value: [] });
+    expect(Object.keys(resources)).toEqual(['ExportDashboard']);
+    expect(resources.ExportDashboard).toMatchObject({
+      Type: 'AWS::CloudWatch::Dashboard',
+      Properties: { DashboardName: 'elasticache-export-qa' },
+    });
   });
 
-  it('turns each entry into a scheduler event named after the stage, keeping the input as written', async () => {
+  it("turns an entry into a Scheduler schedule that invokes runSchedule with Scheduler's scheduled time, retrying, then dead-lettering", async () => {
     // Arrange
+    const variables = settings([
+      nightly({ timezone: 'Europe/Paris', retention: { keepLast: 7 }, flexibleTimeWindow: 30 }),
+    ]);
+
+    // Act
+    const [schedule, ...others] = ofType(
+      resourcesOf(await call('scheduleResources', variables)),
+      'AWS::Scheduler::Schedule',
+    );
+
+    // Assert
+    expect(others).toEqual([]);
+    expect(schedule).toEqual({
+      Type: 'AWS::Scheduler::Schedule',
+      Properties: {
+        Name: 'exportSnapshot-qa-sessions-nightly',
+        Description: 'ElastiCache snapshot export sessions-nightly',
+        ScheduleExpression: 'cron(30 2 * * ? *)',
+        ScheduleExpressionTimezone: 'Europe/Paris',
+        State: 'ENABLED',
+        FlexibleTimeWindow: { Mode: 'FLEXIBLE', MaximumWindowInMinutes: 30 },
+        Target: {
+          Arn: { 'Fn::GetAtt': ['RunScheduleLambdaFunction', 'Arn'] },
+          RoleArn: { 'Fn::GetAtt': ['SchedulerRole', 'Arn'] },
+          Input: expect.any(String),
+          // Scheduler's maxima: 24 hours, 185 retries (RetryPolicy, EventBridge Scheduler API Reference).
+          RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['SchedulesDeadLetterQueue', 'Arn'] } },
+        },
+      },
+    });
+    expect(JSON.parse(targetOf(schedule).Input)).toStrictEqual({
+      schedule: 'sessions-nightly',
+      scheduledTime: '<aws.scheduler.scheduled-time>',
+      input: { replicationGroupId: 'sessions', targetBucket: 'exports-bucket' },
+      retention: { keepLast: 7 },
+    });
+  });
+
+  it('keeps the input as written, leaves the window OFF and the time zone out, and disables a disabled entry', async () => {
+    // Arrange: the default bucket is applied at run time, not written into the schedule.
     const variables = settings(
-      [
-        nightly({ timezone: 'Europe/Paris' }),
-        { name: 'weekly', schedule: 'rate(7 days)', enabled: false, input: { cacheClusterId: 'cache-0001' } },
-      ],
+      [{ name: 'weekly', schedule: 'rate(7 days)', enabled: false, input: { cacheClusterId: 'cache-0001' } }],
       { 'self:custom.defaultTargetBucket': 'other-bucket' },
     );
 
     // Act
-    const result = await call('scheduleEvents', variables);
+    const [schedule] = ofType(resourcesOf(await call('scheduleResources', variables)), 'AWS::Scheduler::Schedule');
 
     // Assert
-    expect(result).toEqual({
-      value: [
-        {
-          schedule: {
-            method: 'scheduler',
-            name: 'exportSnapshot-qa-sessions-nightly',
-            description: 'ElastiCache snapshot export sessions-nightly',
-            rate: 'cron(30 2 * * ? *)',
-            timezone: 'Europe/Paris',
-            enabled: true,
-            input: { replicationGroupId: 'sessions', targetBucket: 'exports-bucket' },
-          },
-        },
-        {
-          schedule: {
-            method: 'scheduler',
-            name: 'exportSnapshot-qa-weekly',
-            description: 'ElastiCache snapshot export weekly',
-            rate: 'rate(7 days)',
-            enabled: false,
-            input: { cacheClusterId: 'cache-0001' },
-          },
-        },
-      ],
+    expect(schedule?.Properties).toMatchObject({
+      Name: 'exportSnapshot-qa-weekly',
+      ScheduleExpression: 'rate(7 days)',
+      State: 'DISABLED',
+      FlexibleTimeWindow: { Mode: 'OFF' },
     });
+    expect(schedule?.Properties).not.toHaveProperty('ScheduleExpressionTimezone');
+    expect(JSON.parse(targetOf(schedule).Input)).toStrictEqual({
+      schedule: 'weekly',
+      scheduledTime: '<aws.scheduler.scheduled-time>',
+      input: { cacheClusterId: 'cache-0001' },
+    });
+  });
+
+  it('gives an enabled recurring schedule a freshness alarm: no success within its interval, flexible window and deadline', async () => {
+    // Arrange: rate(6 hours); with a 60-minute window 6 h + 1 h + the 720-minute deadline = 19 h, else 18 h.
+    const variables = settings([
+      nightly({ name: 'flexible', schedule: 'rate(6 hours)', flexibleTimeWindow: 60 }),
+      nightly({ name: 'punctual', schedule: 'rate(6 hours)' }),
+    ]);
+
+    // Act
+    const alarms = ofType(resourcesOf(await call('scheduleResources', variables)), 'AWS::CloudWatch::Alarm');
+
+    // Assert: a day or less is watched in 1-minute periods, every one of them without a success.
+    const alarm = (name: string, minutes: number) => ({
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        AlarmName: `elasticache-export-qa-${name}-stale`,
+        AlarmDescription: expect.stringContaining(`No export of schedule ${name} (stage qa) has succeeded for`),
+        Namespace: 'ElastiCacheSnapshotExport',
+        MetricName: 'ExportsSucceeded',
+        Dimensions: [
+          { Name: 'Stage', Value: 'qa' },
+          { Name: 'Schedule', Value: name },
+        ],
+        Statistic: 'Sum',
+        Period: 60,
+        EvaluationPeriods: minutes,
+        DatapointsToAlarm: minutes,
+        Threshold: 1,
+        ComparisonOperator: 'LessThanThreshold',
+        TreatMissingData: 'breaching',
+        AlarmActions: [{ Ref: 'AlarmsTopic' }],
+        OKActions: [{ Ref: 'AlarmsTopic' }],
+      },
+    });
+    expect(alarms).toEqual([alarm('flexible', 19 * 60), alarm('punctual', 18 * 60)]);
+  });
+
+  it('gives no freshness alarm to a disabled schedule or to a one-time at(...) schedule', async () => {
+    // Arrange
+    const variables = settings([
+      nightly({ enabled: false }),
+      nightly({ name: 'once', schedule: 'at(2027-01-31T02:30:00)' }),
+    ]);
+
+    // Act
+    const resources = resourcesOf(await call('scheduleResources', variables));
+
+    // Assert
+    expect(ofType(resources, 'AWS::Scheduler::Schedule').map((schedule) => schedule.Properties.Name)).toEqual([
+      'exportSnapshot-qa-sessions-nightly',
+      'exportSnapshot-qa-once',
+    ]);
+    expect(ofType(resources, 'AWS::CloudWatch::Alarm')).toEqual([]);
+  });
+
+  it('reports every problem of retention, flexible windows and names at once, one line each', async () => {
+    // Arrange
+    const variables = settings([
+      nightly({ retention: { keepLast: 0 } }),
+      nightly({ name: 'hourly', schedule: 'rate(1 hour)', flexibleTimeWindow: 1441 }),
+      nightly({ name: 'once', schedule: 'at(2027-01-31T02:30:00)', retention: { keepLast: 3 } }),
+      nightly({ name: 'Sessions-Nightly' }),
+      nightly({ name: '-weekly' }),
+    ]);
+
+    // Act
+    const result = await call('scheduleResources', variables);
+    const lines = (result.error ?? '').split('\n');
+
+    // Assert
+    expect(lines).toEqual([
+      '5 problem(s) in the schedules; fix each line:',
+      expect.stringMatching(
+        /schedules\[0\] \(sessions-nightly\)\.retention: keepLast must be a whole number from 1 to 1000, got 0$/,
+      ),
+      expect.stringMatching(
+        /schedules\[1\] \(hourly\)\.flexibleTimeWindow must be a whole number of minutes from 1 to 1440/,
+      ),
+      expect.stringMatching(/schedules\[2\] \(once\)\.retention is for recurring schedules/),
+      expect.stringMatching(/schedules\[4\] \(-weekly\)\.name must be .*starting with a letter or digit$/),
+      expect.stringMatching(/: schedule name sessions-nightly is used twice \(names are compared without case\)$/),
+    ]);
+    expect(result.error).not.toMatch(/\n\s+at /);
+  });
+
+  it.each([
+    [{ flexibleTimeWindow: 0 }, /flexibleTimeWindow must be a whole number of minutes from 1 to 1440/],
+    [{ flexibleTimeWindow: 2.5 }, /flexibleTimeWindow must be a whole number of minutes from 1 to 1440/],
+    [{ retention: {} }, /retention: must set keepLast, maxAgeDays or both/],
+    [{ retention: { keepLast: 7, keepFirst: 1 } }, /retention: unknown key keepFirst/],
+    [{ retention: { maxAgeDays: 3651 } }, /retention: maxAgeDays must be a whole number from 1 to 3650, got 3651/],
+  ])('rejects %j, saying why', async (overrides, message) => {
+    // Act
+    const result = await call('scheduleResources', settings([nightly(overrides)]));
+
+    // Assert
+    expect(result.error).toMatch(message);
+  });
+
+  it.each([
+    { flexibleTimeWindow: 1 },
+    { flexibleTimeWindow: 1440 },
+    { retention: { keepLast: 1000, maxAgeDays: 3650 } },
+    { retention: { maxAgeDays: 1 } },
+  ])('accepts %j', async (overrides) => {
+    // Act
+    const result = await call('scheduleResources', settings([nightly(overrides)]));
+
+    // Assert
+    expect(result.error).toBeUndefined();
   });
 
   it('rejects an input that POST /exports would reject, naming the entry', async () => {
@@ -119,7 +275,7 @@ describe('scheduleEvents', () => {
     const variables = settings([nightly({ input: { replicationGroupId: 'sessions', cacheClusterId: 'c1' } })]);
 
     // Act
-    const result = await call('scheduleEvents', variables);
+    const result = await call('scheduleResources', variables);
 
     // Assert
     expect(result.error).toMatch(
@@ -130,7 +286,7 @@ describe('scheduleEvents', () => {
   it('rejects a target bucket that is not on the allow-list', async () => {
     // Act
     const result = await call(
-      'scheduleEvents',
+      'scheduleResources',
       settings([nightly({ input: { replicationGroupId: 'sessions', targetBucket: 'elsewhere' } })]),
     );
 
@@ -140,7 +296,7 @@ describe('scheduleEvents', () => {
 
   it('rejects an input without a bucket when no default bucket is configured', async () => {
     // Act
-    const result = await call('scheduleEvents', settings([nightly({ input: { replicationGroupId: 'sessions' } })]));
+    const result = await call('scheduleResources', settings([nightly({ input: { replicationGroupId: 'sessions' } })]));
 
     // Assert
     expect(result.error).toMatch(/targetBucket is required/);
@@ -151,8 +307,8 @@ describe('scheduleEvents', () => {
     const input = { replicationGroupId: 'sessions', targetBucket: 'exports-bucket', targetSnapshotName: 'fixed' };
 
     // Act
-    const recurring = await call('scheduleEvents', settings([nightly({ input })]));
-    const once = await call('scheduleEvents', settings([nightly({ schedule: 'at(2027-01-01T02:00:00)', input })]));
+    const recurring = await call('scheduleResources', settings([nightly({ input })]));
+    const once = await call('scheduleResources', settings([nightly({ schedule: 'at(2027-01-01T02:00:00)', input })]));
 
     // Assert
     expect(recurring.error).toMatch(/targetSnapshotName is only allowed for one-time at\(\.\.\.\) schedules/);
@@ -161,9 +317,9 @@ describe('scheduleEvents', () => {
 
   it('rejects duplicate names, unknown keys and malformed expressions', async () => {
     // Act
-    const duplicate = await call('scheduleEvents', settings([nightly(), nightly()]));
-    const unknownKey = await call('scheduleEvents', settings([nightly({ cron: 'x' })]));
-    const expression = await call('scheduleEvents', settings([nightly({ schedule: '0 2 * * *' })]));
+    const duplicate = await call('scheduleResources', settings([nightly(), nightly()]));
+    const unknownKey = await call('scheduleResources', settings([nightly({ cron: 'x' })]));
+    const expression = await call('scheduleResources', settings([nightly({ schedule: '0 2 * * *' })]));
 
     // Assert
     expect(duplicate.error).toMatch(/schedule name sessions-nightly is used twice/);
@@ -185,7 +341,7 @@ describe('scheduleEvents', () => {
     );
 
     // Act
-    const result = await call('scheduleEvents', variables);
+    const result = await call('scheduleResources', variables);
     const lines = (result.error ?? '').split('\n');
 
     // Assert
@@ -219,7 +375,7 @@ describe('scheduleEvents', () => {
     'at(2027-01-31T02:30:00)',
   ])('accepts %s as EventBridge Scheduler does', async (schedule) => {
     // Act
-    const result = await call('scheduleEvents', settings([nightly({ schedule, timezone: 'America/New_York' })]));
+    const result = await call('scheduleResources', settings([nightly({ schedule, timezone: 'America/New_York' })]));
 
     // Assert
     expect(result.error).toBeUndefined();
@@ -234,7 +390,7 @@ describe('scheduleEvents', () => {
     ['at(2027-1-31 02:30)', /at\(yyyy-mm-ddThh:mm:ss\)/],
   ])('rejects %s, saying why', async (schedule, message) => {
     // Act
-    const result = await call('scheduleEvents', settings([nightly({ schedule })]));
+    const result = await call('scheduleResources', settings([nightly({ schedule })]));
 
     // Assert
     expect(result.error).toMatch(message);
@@ -242,13 +398,88 @@ describe('scheduleEvents', () => {
 
   it('fails with the file name when the schedules file does not exist', async () => {
     // Act
-    const result = await call('scheduleEvents', {
+    const result = await call('scheduleResources', {
       ...settings([]),
       'self:custom.schedulesFile': path.join(workDir, 'missing.yml'),
     });
 
     // Assert
     expect(result.error).toMatch(/missing\.yml: schedules file not found/);
+  });
+});
+
+describe('retention resources', () => {
+  it("scopes pruning to each retention schedule's own bucket and lowercased key prefix, and to no other schedule", async () => {
+    // Arrange: one schedule in its input's bucket, one in the default bucket, one without retention.
+    const variables = settings(
+      [
+        nightly({ name: 'Sessions-Nightly', retention: { keepLast: 7 } }),
+        nightly({
+          name: 'orders.hourly',
+          schedule: 'rate(1 hour)',
+          input: { cacheClusterId: 'orders-0001' },
+          retention: { maxAgeDays: 2 },
+        }),
+        nightly({ name: 'kept', input: { replicationGroupId: 'kept', targetBucket: 'exports-bucket' } }),
+      ],
+      { 'self:custom.defaultTargetBucket': 'other-bucket' },
+    );
+
+    // Act
+    const has = await call('hasRetentionSchedules', variables);
+    const buckets = await call('retentionBucketArns', variables);
+    const objects = await call('retentionObjectArns', variables);
+
+    // Assert: S3 keys start with the lowercased schedule name (handlers/lib/naming.ts, scheduleKeyPrefix).
+    expect(has).toEqual({ value: 'true' });
+    expect(buckets).toEqual({
+      value: [
+        { 'Fn::Sub': `arn:\${AWS::Partition}:s3:::exports-bucket` },
+        { 'Fn::Sub': `arn:\${AWS::Partition}:s3:::other-bucket` },
+      ],
+    });
+    expect(objects).toEqual({
+      value: [
+        { 'Fn::Sub': `arn:\${AWS::Partition}:s3:::exports-bucket/sessions-nightly-*` },
+        { 'Fn::Sub': `arn:\${AWS::Partition}:s3:::other-bucket/orders.hourly-*` },
+      ],
+    });
+  });
+
+  it('lists each bucket once when several retention schedules share it', async () => {
+    // Act
+    const buckets = await call(
+      'retentionBucketArns',
+      settings([nightly({ retention: { keepLast: 7 } }), nightly({ name: 'weekly', retention: { keepLast: 4 } })]),
+    );
+
+    // Assert
+    expect(buckets).toEqual({ value: [{ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::exports-bucket` }] });
+  });
+
+  it('reports no retention schedule, with placeholders that the HasRetentionSchedules condition keeps out of IAM', async () => {
+    // Arrange
+    const variables = settings([nightly()]);
+
+    // Act
+    const has = await call('hasRetentionSchedules', variables);
+    const buckets = await call('retentionBucketArns', variables);
+    const objects = await call('retentionObjectArns', variables);
+    const empty = await call('hasRetentionSchedules', settings([]));
+
+    // Assert
+    expect(has).toEqual({ value: 'false' });
+    expect(empty).toEqual({ value: 'false' });
+    expect(buckets).toEqual({ value: [{ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::no-retention-bucket` }] });
+    expect(objects).toEqual({ value: [{ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::no-retention-bucket/*` }] });
+  });
+
+  it('refuses to compute the retention resources from a schedules file with problems', async () => {
+    // Act
+    const result = await call('retentionObjectArns', settings([nightly({ retention: { keepLast: 0 } })]));
+
+    // Assert
+    expect(result.error).toMatch(/^1 problem\(s\) in the schedules; fix each line:\n.*retention: keepLast must be/);
   });
 });
 

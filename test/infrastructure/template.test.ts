@@ -1,8 +1,9 @@
 // The CloudFormation template that `serverless package` produces (HOUSE-STYLE rule 17): AWS_IAM on the API, a state
 // machine role that may invoke only our functions, least-privilege roles per function, the outcomes topic, the
-// deployed ASL, Node 22 ESM bundles packaged one per function, and the schedules. Two configurations are packaged
-// once each: the defaults (stage dev, empty allow-list, no schedules) and a configured one (stage prod in
-// eu-west-1 with an allow-list and the schedules in fixtures/schedules.yml).
+// deployed ASL, Node 22 ESM bundles packaged one per function, and the schedules. These configurations are packaged
+// once each: the defaults (stage dev, empty allow-list, no schedules), a configured one (stage prod in eu-west-1
+// with an allow-list and the schedules in fixtures/schedules.yml), one with schedules that use retention and a
+// flexible window (a schedules file written here), and the defaults in two other partitions.
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +23,8 @@ import {
   resourcesOfType,
   TemplateEvaluator,
 } from '../../local/aws/iam/cloudformation';
+import { decide } from '../../local/aws/iam/evaluate';
+import type { PrincipalRole } from '../../local/aws/iam/roles';
 import { readRawDefinition } from '../../local/statemachine';
 import { arnFormatsOf, matchesAFormat } from './iam-data';
 import {
@@ -47,16 +50,56 @@ const CONFIGURED: PackageConfig = {
   },
 };
 
+/** Schedules with retention, a flexible window and a one-time run (the fixture has neither). */
+const SCHEDULES_YAML = `schedules:
+  - name: sessions-nightly
+    schedule: cron(30 2 * * ? *)
+    timezone: Europe/Paris
+    flexibleTimeWindow: 30
+    retention:
+      keepLast: 7
+    input:
+      replicationGroupId: sessions
+      targetBucket: exports-bucket
+  - name: Orders.Hourly
+    schedule: rate(1 hour)
+    retention:
+      maxAgeDays: 2
+    input:
+      cacheClusterId: orders-0001
+  - name: once
+    schedule: at(2027-01-31T02:30:00)
+    input:
+      sourceSnapshotName: manual-1
+      targetBucket: exports-bucket
+`;
+const schedulesDir = mkdtempSync(path.join(tmpdir(), 'template-schedules-'));
+const SCHEDULES_FILE = path.join(schedulesDir, 'schedules.yml');
+writeFileSync(SCHEDULES_FILE, SCHEDULES_YAML);
+const SCHEDULED: PackageConfig = {
+  stage: 'qa',
+  region: 'us-east-1',
+  env: {
+    SCHEDULES_FILE,
+    // Orders.Hourly names no bucket: its exports, and what it prunes, are in the default bucket.
+    ALLOWED_TARGET_BUCKETS: 'exports-bucket,archive-bucket,unscheduled-bucket',
+    DEFAULT_TARGET_BUCKET: 'archive-bucket',
+  },
+};
+
 const FUNCTIONS = {
   requestExport: 'handlers/request-export',
   getExport: 'handlers/get-export',
   listExports: 'handlers/list-exports',
   validateExport: 'handlers/validate-export',
+  takeSnapshot: 'handlers/take-snapshot',
   startExport: 'handlers/start-export',
   checkExport: 'handlers/check-export',
+  cleanUp: 'handlers/clean-up',
   publishOutcome: 'handlers/publish-outcome',
   cancelExport: 'handlers/cancel-export',
   safetyNet: 'handlers/safety-net',
+  runSchedule: 'handlers/run-schedule',
 } as const;
 type FunctionKey = keyof typeof FUNCTIONS;
 const FUNCTION_KEYS = Object.keys(FUNCTIONS) as FunctionKey[];
@@ -86,6 +129,7 @@ const packaged = async (config: PackageConfig): Promise<Packaged> => {
 
 let defaults: Packaged;
 let configured: Packaged;
+let scheduled: Packaged;
 /** The same service packaged for AWS GovCloud (US) and China: other partitions. */
 let govCloud: Packaged;
 let china: Packaged;
@@ -94,13 +138,14 @@ beforeAll(async () => {
   // One after the other: each packaging bundles every function, and the machine has few cores.
   defaults = await packaged(DEFAULTS);
   configured = await packaged(CONFIGURED);
+  scheduled = await packaged(SCHEDULED);
   govCloud = await packaged({ stage: 'dev', region: 'us-gov-west-1' });
   china = await packaged({ stage: 'dev', region: 'cn-north-1' });
-}, 240_000);
+}, 300_000);
 
-const temporary: string[] = [];
+const temporary: string[] = [schedulesDir];
 afterAll(() => {
-  for (const service of [defaults, configured, govCloud, china]) if (service) removePackage(service);
+  for (const service of [defaults, configured, scheduled, govCloud, china]) if (service) removePackage(service);
   for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -125,6 +170,45 @@ const permissions = (service: Packaged, roleLogicalId: string): Record<string, s
     for (const action of actions) granted[action] = [...(granted[action] ?? []), ...resources].sort();
   }
   return granted;
+};
+
+const scopeOf = (service: Packaged) => ({
+  partition: partitionOf(service.config.region),
+  region: service.config.region,
+  accountId: ACCOUNT_ID,
+});
+
+/** The ARN CloudFormation gives a resource of the template (its Arn attribute). */
+const arnOf = (service: Packaged, logicalId: string): string =>
+  resolvePlaceholders(getAttPlaceholder(logicalId, 'Arn'), service.resources, scopeOf(service));
+
+/** A role of the template as the policy evaluator takes it: its inline policies, placeholders made into ARNs. */
+const principal = (service: Packaged, roleLogicalId: string): PrincipalRole => {
+  const policies = properties(service, roleLogicalId).Policies as Array<{
+    PolicyName: string;
+    PolicyDocument: unknown;
+  }>;
+  return {
+    roleLogicalId,
+    principalArn: `arn:aws:sts::${ACCOUNT_ID}:assumed-role/${roleLogicalId}/test`,
+    policies: policies.map((policy) => ({
+      name: `${roleLogicalId}/${policy.PolicyName}`,
+      document: JSON.parse(JSON.stringify(policy.PolicyDocument), (_key, value: unknown) =>
+        typeof value === 'string' ? resolvePlaceholders(value, service.resources, scopeOf(service)) : value,
+      ),
+    })),
+  };
+};
+
+/** Which of `resources` the role may call `action` on (AWS's evaluation logic, offline). */
+const allowedOf = async (role: PrincipalRole, action: string, resources: string[]): Promise<string[]> => {
+  const allowed: string[] = [];
+  for (const resource of resources) {
+    const decision = await decide(role, ACCOUNT_ID, action, resource);
+    if (decision.problem) throw new Error(`${action} on ${resource}: ${decision.problem}`);
+    if (decision.allowed) allowed.push(resource);
+  }
+  return allowed;
 };
 
 const taskFunctionKeys = (): string[] => {
@@ -181,7 +265,7 @@ describe('the API', () => {
 
 describe('IAM', () => {
   it('grants no action with a wildcard, in any role or policy', () => {
-    for (const service of [defaults, configured]) {
+    for (const service of [defaults, configured, scheduled]) {
       // Act
       const wildcards = service.statements.filter(
         ({ actions, statement }) => actions.some((action) => action.includes('*')) || statement.NotAction,
@@ -194,7 +278,7 @@ describe('IAM', () => {
   });
 
   it("uses Resource '*' only for s3:ListAllMyBuckets, which has no resource type", () => {
-    for (const service of [defaults, configured]) {
+    for (const service of [defaults, configured, scheduled]) {
       // Act
       const onEverything = service.statements.filter(
         ({ resources, statement }) => resources.includes('*') || statement.NotResource,
@@ -209,12 +293,9 @@ describe('IAM', () => {
   });
 
   it("names only actions and resource types that exist in AWS's service authorization data, in every partition", async () => {
-    for (const service of [defaults, configured, govCloud, china]) {
-      const scope = {
-        partition: partitionOf(service.config.region),
-        region: service.config.region,
-        accountId: ACCOUNT_ID,
-      };
+    // `scheduled` adds the retention statements (s3:ListBucket, s3:DeleteObject on key prefixes).
+    for (const service of [defaults, configured, scheduled, govCloud, china]) {
+      const scope = scopeOf(service);
       const mismatches: string[] = [];
       for (const { owner, actions, resources } of service.statements) {
         for (const action of actions) {
@@ -230,7 +311,7 @@ describe('IAM', () => {
     }
   });
 
-  it("matches the README's IAM table: each function role grants exactly the actions the table lists", () => {
+  it("matches the README's IAM table: each function role and the scheduler's grant exactly the actions the table lists", () => {
     // Arrange: README.md, section IAM, rows `| role | actions | resources |`; a row with no role continues the last.
     const readme = readFileSync(path.join(SERVICE_DIR, 'README.md'), 'utf8');
     const table = readme.slice(readme.indexOf('| role | actions | resources |'));
@@ -245,20 +326,23 @@ describe('IAM', () => {
       documented.set(role, set);
     }
 
-    // Act: with buckets allowed, so the bucket statements are there too; the log permissions are every role's.
+    // Act: with buckets allowed and schedules that prune, so every conditional statement is there too; the log
+    // permissions are every role's.
+    const roles: Array<[string, string]> = [
+      ...FUNCTION_KEYS.map((key): [string, string] => [key, `${normalized(key)}Role`]),
+      ['scheduler', 'SchedulerRole'],
+    ];
     const granted = Object.fromEntries(
-      FUNCTION_KEYS.map((key) => [
-        key,
-        Object.keys(permissions(configured, `${normalized(key)}Role`))
+      roles.map(([row, roleLogicalId]) => [
+        row,
+        Object.keys(permissions(scheduled, roleLogicalId))
           .filter((action) => !action.startsWith('logs:'))
           .sort(),
       ]),
     );
 
     // Assert
-    expect(Object.fromEntries(FUNCTION_KEYS.map((key) => [key, [...(documented.get(key) ?? [])].sort()]))).toEqual(
-      granted,
-    );
+    expect(Object.fromEntries(roles.map(([row]) => [row, [...(documented.get(row) ?? [])].sort()]))).toEqual(granted);
   });
 
   it('gives every function its own role and no shared execution role', () => {
@@ -286,6 +370,8 @@ describe('IAM', () => {
     };
     const executions = [arn('states', 'execution:exportSnapshot-dev:*')];
     const snapshotSources = [arn('elasticache', 'snapshot:*')];
+    // The snapshots this service takes itself (export-<exportId>): the only ones it ever deletes.
+    const freshSnapshots = [arn('elasticache', 'snapshot:export-*')];
     const expected: Record<FunctionKey, Record<string, string[]>> = {
       requestExport: {
         ...logs('requestExport'),
@@ -305,7 +391,21 @@ describe('IAM', () => {
       validateExport: {
         ...logs('validateExport'),
         'elasticache:DescribeSnapshots': snapshotSources,
+        'elasticache:DescribeReplicationGroups': [arn('elasticache', 'replicationgroup:*')],
+        'elasticache:DescribeCacheClusters': [arn('elasticache', 'cluster:*')],
         's3:ListAllMyBuckets': ['*'],
+      },
+      takeSnapshot: {
+        ...logs('takeSnapshot'),
+        // Authorized on the new snapshot and on the group or cluster it is taken of.
+        'elasticache:CreateSnapshot': [
+          ...freshSnapshots,
+          arn('elasticache', 'replicationgroup:*'),
+          arn('elasticache', 'cluster:*'),
+        ].sort(),
+        'elasticache:DescribeSnapshots': snapshotSources,
+        'elasticache:DeleteSnapshot': freshSnapshots,
+        'states:DescribeExecution': executions,
       },
       startExport: {
         ...logs('startExport'),
@@ -314,6 +414,8 @@ describe('IAM', () => {
         's3:ListAllMyBuckets': ['*'],
       },
       checkExport: { ...logs('checkExport'), 'elasticache:DescribeSnapshots': snapshotSources },
+      // No schedule has a retention policy here, so cleanUp may not touch S3 at all.
+      cleanUp: { ...logs('cleanUp'), 'elasticache:DeleteSnapshot': freshSnapshots },
       publishOutcome: {
         ...logs('publishOutcome'),
         'sns:Publish': [arn('sns', '*'), refPlaceholder('OutcomesTopic')],
@@ -333,11 +435,18 @@ describe('IAM', () => {
         'states:GetExecutionHistory': executions,
         'sns:Publish': [arn('sns', '*'), refPlaceholder('OutcomesTopic')],
         'elasticache:DescribeSnapshots': snapshotSources,
+        'elasticache:DeleteSnapshot': freshSnapshots,
         'dynamodb:GetItem': [getAttPlaceholder('SafetyNetTable', 'Arn')],
         'dynamodb:PutItem': [getAttPlaceholder('SafetyNetTable', 'Arn')],
         'dynamodb:UpdateItem': [getAttPlaceholder('SafetyNetTable', 'Arn')],
         'dynamodb:DeleteItem': [getAttPlaceholder('SafetyNetTable', 'Arn')],
         'sqs:SendMessage': [getAttPlaceholder('SafetyNetDeadLetterQueue', 'Arn')],
+      },
+      runSchedule: {
+        ...logs('runSchedule'),
+        'states:StartExecution': [refPlaceholder(STATE_MACHINE)],
+        'states:DescribeExecution': executions,
+        'sqs:SendMessage': [getAttPlaceholder('SchedulesDeadLetterQueue', 'Arn')],
       },
     };
 
@@ -402,9 +511,13 @@ describe('IAM', () => {
         's3:DeleteObject': objects,
       },
       checkExport: { 's3:ListBucket': buckets },
+      takeSnapshot: {},
+      // The fixture's schedules have no retention policy: nothing to prune (see 'schedules' for one that has).
+      cleanUp: {},
       publishOutcome: {},
       cancelExport: {},
       safetyNet: {},
+      runSchedule: {},
     });
   });
 
@@ -421,7 +534,14 @@ describe('IAM', () => {
       const granted = permissions(service, role);
 
       // Assert
-      expect(taskFunctionKeys()).toEqual(['checkExport', 'publishOutcome', 'startExport', 'validateExport']);
+      expect(taskFunctionKeys()).toEqual([
+        'checkExport',
+        'cleanUp',
+        'publishOutcome',
+        'startExport',
+        'takeSnapshot',
+        'validateExport',
+      ]);
       expect(granted).toEqual({ 'lambda:InvokeFunction': allowed.sort() });
     }
   });
@@ -516,9 +636,11 @@ describe('configuration', () => {
             EXPORT_DEADLINE_MINUTES: '720',
             DEFAULT_TOPIC_ARN: refPlaceholder('OutcomesTopic'),
             STATE_MACHINE_ARN: `arn:aws:states:us-east-1:${ACCOUNT_ID}:stateMachine:exportSnapshot-dev`,
-            // The safety net keeps its records there, and publishOutcome the record of each notification it sent.
+            // The safety net keeps its records there, and publishOutcome the record of each notification it sent;
+            // both count outcomes under the Stage dimension the freshness alarms watch.
             ...((key === 'safetyNet' || key === 'publishOutcome') && {
               NOTIFICATION_TABLE_NAME: refPlaceholder('SafetyNetTable'),
+              STAGE_NAME: 'dev',
             }),
           },
         },
@@ -597,7 +719,8 @@ describe('the state machine', () => {
     const tail = executionTimeoutSeconds(readRawDefinition() as never, 0, 120);
     expect(timeoutOf(defaults)).toBe(Math.ceil((720 * 60 + tail) / 60) * 60);
     expect(timeoutOf(configured)).toBe(Math.ceil((240 * 60 + tail) / 60) * 60);
-    expect(tail).toBeLessThan(2 * 3600);
+    // Every Task outside the polling loops at its worst, the fresh snapshot's and both clean-ups' included.
+    expect(tail).toBeLessThan(3 * 3600);
   });
 });
 
@@ -683,7 +806,9 @@ describe('the safety net', () => {
 
   it('sends a failed asynchronous invocation to the dead-letter queue after two retries, and lets only the rule add to it', () => {
     // Act
-    const [[, invokeConfig] = ['', {}]] = resourcesOfType(defaults.resources, 'AWS::Lambda::EventInvokeConfig');
+    const [[, invokeConfig] = ['', {}]] = resourcesOfType(defaults.resources, 'AWS::Lambda::EventInvokeConfig').filter(
+      ([, config]) => config.Properties?.FunctionName === refPlaceholder(functionLogicalId('safetyNet')),
+    );
     const policy = properties(defaults, 'SafetyNetDeadLetterQueuePolicy').PolicyDocument as {
       Statement: Array<Record<string, unknown>>;
     };
@@ -718,85 +843,262 @@ describe('the safety net', () => {
 
   it('alarms on what no notification reached, and on timed-out executions, not on failed ones', () => {
     // Act
-    const alarms = resourcesOfType(defaults.resources, 'AWS::CloudWatch::Alarm').map(([, alarm]) => ({
-      metric: `${String(alarm.Properties?.Namespace)} ${String(alarm.Properties?.MetricName)}`,
-      actions: alarm.Properties?.AlarmActions,
-    }));
+    const alarms = resourcesOfType(defaults.resources, 'AWS::CloudWatch::Alarm').map(([, alarm]) => {
+      const dimensions = (alarm.Properties?.Dimensions ?? []) as Array<{ Value: unknown }>;
+      return {
+        metric: `${String(alarm.Properties?.Namespace)} ${String(alarm.Properties?.MetricName)} of ${dimensions.map((dimension) => String(dimension.Value)).join(', ')}`,
+        actions: alarm.Properties?.AlarmActions,
+      };
+    });
 
-    // Assert
+    // Assert: the safety net's errors and dead letters, the scheduled runs that never started, timed-out executions.
     expect(alarms.map(({ metric }) => metric).sort()).toEqual([
-      'AWS/Lambda Errors',
-      'AWS/SQS ApproximateNumberOfMessagesVisible',
-      'AWS/States ExecutionsTimedOut',
+      `AWS/Lambda Errors of ${refPlaceholder(functionLogicalId('safetyNet'))}`,
+      `AWS/SQS ApproximateNumberOfMessagesVisible of ${getAttPlaceholder('SafetyNetDeadLetterQueue', 'QueueName')}`,
+      `AWS/SQS ApproximateNumberOfMessagesVisible of ${getAttPlaceholder('SchedulesDeadLetterQueue', 'QueueName')}`,
+      `AWS/States ExecutionsTimedOut of ${refPlaceholder(STATE_MACHINE)}`,
     ]);
     for (const { actions } of alarms) expect(actions).toEqual([refPlaceholder('AlarmsTopic')]);
   });
 });
 
 describe('schedules', () => {
-  it('creates no schedule when config/schedules.yml lists none', () => {
+  const schedulesOf = (service: Packaged) =>
+    resourcesOfType(service.resources, 'AWS::Scheduler::Schedule').map(([, schedule]) => schedule.Properties ?? {});
+  const targetOf = (schedule: Record<string, unknown>) =>
+    schedule.Target as {
+      Arn: string;
+      RoleArn: string;
+      Input: string;
+      RetryPolicy: unknown;
+      DeadLetterConfig: { Arn: string };
+    };
+  const freshnessAlarmsOf = (service: Packaged) =>
+    resourcesOfType(service.resources, 'AWS::CloudWatch::Alarm')
+      .map(([, alarm]) => alarm.Properties ?? {})
+      .filter((alarm) => alarm.MetricName === 'ExportsSucceeded');
+
+  it('creates no schedule and no freshness alarm when config/schedules.yml lists none, and still the dashboard', () => {
     // Act
-    const schedules = resourcesOfType(defaults.resources, 'AWS::Scheduler::Schedule');
+    const schedules = schedulesOf(defaults);
 
     // Assert
     expect(schedules).toEqual([]);
-    // The one EventBridge rule is the safety net's (describe 'the safety net').
+    expect(freshnessAlarmsOf(defaults)).toEqual([]);
+    expect(properties(defaults, 'ExportDashboard').DashboardName).toBe('elasticache-export-dev');
+    // The one EventBridge rule is the safety net's (describe 'the safety net'); schedules are Scheduler's own.
     expect(resourcesOfType(defaults.resources, 'AWS::Events::Rule').map(([logicalId]) => logicalId)).toEqual([
       'ElasticachesnapshotexportdevsafetyNetrule1EventBridgeRule',
     ]);
   });
 
-  it('creates one EventBridge Scheduler schedule per entry, starting the state machine with its input', () => {
+  it('creates one EventBridge Scheduler schedule per entry, invoking runSchedule with its input and the scheduled time', () => {
     // Act
-    const schedules = resourcesOfType(configured.resources, 'AWS::Scheduler::Schedule').map(([, schedule]) => {
-      const props = schedule.Properties ?? {};
-      const target = props.Target as { Arn: string; Input: string };
-      return {
-        name: props.Name,
-        expression: props.ScheduleExpression,
-        timezone: props.ScheduleExpressionTimezone,
-        state: props.State,
-        target: target.Arn,
-        input: JSON.parse(target.Input) as unknown,
-      };
-    });
+    const schedules = schedulesOf(configured).map((schedule) => ({
+      name: schedule.Name,
+      expression: schedule.ScheduleExpression,
+      timezone: schedule.ScheduleExpressionTimezone,
+      state: schedule.State,
+      window: schedule.FlexibleTimeWindow,
+      target: targetOf(schedule).Arn,
+      input: JSON.parse(targetOf(schedule).Input) as unknown,
+    }));
 
     // Assert
+    const runSchedule = getAttPlaceholder(functionLogicalId('runSchedule'), 'Arn');
     expect(schedules).toEqual([
       {
         name: 'exportSnapshot-prod-sessions-nightly',
         expression: 'cron(30 2 * * ? *)',
         timezone: 'Europe/Paris',
         state: 'ENABLED',
-        target: refPlaceholder(STATE_MACHINE),
-        input: { replicationGroupId: 'sessions', targetBucket: 'exports-bucket' },
+        window: { Mode: 'OFF' },
+        target: runSchedule,
+        input: {
+          schedule: 'sessions-nightly',
+          scheduledTime: '<aws.scheduler.scheduled-time>',
+          input: { replicationGroupId: 'sessions', targetBucket: 'exports-bucket' },
+        },
       },
       {
         name: 'exportSnapshot-prod-cache-weekly',
         expression: 'rate(7 days)',
         timezone: undefined,
         state: 'DISABLED',
-        target: refPlaceholder(STATE_MACHINE),
-        input: { cacheClusterId: 'cache-0001' },
+        window: { Mode: 'OFF' },
+        target: runSchedule,
+        input: {
+          schedule: 'cache-weekly',
+          scheduledTime: '<aws.scheduler.scheduled-time>',
+          input: { cacheClusterId: 'cache-0001' },
+        },
       },
     ]);
   });
 
-  it('lets the scheduler start executions of the export state machine and nothing else', () => {
-    // Arrange
-    const targets = resourcesOfType(configured.resources, 'AWS::Scheduler::Schedule').map(
-      ([, schedule]) => schedule.Properties?.Target as { RoleArn: string },
-    );
-    const roles = [...new Set(targets.map((target) => logicalIdOf(target.RoleArn)))];
-    const role = roles[0] ?? 'none';
-
+  it('retries each delivery for up to 24 hours, then dead-letters it, and spreads a run over its flexible window', () => {
     // Act
-    const granted = permissions(configured, role);
-    const trust = properties(configured, role).AssumeRolePolicyDocument as { Statement: Array<{ Principal: unknown }> };
+    const schedules = schedulesOf(scheduled).map((schedule) => ({
+      name: schedule.Name,
+      window: schedule.FlexibleTimeWindow,
+      retry: targetOf(schedule).RetryPolicy,
+      deadLetter: targetOf(schedule).DeadLetterConfig,
+      retention: (JSON.parse(targetOf(schedule).Input) as { retention?: unknown }).retention,
+    }));
 
     // Assert
-    expect(roles).toHaveLength(1);
-    expect(granted).toEqual({ 'states:StartExecution': [refPlaceholder(STATE_MACHINE)] });
-    expect(trust.Statement.map((statement) => statement.Principal)).toEqual([{ Service: 'scheduler.amazonaws.com' }]);
+    const delivery = {
+      retry: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 },
+      deadLetter: { Arn: getAttPlaceholder('SchedulesDeadLetterQueue', 'Arn') },
+    };
+    expect(schedules).toEqual([
+      {
+        name: 'exportSnapshot-qa-sessions-nightly',
+        window: { Mode: 'FLEXIBLE', MaximumWindowInMinutes: 30 },
+        retention: { keepLast: 7 },
+        ...delivery,
+      },
+      { name: 'exportSnapshot-qa-Orders.Hourly', window: { Mode: 'OFF' }, retention: { maxAgeDays: 2 }, ...delivery },
+      { name: 'exportSnapshot-qa-once', window: { Mode: 'OFF' }, retention: undefined, ...delivery },
+    ]);
+    expect(properties(scheduled, 'SchedulesDeadLetterQueue').SqsManagedSseEnabled).toBe(true);
+  });
+
+  it('watches each enabled recurring schedule with a freshness alarm on the Stage and Schedule the outcome metrics carry', () => {
+    // Arrange: publishOutcome and the safety net count outcomes under Stage = STAGE_NAME (handlers/lib/metrics.ts).
+    const stages = (['publishOutcome', 'safetyNet'] as const).map(
+      (key) =>
+        (properties(scheduled, functionLogicalId(key)).Environment as { Variables: Record<string, string> }).Variables
+          .STAGE_NAME,
+    );
+
+    // Act
+    const alarms = freshnessAlarmsOf(scheduled).map((alarm) => ({
+      name: alarm.AlarmName,
+      namespace: alarm.Namespace,
+      dimensions: alarm.Dimensions,
+      watchedSeconds: Number(alarm.Period) * Number(alarm.EvaluationPeriods),
+      actions: [alarm.AlarmActions, alarm.OKActions],
+    }));
+    const fixtureAlarms = freshnessAlarmsOf(configured).map((alarm) => alarm.AlarmName);
+
+    // Assert: none for the one-time run (nor, in the fixture, for the disabled schedule).
+    expect(stages).toEqual(['qa', 'qa']);
+    const alarm = (schedule: string) => ({
+      name: `elasticache-export-qa-${schedule}-stale`,
+      namespace: 'ElastiCacheSnapshotExport',
+      dimensions: [
+        { Name: 'Stage', Value: 'qa' },
+        { Name: 'Schedule', Value: schedule },
+      ],
+      watchedSeconds: expect.any(Number),
+      actions: [[refPlaceholder('AlarmsTopic')], [refPlaceholder('AlarmsTopic')]],
+    });
+    expect(alarms).toEqual([alarm('sessions-nightly'), alarm('Orders.Hourly')]);
+    // Orders.Hourly: 1 hour between runs plus the 720-minute deadline. sessions-nightly: at least a day, plus its
+    // 30-minute window and the deadline.
+    expect(alarms[1]?.watchedSeconds).toBe(13 * 3600);
+    expect(alarms[0]?.watchedSeconds).toBeGreaterThanOrEqual((24 + 0.5 + 12) * 3600);
+    expect(fixtureAlarms).toEqual(['elasticache-export-prod-sessions-nightly-stale']);
+  });
+
+  it('lets the scheduler invoke only runSchedule and send only to the schedules dead-letter queue', async () => {
+    // Arrange
+    const roles = [...new Set(schedulesOf(scheduled).map((schedule) => logicalIdOf(targetOf(schedule).RoleArn)))];
+    const scheduler = principal(scheduled, 'SchedulerRole');
+    const functions = FUNCTION_KEYS.map((key) => arnOf(scheduled, functionLogicalId(key)));
+    const queues = ['SchedulesDeadLetterQueue', 'SafetyNetDeadLetterQueue'].map((queue) => arnOf(scheduled, queue));
+
+    // Act
+    const granted = permissions(scheduled, 'SchedulerRole');
+    const trust = properties(scheduled, 'SchedulerRole').AssumeRolePolicyDocument;
+    const invocable = await allowedOf(scheduler, 'lambda:InvokeFunction', functions);
+    const sendable = await allowedOf(scheduler, 'sqs:SendMessage', queues);
+    const startable = await allowedOf(scheduler, 'states:StartExecution', [arnOf(scheduled, STATE_MACHINE)]);
+
+    // Assert
+    expect(roles).toEqual(['SchedulerRole']);
+    expect(granted).toEqual({
+      'lambda:InvokeFunction': [getAttPlaceholder(functionLogicalId('runSchedule'), 'Arn')],
+      'sqs:SendMessage': [getAttPlaceholder('SchedulesDeadLetterQueue', 'Arn')],
+    });
+    expect(invocable).toEqual([arnOf(scheduled, functionLogicalId('runSchedule'))]);
+    expect(sendable).toEqual([arnOf(scheduled, 'SchedulesDeadLetterQueue')]);
+    expect(startable).toEqual([]);
+    // Only Scheduler acting for this account may assume it (confused deputy).
+    expect(trust).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'scheduler.amazonaws.com' },
+          Action: 'sts:AssumeRole',
+          Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT_ID } },
+        },
+      ],
+    });
+  });
+
+  it("lets cleanUp delete only objects under each retention schedule's key prefix, in that schedule's bucket", async () => {
+    // Arrange: keys are <lowercased schedule name>-<yyyyMMdd-HHmmss>[-<shard>].rdb (handlers/lib/naming.ts).
+    const cleanUp = principal(scheduled, 'CleanUpRole');
+    const objects = [
+      'exports-bucket/sessions-nightly-20261201-013000-0001.rdb',
+      'archive-bucket/orders.hourly-20261201-100000.rdb',
+      // Another schedule's exports, the same schedule's name in another bucket, a manual export, a schedule
+      // without retention, and an allowed bucket no schedule prunes.
+      'exports-bucket/orders.hourly-20261201-100000.rdb',
+      'archive-bucket/sessions-nightly-20261201-013000.rdb',
+      'exports-bucket/nightly-copy.rdb',
+      'exports-bucket/once-20270131-013000.rdb',
+      'unscheduled-bucket/sessions-nightly-20261201-013000.rdb',
+    ].map((key) => `arn:aws:s3:::${key}`);
+
+    // Act
+    const granted = permissions(scheduled, 'CleanUpRole');
+    const deletable = await allowedOf(cleanUp, 's3:DeleteObject', objects);
+    const listable = await allowedOf(
+      cleanUp,
+      's3:ListBucket',
+      ['exports-bucket', 'archive-bucket', 'unscheduled-bucket'].map((bucket) => `arn:aws:s3:::${bucket}`),
+    );
+
+    // Assert
+    expect(granted['s3:DeleteObject']).toEqual(
+      ['arn:aws:s3:::exports-bucket/sessions-nightly-*', 'arn:aws:s3:::archive-bucket/orders.hourly-*'].sort(),
+    );
+    expect(deletable).toEqual(objects.slice(0, 2));
+    expect(listable).toEqual(['arn:aws:s3:::exports-bucket', 'arn:aws:s3:::archive-bucket']);
+    expect(
+      Object.keys(granted)
+        .filter((action) => action.startsWith('s3:'))
+        .sort(),
+    ).toEqual(['s3:DeleteObject', 's3:ListBucket']);
+  });
+
+  it('sends a runSchedule invocation that failed twice to the schedules dead-letter queue, which alarms', () => {
+    // Act
+    const [[, invokeConfig] = ['', {}]] = resourcesOfType(defaults.resources, 'AWS::Lambda::EventInvokeConfig').filter(
+      ([, config]) => config.Properties?.FunctionName === refPlaceholder(functionLogicalId('runSchedule')),
+    );
+    const alarm = properties(defaults, 'SchedulesDeadLetterAlarm');
+
+    // Assert
+    expect(invokeConfig.Properties).toEqual(
+      expect.objectContaining({
+        MaximumRetryAttempts: 2,
+        DestinationConfig: { OnFailure: { Destination: getAttPlaceholder('SchedulesDeadLetterQueue', 'Arn') } },
+      }),
+    );
+    expect(alarm).toEqual(
+      expect.objectContaining({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: getAttPlaceholder('SchedulesDeadLetterQueue', 'QueueName') }],
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        AlarmActions: [refPlaceholder('AlarmsTopic')],
+      }),
+    );
   });
 });

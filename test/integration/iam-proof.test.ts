@@ -7,7 +7,8 @@
 // The flows below reach every call site of every function: success (by snapshot, replication group and cluster,
 // to the cluster's own topic), idempotent replay, GET and LIST, and each failure path that calls something of its
 // own. A new function or call site needs a flow here; the proof says which principal or grant lacks one.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   CreateCacheClusterCommand,
@@ -94,6 +95,31 @@ const clusterWithTopic = async (): Promise<void> => {
   } finally {
     sns.destroy();
   }
+};
+
+/** The schedule of the proof's schedules file: a fresh snapshot of the demo group, keeping one export. */
+const SCHEDULE = 'iam-nightly';
+const SCHEDULES_YAML = [
+  'schedules:',
+  `  - name: ${SCHEDULE}`,
+  '    schedule: cron(0 3 * * ? *)',
+  '    retention:',
+  '      keepLast: 1',
+  '    input:',
+  '      replicationGroupId: demo-cache',
+  '      freshSnapshot: true',
+  `      targetBucket: ${DEMO_BUCKET}`,
+  '',
+].join('\n');
+
+/** Fires the schedule for `at` (as Scheduler would, through its execution role) and follows the run to its end. */
+const scheduledRunEnds = async (at: string, status: 'SUCCEEDED' | 'FAILED') => {
+  const response = await fetch(`${harness.stack.awsUrl}/_local/schedules/${SCHEDULE}/run?at=${at}`, { method: 'POST' });
+  const run = (await response.json()) as { exportId: string; error?: string };
+  if (response.status !== 200) throw new Error(`The schedule's run answered ${response.status}: ${run.error}`);
+  const { final } = await harness.followExport(run.exportId);
+  expect(final.status).toBe(status);
+  return final;
 };
 
 /** Every flow, in order; each names what it reaches. */
@@ -262,10 +288,77 @@ const FLOWS: Array<[string, () => Promise<void>]> = [
       expect(notifications.map((notification) => notification.topicArn.split(':').at(-1))).toEqual([CLUSTER_TOPIC]);
     },
   ],
+  [
+    "two scheduled runs (the schedule's role invokes runSchedule): each takes a fresh snapshot of the group, exports and deletes it; the second prunes the first",
+    async () => {
+      await scheduledRunEnds('2026-11-01T03:00:00Z', 'SUCCEEDED');
+      const second = await scheduledRunEnds('2026-11-02T03:00:00Z', 'SUCCEEDED');
+      expect(second.outcome?.pruned?.length).toBeGreaterThan(0);
+    },
+  ],
+  [
+    'a repeated delivery of a scheduled time finds its execution (runSchedule DescribeExecution)',
+    async () => {
+      await scheduledRunEnds('2026-11-02T03:00:00Z', 'SUCCEEDED');
+    },
+  ],
+  [
+    "a fresh snapshot of a cluster (DescribeCacheClusters); its deletion refused once, so the next fresh run of the cluster removes it (takeSnapshot's DescribeExecution and DeleteSnapshot)",
+    async () => {
+      await harness.stageFault({
+        action: 'DeleteSnapshot',
+        code: 'InvalidSnapshotState',
+        message: 'busy',
+        status: 400,
+      });
+      const first = await exportEnds(
+        { cacheClusterId: CLUSTER, freshSnapshot: true, targetSnapshotName: 'iam-fresh-cluster' },
+        'SUCCEEDED',
+      );
+      const second = await harness.postExport({
+        cacheClusterId: CLUSTER,
+        freshSnapshot: true,
+        targetSnapshotName: 'iam-fresh-cluster-2',
+      });
+      const { final } = await harness.followExport(second.body.exportId);
+      expect(final.outcome?.freshSnapshot?.leftoversDeleted).toEqual([`export-${first.exportId}`]);
+    },
+  ],
+  [
+    'a fresh-snapshot export cancelled while its snapshot is taken: the safety net deletes the snapshot and reports',
+    async () => {
+      const accepted = await harness.postExport({
+        replicationGroupId: 'demo-cache',
+        freshSnapshot: true,
+        targetSnapshotName: 'iam-fresh-cancel',
+      });
+      await eventually(
+        async () => {
+          const { Snapshots = [] } = await harness
+            .elastiCache()
+            .send(new DescribeSnapshotsCommand({ SnapshotName: `export-${accepted.body.exportId}` }))
+            .catch(() => ({ Snapshots: [] }));
+          return Snapshots.length > 0 ? true : undefined;
+        },
+        10_000,
+        'The fresh snapshot being taken',
+      );
+      expect((await harness.cancelExport(accepted.body.exportId)).status).toBe(202);
+      await harness.followExport(accepted.body.exportId);
+      await harness.safetyNetIdle();
+      const [notification] = await harness.notificationsFor(accepted.body.exportId);
+      expect(notification?.subject).toContain('FAILED');
+    },
+  ],
 ];
 
+let schedulesDir: string;
+
 beforeAll(async () => {
-  harness = await startStackHarness({ config: { allowedTargetBuckets: ALLOWED_BUCKETS } });
+  schedulesDir = mkdtempSync(path.join(tmpdir(), 'iam-proof-schedules-'));
+  const schedulesFile = path.join(schedulesDir, 'schedules.yml');
+  writeFileSync(schedulesFile, SCHEDULES_YAML);
+  harness = await startStackHarness({ config: { allowedTargetBuckets: ALLOWED_BUCKETS, schedulesFile } });
   const iam = harness.stack.iam;
   if (!iam) throw new Error('The stack runs with LOCAL_IAM=off: there is nothing to prove');
   for (const [name, flow] of FLOWS) {
@@ -289,6 +382,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await harness?.stop();
+  if (schedulesDir) rmSync(schedulesDir, { recursive: true, force: true });
 });
 
 describe("the packaged roles against the calls the code makes (AWS's policy evaluation, iam-simulate)", () => {

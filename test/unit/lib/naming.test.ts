@@ -8,6 +8,7 @@ import {
   exportIdFor,
   isExportObjectKey,
   objectKeyBase,
+  SCHEDULE_NAME_PATTERN,
   SOURCE_SNAPSHOT_NAME_PATTERN,
   scheduledExportOf,
   scheduledTargetSnapshotName,
@@ -273,7 +274,7 @@ describe('scheduled runs', () => {
 
   it("never claims another schedule's keys, whatever the two names", () => {
     // Arrange
-    const name = fc.stringMatching(/^[A-Za-z0-9._-]{1,40}$/);
+    const name = fc.stringMatching(SCHEDULE_NAME_PATTERN);
     // The other schedule is often one whose name starts with, or extends, this one's, digits and dashes included.
     const pair = name.chain((mine) =>
       fc.tuple(
