@@ -408,6 +408,18 @@ describe('scheduleResources', () => {
   });
 });
 
+describe('hasSchedules', () => {
+  it("is 'true' with a schedule, disabled or not, and 'false' for an empty schedules list", async () => {
+    // Act
+    const some = await call('hasSchedules', settings([nightly({ enabled: false })]));
+    const none = await call('hasSchedules', settings([]));
+
+    // Assert
+    expect(some).toEqual({ value: 'true' });
+    expect(none).toEqual({ value: 'false' });
+  });
+});
+
 describe('retention resources', () => {
   it("scopes pruning to each retention schedule's own bucket and lowercased key prefix, and to no other schedule", async () => {
     // Arrange: one schedule in its input's bucket, one in the default bucket, one without retention.

@@ -885,6 +885,9 @@ describe('schedules', () => {
     // Assert
     expect(schedules).toEqual([]);
     expect(freshnessAlarmsOf(defaults)).toEqual([]);
+    // Nothing assumes Scheduler's execution role without a schedule, so there is none.
+    expect(defaults.resources.SchedulerRole).toBeUndefined();
+    expect(scheduled.resources.SchedulerRole?.Type).toBe('AWS::IAM::Role');
     expect(properties(defaults, 'ExportDashboard').DashboardName).toBe('elasticache-export-dev');
     // The one EventBridge rule is the safety net's (describe 'the safety net'); schedules are Scheduler's own.
     expect(resourcesOfType(defaults.resources, 'AWS::Events::Rule').map(([logicalId]) => logicalId)).toEqual([
