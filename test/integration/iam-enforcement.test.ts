@@ -24,8 +24,10 @@ const SEED_SOLUTION = 'Contact your system administrator to get the needed permi
 const deleteCopySnapshotStatement = (serviceDir: string): void => {
   const file = path.join(serviceDir, 'serverless.yml');
   const document = parseDocument(readFileSync(file, 'utf8'));
+  // resources is a list: the fixed resources first, then the schedules' (serverless.yml).
   const statements = document.getIn([
     'resources',
+    0,
     'Resources',
     'StartExportRole',
     'Properties',

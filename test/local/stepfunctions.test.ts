@@ -693,6 +693,7 @@ describe('the project state machine with fake handlers', () => {
     expect(entered).toEqual([
       'PrepareExport',
       'ValidateExport',
+      'IsFreshSnapshot',
       'StartExport',
       'WaitForExport',
       'CheckExport',
@@ -700,6 +701,7 @@ describe('the project state machine with fake handlers', () => {
       'WaitForExport',
       'CheckExport',
       'IsExportFinished',
+      'NeedsCleanUp',
       'PublishSuccess',
       'ExportSucceeded',
     ]);
