@@ -1,0 +1,133 @@
+// State CreateSnapshot: the fresh snapshot of an export requested from ElastiCache, and the fresh snapshots earlier
+// runs of the same source left behind removed (handlers/lib/fresh-snapshot.ts has the names). No Lambda types here.
+import type { ElastiCacheClient, Snapshot } from '@aws-sdk/client-elasticache';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import { createSnapshot, deleteSnapshot, findSnapshot, listSnapshots } from './aws/elasticache.js';
+import { awsErrorFacts } from './aws/failures.js';
+import { describeExecution } from './aws/sfn.js';
+import type { ExportRequest, ExportState, FreshSnapshotState } from './contracts.js';
+import { ExportRejectedError } from './errors.js';
+import { executionArnFor } from './exports-api.js';
+import { exportIdOfFreshSnapshot } from './fresh-snapshot.js';
+import { logger } from './logger.js';
+import { isRecord } from './records.js';
+
+export interface TakeSnapshotDeps {
+  elastiCache: ElastiCacheClient;
+  sfn: SFNClient;
+  stateMachineArn: string;
+}
+
+/** How many leftovers one run removes at most: enough to catch up, small enough for the task's timeout. */
+const MAX_LEFTOVERS_PER_RUN = 5;
+
+/**
+ * State CreateSnapshot: CreateSnapshot of the request's replication group or cluster under the export's fresh
+ * name. Safe to run twice: a snapshot of that name of the same source is this export's own (an earlier attempt's).
+ * Then removes, best effort, fresh snapshots that earlier runs left behind.
+ */
+export const takeFreshSnapshot = async (state: ExportState, deps: TakeSnapshotDeps): Promise<ExportState> => {
+  const fresh = state.fresh;
+  if (!fresh) return state;
+  const source = { replicationGroupId: state.request.replicationGroupId, cacheClusterId: state.request.cacheClusterId };
+  try {
+    await createSnapshot(deps.elastiCache, { snapshotName: fresh.snapshotName, ...source });
+    logger.info('Fresh snapshot requested', { exportId: state.exportId, snapshotName: fresh.snapshotName });
+  } catch (error) {
+    const code = error instanceof ExportRejectedError ? error.details.awsErrorCode : awsErrorFacts(error).code;
+    if (
+      code === 'SnapshotAlreadyExistsFault' &&
+      isOfSource(await findSnapshot(deps.elastiCache, fresh.snapshotName), source)
+    ) {
+      logger.warn('Fresh snapshot already requested by an earlier attempt; waiting for it', {
+        snapshotName: fresh.snapshotName,
+      });
+    } else {
+      throw explainCreateFailure(error, fresh.snapshotName, state.request);
+    }
+  }
+  const leftoversDeleted = await removeLeftovers(state, deps);
+  const next: FreshSnapshotState = {
+    ...fresh,
+    created: true,
+    ...(leftoversDeleted.length > 0 && { leftoversDeleted }),
+  };
+  return { ...state, fresh: next };
+};
+
+const isOfSource = (
+  snapshot: Snapshot | undefined,
+  source: { replicationGroupId?: string | undefined; cacheClusterId?: string | undefined },
+): boolean =>
+  snapshot !== undefined &&
+  (source.replicationGroupId !== undefined
+    ? snapshot.ReplicationGroupId === source.replicationGroupId
+    : snapshot.CacheClusterId === source.cacheClusterId);
+
+/** CreateSnapshot's refusals, with the catalogue code that explains each. */
+const explainCreateFailure = (error: unknown, snapshotName: string, request: ExportRequest): unknown => {
+  if (!(error instanceof ExportRejectedError)) return error;
+  const aws = error.details.awsErrorCode ?? '';
+  const owner = request.replicationGroupId
+    ? `replication group ${request.replicationGroupId}`
+    : `cluster ${request.cacheClusterId ?? ''}`;
+  const details = { ...error.details };
+  const reason = error.message.split('\n')[0] ?? '';
+  if (
+    aws === 'InvalidReplicationGroupState' ||
+    aws === 'InvalidReplicationGroupStateFault' ||
+    aws.startsWith('InvalidCacheClusterState')
+  ) {
+    return new ExportRejectedError(
+      `ElastiCache refused to snapshot ${owner} now: ${reason}`,
+      { ...details, code: 'SourceBusy' },
+      { cause: error },
+    );
+  }
+  if (aws === 'SnapshotQuotaExceededFault') {
+    return new ExportRejectedError(
+      `ElastiCache refused the snapshot ${snapshotName} of ${owner}: ${reason}`,
+      { ...details, code: 'FreshSnapshotQuotaExceeded' },
+      { cause: error },
+    );
+  }
+  return error;
+};
+
+/**
+ * Fresh snapshots of the same source that an earlier export of this stack created and did not delete (a crash, or
+ * DeleteSnapshot refused while the snapshot was still busy): each is deleted once its export has ended, unless
+ * that export asked to keep it. A snapshot of another stack (no execution of this name here) is left alone.
+ */
+const removeLeftovers = async (state: ExportState, deps: TakeSnapshotDeps): Promise<string[]> => {
+  const deleted: string[] = [];
+  try {
+    const candidates = (await listSnapshots(deps.elastiCache, state.request))
+      .filter((snapshot) => snapshot.SnapshotSource === 'manual' && snapshot.SnapshotStatus === 'available')
+      .map((snapshot) => snapshot.SnapshotName ?? '')
+      .filter((name) => name !== state.fresh?.snapshotName && exportIdOfFreshSnapshot(name) !== undefined);
+    for (const name of candidates.slice(0, MAX_LEFTOVERS_PER_RUN)) {
+      const exportId = exportIdOfFreshSnapshot(name) as string;
+      const execution = await describeExecution(deps.sfn, executionArnFor(deps.stateMachineArn, exportId));
+      if (!execution || execution.status === 'RUNNING' || !wantedDeleted(execution.input)) continue;
+      const result = await deleteSnapshot(deps.elastiCache, name);
+      if (result.result !== 'refused') deleted.push(name);
+    }
+  } catch (error) {
+    logger.warn('Could not remove leftover fresh snapshots; the next run tries again', {
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
+  if (deleted.length > 0) logger.info('Leftover fresh snapshots deleted', { snapshots: deleted });
+  return deleted;
+};
+
+/** Whether an execution's input asked for a fresh snapshot it did not want kept. */
+const wantedDeleted = (input: string | undefined): boolean => {
+  try {
+    const parsed: unknown = JSON.parse(input ?? '');
+    return isRecord(parsed) && parsed.freshSnapshot === true && parsed.keepSnapshot !== true;
+  } catch {
+    return false;
+  }
+};
