@@ -2,7 +2,7 @@
 // runs of the same source left behind removed (handlers/lib/fresh-snapshot.ts has the names). No Lambda types here.
 import type { ElastiCacheClient, Snapshot } from '@aws-sdk/client-elasticache';
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import { createSnapshot, deleteSnapshot, findSnapshot, listSnapshots } from './aws/elasticache.js';
+import { createSnapshot, deleteSnapshot, findSnapshot, listSnapshots, snapshotTakenAt } from './aws/elasticache.js';
 import { awsErrorFacts } from './aws/failures.js';
 import { describeExecution } from './aws/sfn.js';
 import type { ExportRequest, ExportState, FreshSnapshotState } from './contracts.js';
@@ -20,6 +20,13 @@ export interface TakeSnapshotDeps {
 
 /** How many leftovers one run removes at most: enough to catch up, small enough for the task's timeout. */
 const MAX_LEFTOVERS_PER_RUN = 5;
+/**
+ * How many candidates one run looks at (a DescribeExecution each): kept snapshots are candidates too and pile up,
+ * so the oldest are examined first and the look is bounded, not the deletions alone.
+ */
+const MAX_CANDIDATES_PER_RUN = 25;
+/** Statuses of an export that may still use its snapshot: running, or about to run again (a redrive). */
+const MAY_STILL_RUN = new Set(['RUNNING', 'PENDING_REDRIVE']);
 
 /**
  * State CreateSnapshot: CreateSnapshot of the request's replication group or cluster under the export's fresh
@@ -104,12 +111,14 @@ const removeLeftovers = async (state: ExportState, deps: TakeSnapshotDeps): Prom
   try {
     const candidates = (await listSnapshots(deps.elastiCache, state.request))
       .filter((snapshot) => snapshot.SnapshotSource === 'manual' && snapshot.SnapshotStatus === 'available')
+      .sort((a, b) => snapshotTakenAt(a) - snapshotTakenAt(b))
       .map((snapshot) => snapshot.SnapshotName ?? '')
       .filter((name) => name !== state.fresh?.snapshotName && exportIdOfFreshSnapshot(name) !== undefined);
-    for (const name of candidates.slice(0, MAX_LEFTOVERS_PER_RUN)) {
+    for (const name of candidates.slice(0, MAX_CANDIDATES_PER_RUN)) {
+      if (deleted.length >= MAX_LEFTOVERS_PER_RUN) break;
       const exportId = exportIdOfFreshSnapshot(name) as string;
       const execution = await describeExecution(deps.sfn, executionArnFor(deps.stateMachineArn, exportId));
-      if (!execution || execution.status === 'RUNNING' || !wantedDeleted(execution.input)) continue;
+      if (!execution || MAY_STILL_RUN.has(execution.status) || !wantedDeleted(execution.input)) continue;
       const result = await deleteSnapshot(deps.elastiCache, name);
       if (result.result !== 'refused') deleted.push(name);
     }

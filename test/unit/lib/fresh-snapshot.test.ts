@@ -367,6 +367,7 @@ describe('takeFreshSnapshot', () => {
 
     it.each([
       ['its export is still running', () => endedExecution('RUNNING', leftoverInput())],
+      ['its export waits to be redriven', () => endedExecution('PENDING_REDRIVE', leftoverInput())],
       ['its export asked to keep it', () => endedExecution('SUCCEEDED', leftoverInput({ keepSnapshot: true }))],
       ['its export did not ask for a fresh snapshot', () => endedExecution('SUCCEEDED', { sourceSnapshotName: 'x' })],
       ['this stack has no execution of that name', () => undefined],
@@ -414,6 +415,39 @@ describe('takeFreshSnapshot', () => {
       // Assert
       expect(sfnMock).toHaveReceivedCommandTimes(DescribeExecutionCommand, 0);
       expect(elastiCacheMock).toHaveReceivedCommandTimes(DeleteSnapshotCommand, 0);
+    });
+
+    it('finds a leftover behind more kept snapshots than it deletes in one run, oldest first', async () => {
+      // Arrange: six kept snapshots taken before the leftover; each kept one's export asked to keep it.
+      const kept = Array.from({ length: 6 }, (_, index) => `kept-${index}`);
+      groupSnapshots([
+        ...kept.map((id, index) =>
+          snapshot({
+            SnapshotName: `export-${id}`,
+            NodeSnapshots: [{ SnapshotCreateTime: new Date(`2026-11-1${index}T00:00:00Z`) }],
+          }),
+        ),
+        snapshot({ NodeSnapshots: [{ SnapshotCreateTime: new Date('2026-11-20T00:00:00Z') }] }),
+      ]);
+      for (const id of kept) {
+        sfnMock.on(DescribeExecutionCommand, { executionArn: executionArnOf(id) }).resolves({
+          executionArn: executionArnOf(id),
+          stateMachineArn: STATE_MACHINE_ARN,
+          name: id,
+          status: 'SUCCEEDED',
+          startDate: new Date('2026-11-10T00:00:00Z'),
+          input: JSON.stringify(leftoverInput({ keepSnapshot: true })),
+        });
+      }
+      endedExecution('SUCCEEDED', leftoverInput());
+
+      // Act
+      const result = await takeFreshSnapshot(freshState(), deps());
+
+      // Assert
+      expect(result.fresh?.leftoversDeleted).toEqual([LEFTOVER]);
+      expect(elastiCacheMock).toHaveReceivedCommandWith(DeleteSnapshotCommand, { SnapshotName: LEFTOVER });
+      expect(elastiCacheMock).toHaveReceivedCommandTimes(DeleteSnapshotCommand, 1);
     });
 
     it('does not list a leftover ElastiCache refused to delete', async () => {
