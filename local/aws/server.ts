@@ -484,12 +484,14 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
         service,
         requestId,
       };
-      // A project function's call its role denies is answered here, as the service would refuse it.
-      const refusal = await options.iam?.authorize(request);
-      if (refusal) throw refusal;
+      // A project function's call its role denies is answered here, as the service would refuse it; the items of a
+      // batch it may not act on (DeleteObjects' keys) are left to the service, which fails each in its answer.
+      const authorization = await options.iam?.authorize(request);
+      if (authorization?.refusal) throw authorization.refusal;
+      const authorized = authorization?.deniedItems ? { ...request, deniedItems: authorization.deniedItems } : request;
       // A spooled body is read from disk again by the service: allow for that at a modest 10 MiB/s.
       const timeoutMs = requestTimeoutMs + Math.ceil((received.file?.size ?? 0) / SPOOLED_BYTES_PER_MS);
-      return { response: writable(await withTimeout(target.handle(request), timeoutMs)), method };
+      return { response: writable(await withTimeout(target.handle(authorized), timeoutMs)), method };
     } catch (error) {
       if (error instanceof BodyError) {
         // The client went away: there is no one to answer.
