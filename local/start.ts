@@ -4,7 +4,7 @@
 import { type ApiServer, type ApiServerOptions, startApiServer } from './api-server.js';
 import { EventBus } from './aws/events/bus.js';
 import { createLocalIam, type DerivedRoles, type LocalIam } from './aws/iam/index.js';
-import { type AwsEmulator, startAwsEmulator } from './aws/server.js';
+import { type AwsEmulator, type AwsEmulatorOptions, startAwsEmulator } from './aws/server.js';
 import { requireHandler, type StepFunctionsOptions, StepFunctionsService } from './aws/stepfunctions/index.js';
 import { type Clock, createClock } from './clock.js';
 import {
@@ -33,6 +33,8 @@ export interface LocalStackOptions {
   seed?: boolean;
   /** Replace the state machine definition or handlers (tests). */
   stepFunctions?: Pick<StepFunctionsOptions, 'definition' | 'handlers' | 'taskFunctions' | 'historyEventLimit'>;
+  /** ElastiCache's emulated durations and limits (tests: a lower manual-snapshot quota, slower snapshots). */
+  elastiCache?: AwsEmulatorOptions['elastiCache'];
   /** Replace the API handlers (tests). */
   apiHandlers?: ApiServerOptions['handlers'];
   /** Roles to hold the functions to instead of the packaged template's (tests: one statement removed). */
@@ -160,6 +162,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       clock,
       services: [stepFunctions],
       ...(iam && { iam }),
+      ...(options.elastiCache && { elastiCache: options.elastiCache }),
     });
     cleanups.push(() => aws.stop());
     cleanups.push(applyEnvironment(handlerEnvironment(config, aws.url)));

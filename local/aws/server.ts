@@ -36,7 +36,15 @@
 //                                            (RecordedCall in local/aws/iam/index.ts); DELETE forgets them
 //   GET /_local/elasticache/faults           pending staged faults; DELETE clears them; POST stages one, e.g.
 //                                            {"action":"CopySnapshot","count":2} (Throttling "Rate exceeded" by default,
-//                                            or give code/message/status) or {"exportOutcome":"no-objects"|"failed"}
+//                                            or give code/message/status), {"exportOutcome":"no-objects"|"failed"}, or
+//                                            {"snapshotOutcome":"failed","replicationGroupId":"…"} (or "cacheClusterId")
+//                                            for the next CreateSnapshot of that group or cluster
+//   POST /_local/elasticache/automatic-backup {"replicationGroupId":"…"} or {"cacheClusterId":"…"}, optional
+//                                            "seconds" (emulated, default the snapshot time), "accountId", "region":
+//                                            runs its automatic backup now: it is `snapshotting` that long and an
+//                                            `automated` snapshot automatic.<id>-<yyyy-mm-dd-hh-mm> is made; 201
+//                                            { snapshotName, endsAt }, or ElastiCache's error { code, error } with its
+//                                            status
 //
 // Authorization (option `iam`, local/aws/iam/): a request a project function makes (known by its X-Ray trace id) is
 // checked against the function's packaged role before its service sees it, recorded, and refused with the service's
@@ -55,7 +63,9 @@
 // is cut off.
 //
 // Emulated durations (seconds of emulated time, scaled by the clock; option `elastiCache`): a new replication group or
-// cache cluster is `creating` for 10, a snapshot for 15, and an export keeps its source `copying` for 20. SQS's
+// cache cluster is `creating` for 10, a snapshot for 15 (its group or cluster `snapshotting` as long), an export keeps
+// its source `copying` for 20, and a deleted snapshot stays `deleting` for 5. The same option sets ElastiCache's
+// limits: `manualSnapshotsPerNode` (20) manual snapshots per node in any 24 hours of emulated time. SQS's
 // delays, visibility timeouts, long polls and retention periods are emulated seconds too (sqs/messages.ts).
 //
 // S3 clients: an IP endpoint (the default url) makes the SDK use path-style; with a `localhost` endpoint set
@@ -72,7 +82,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { type Clock, createClock, timeScaleFromEnv } from '../clock.js';
 import { createDynamoDbService } from './dynamodb/index.js';
-import { createElastiCacheService, type ElastiCacheHandle, type ElastiCacheTimings } from './elasticache/index.js';
+import { createElastiCacheService, type ElastiCacheHandle, type ElastiCacheSettings } from './elasticache/index.js';
 import { AwsError, authenticationError, errorResponse, internalFailure } from './errors.js';
 import type { LocalIam } from './iam/index.js';
 import { BodyError, type ReceivedBody, receiveBody } from './request-body.js';
@@ -84,7 +94,13 @@ import { createSnsService, messageAsText, type SnsHandle } from './sns/index.js'
 import { createSqsService, type SqsHandle } from './sqs/index.js';
 import type { AwsRequest, AwsResponse, EmulatedService } from './types.js';
 
-export type { ElastiCacheFault, ElastiCacheHandle, ElastiCacheTimings } from './elasticache/index.js';
+export type {
+  ElastiCacheFault,
+  ElastiCacheHandle,
+  ElastiCacheLimits,
+  ElastiCacheSettings,
+  ElastiCacheTimings,
+} from './elasticache/index.js';
 export type { S3Handle } from './s3/index.js';
 export type { PublishedMessage, SnsFault, SnsHandle } from './sns/index.js';
 export type { MessageAttributeValue, QueuedMessage, SqsHandle } from './sqs/index.js';
@@ -115,8 +131,8 @@ export interface AwsEmulatorOptions {
   clock?: Clock;
   /** Extra services, routed by their `name` = the SigV4 service (e.g. `states`). */
   services?: EmulatedService[];
-  /** Emulated durations of ElastiCache work (seconds of emulated time). */
-  elastiCache?: Partial<ElastiCacheTimings>;
+  /** Emulated durations of ElastiCache work (seconds of emulated time) and ElastiCache's limits. */
+  elastiCache?: Partial<ElastiCacheSettings>;
   /** Longest a service may take to answer before the server answers 500 itself (real ms). Default 60000. */
   requestTimeoutMs?: number;
   /**
@@ -250,7 +266,13 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
   const s3Store = new S3Store(dataDir);
   const sns = createSnsService({ clock, dataDir });
   const s3 = createS3Service({ store: s3Store });
-  const elastiCache = createElastiCacheService({ clock, s3Store, dataDir, timings: options.elastiCache ?? {}, log });
+  const elastiCache = createElastiCacheService({
+    clock,
+    s3Store,
+    dataDir,
+    settings: options.elastiCache ?? {},
+    log,
+  });
   const dynamoDb = createDynamoDbService({ clock, dataDir });
   // Queue URLs are on the emulator's own address, known once it listens (before any request arrives).
   let url = '';
@@ -306,6 +328,9 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
       };
       return json(200, sqs.handle.messages(queue, scope));
     }
+    if (route === '/_local/elasticache/automatic-backup' && method === 'POST') {
+      return automaticBackup(body);
+    }
     const faultsOf =
       route === '/_local/elasticache/faults'
         ? { handle: elastiCache.handle as FaultHandle, shape: 'ElastiCacheFault' }
@@ -341,6 +366,44 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
       if (answer) return answer;
     }
     return json(404, { error: `No local endpoint ${method} ${route}` });
+  };
+
+  /** POST /_local/elasticache/automatic-backup: ElastiCache's own refusal, if any, as JSON with its status. */
+  const automaticBackup = (body: Buffer): AwsResponse => {
+    let input: unknown;
+    try {
+      input = JSON.parse(body.toString('utf8'));
+    } catch {
+      input = undefined;
+    }
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+      return json(400, {
+        error: 'The body must be a JSON object: {"replicationGroupId":"…"} or {"cacheClusterId":"…"}',
+      });
+    }
+    const field = (name: string): unknown =>
+      Object.hasOwn(input, name) ? (input as Record<string, unknown>)[name] : undefined;
+    const text = (name: string): string | undefined => {
+      const value = field(name);
+      return typeof value === 'string' && value !== '' ? value : undefined;
+    };
+    const seconds = field('seconds');
+    if (seconds !== undefined && typeof seconds !== 'number') {
+      return json(400, { error: 'seconds must be a number of emulated seconds' });
+    }
+    try {
+      const started = elastiCache.handle.startAutomaticBackup({
+        replicationGroupId: text('replicationGroupId'),
+        cacheClusterId: text('cacheClusterId'),
+        seconds,
+        ...(text('accountId') && { accountId: text('accountId') }),
+        ...(text('region') && { region: text('region') }),
+      });
+      return json(201, started);
+    } catch (error) {
+      if (error instanceof AwsError) return json(error.status, { code: error.code, error: error.message });
+      throw error;
+    }
   };
 
   /** A local endpoint's answer: JSON, errors included (they are not AWS APIs). */
@@ -436,12 +499,14 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
         service,
         requestId,
       };
-      // A project function's call its role denies is answered here, as the service would refuse it.
-      const refusal = await options.iam?.authorize(request);
-      if (refusal) throw refusal;
+      // A project function's call its role denies is answered here, as the service would refuse it; the items of a
+      // batch it may not act on (DeleteObjects' keys) are left to the service, which fails each in its answer.
+      const authorization = await options.iam?.authorize(request);
+      if (authorization?.refusal) throw authorization.refusal;
+      const authorized = authorization?.deniedItems ? { ...request, deniedItems: authorization.deniedItems } : request;
       // A spooled body is read from disk again by the service: allow for that at a modest 10 MiB/s.
       const timeoutMs = requestTimeoutMs + Math.ceil((received.file?.size ?? 0) / SPOOLED_BYTES_PER_MS);
-      return { response: writable(await withTimeout(target.handle(request), timeoutMs)), method };
+      return { response: writable(await withTimeout(target.handle(authorized), timeoutMs)), method };
     } catch (error) {
       if (error instanceof BodyError) {
         // The client went away: there is no one to answer.

@@ -41,6 +41,12 @@ export interface AwsRequest {
   /** The service from the SigV4 scope (`elasticache`, `s3`, `sns`, `states`), or guessed. */
   service: string;
   requestId: string;
+  /**
+   * Set by the IAM layer (local/aws/iam) on a batch request whose items AWS authorizes one by one: the items its
+   * caller may not act on (DeleteObjects: keys without s3:DeleteObject). The service fails each of them as AWS does
+   * and serves the others.
+   */
+  deniedItems?: ReadonlySet<string>;
 }
 
 export interface AwsResponse {

@@ -191,24 +191,31 @@ export class QueryParams {
   }
 }
 
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  removeNSPrefix: true,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-  isArray: (_name, jpath) =>
-    // Repeated elements of the S3 request bodies we read.
-    /(^|\.)(Grant|Object|Rule)$/.test(String(jpath)),
-});
+const parserOptions = (trimValues: boolean) =>
+  new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: '@_',
+    removeNSPrefix: true,
+    parseTagValue: false,
+    parseAttributeValue: false,
+    trimValues,
+    isArray: (_name, jpath) =>
+      // Repeated elements of the S3 request bodies we read.
+      /(^|\.)(Grant|Object|Rule)$/.test(String(jpath)),
+  });
+
+const parser = parserOptions(true);
+const untrimmedParser = parserOptions(false);
 
 export type XmlNode = { [name: string]: XmlNode | XmlNode[] | string | undefined };
 
-/** Parses an XML request body into plain objects (namespace prefixes removed, attributes as `@_name`). */
-export const parseXml = (body: Buffer | string): XmlNode => {
+/**
+ * Parses an XML request body into plain objects (namespace prefixes removed, attributes as `@_name`). Text is
+ * trimmed unless `untrimmed` (where it is data with meaningful spaces, such as DeleteObjects' keys).
+ */
+export const parseXml = (body: Buffer | string, options: { untrimmed?: boolean } = {}): XmlNode => {
   const text = typeof body === 'string' ? body : body.toString('utf8');
-  return parser.parse(text, true) as XmlNode;
+  return (options.untrimmed ? untrimmedParser : parser).parse(text, true) as XmlNode;
 };
 
 /** Narrowing helpers for parsed XML. */

@@ -109,21 +109,21 @@ describe('npm start stopped and started again while exports run', () => {
       }),
     );
 
-    // Five sources, one per export: ElastiCache exports one snapshot at a time.
+    // Five sources, one per export: ElastiCache exports one snapshot at a time. One after the other: the group is
+    // `snapshotting` while a snapshot of it is taken, and refuses another meanwhile.
     const sources = Array.from({ length: EXPORTS }, (_, index) => `restart-source-${index}`);
     for (const source of sources) {
       await elastiCache.send(new CreateSnapshotCommand({ ReplicationGroupId: 'demo-cache', SnapshotName: source }));
+      await until(
+        async () => {
+          const { Snapshots = [] } = await elastiCache.send(new DescribeSnapshotsCommand({ SnapshotName: source }));
+          return Snapshots[0]?.SnapshotStatus === 'available';
+        },
+        30_000,
+        `the source snapshot ${source} to be available`,
+        50,
+      );
     }
-    await until(
-      async () => {
-        const { Snapshots = [] } = await elastiCache.send(new DescribeSnapshotsCommand({ SnapshotSource: 'user' }));
-        const available = Snapshots.filter((snapshot) => snapshot.SnapshotStatus === 'available');
-        return sources.every((source) => available.some((snapshot) => snapshot.SnapshotName === source));
-      },
-      30_000,
-      'the five source snapshots to be available',
-      200,
-    );
     // The group made above is available by now; its snapshot is `creating` across the restart.
     await elastiCache.send(
       new CreateSnapshotCommand({

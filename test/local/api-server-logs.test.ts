@@ -69,16 +69,16 @@ it('gives every log line of overlapping exports its own function name, request i
   // One source per export: ElastiCache exports a snapshot one request at a time (the others would be SnapshotBusy).
   const elastiCache = running.elastiCache();
   const sources = Array.from({ length: EXPORTS }, (_, index) => `overlapping-source-${index}`);
+  // One after the other: the group is `snapshotting` while a snapshot of it is taken, and refuses another meanwhile.
   for (const name of sources) {
     await elastiCache.send(
       new CreateSnapshotCommand({ ReplicationGroupId: stack.config.replicationGroupId, SnapshotName: name }),
     );
-  }
-  for (let tries = 0; tries < 200; tries += 1) {
-    const { Snapshots = [] } = await elastiCache.send(new DescribeSnapshotsCommand({ SnapshotSource: 'user' }));
-    const available = new Set(Snapshots.filter((s) => s.SnapshotStatus === 'available').map((s) => s.SnapshotName));
-    if (sources.every((name) => available.has(name))) break;
-    await new Promise((resolve) => setTimeout(resolve, 25));
+    for (let tries = 0; tries < 200; tries += 1) {
+      const { Snapshots = [] } = await elastiCache.send(new DescribeSnapshotsCommand({ SnapshotName: name }));
+      if (Snapshots[0]?.SnapshotStatus === 'available') break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
   }
   const request = (index: number) => ({
     sourceSnapshotName: sources[index],

@@ -143,3 +143,67 @@ it('publishes with aws sns publish', async () => {
     }),
   );
 });
+
+it('takes and deletes a snapshot with aws elasticache create-snapshot and delete-snapshot', async () => {
+  // Arrange
+  harness.aws.elastiCache.seedReplicationGroup({ replicationGroupId: 'cli-fresh' });
+
+  // Act
+  const created = (await cli(
+    'elasticache',
+    'create-snapshot',
+    '--replication-group-id',
+    'cli-fresh',
+    '--snapshot-name',
+    'cli-fresh-snap',
+  )) as { Snapshot: Record<string, unknown> };
+  const unknown = await runAwsCli(harness.aws.url, [
+    'elasticache',
+    'create-snapshot',
+    '--replication-group-id',
+    'cli-no-such-group',
+    '--snapshot-name',
+    'cli-orphan',
+  ]);
+  await new Promise<void>((resolve, reject) => {
+    const started = Date.now();
+    const poll = (): void => {
+      if (harness.aws.elastiCache.snapshotStatus('cli-fresh-snap') === 'available') resolve();
+      else if (Date.now() - started > 5000) reject(new Error('The snapshot did not become available'));
+      else setTimeout(poll, 10);
+    };
+    poll();
+  });
+  const deleted = (await cli('elasticache', 'delete-snapshot', '--snapshot-name', 'cli-fresh-snap')) as {
+    Snapshot: Record<string, unknown>;
+  };
+
+  // Assert
+  expect(created.Snapshot).toMatchObject({
+    SnapshotName: 'cli-fresh-snap',
+    SnapshotStatus: 'creating',
+    SnapshotSource: 'manual',
+  });
+  expect(unknown.code).not.toBe(0);
+  expect(unknown.stderr).toContain('(ReplicationGroupNotFoundFault) when calling the CreateSnapshot operation');
+  expect(deleted.Snapshot).toMatchObject({ SnapshotName: 'cli-fresh-snap', SnapshotStatus: 'deleting' });
+});
+
+it('deletes objects with aws s3api delete-objects, missing keys listed as deleted', async () => {
+  // Arrange
+  harness.aws.s3.putObject('cli-exports', 'old/cli-0001.rdb', 'old');
+
+  // Act
+  const output = (await cli(
+    's3api',
+    'delete-objects',
+    '--bucket',
+    'cli-exports',
+    '--delete',
+    JSON.stringify({ Objects: [{ Key: 'old/cli-0001.rdb' }, { Key: 'old/never.rdb' }] }),
+  )) as { Deleted: Array<{ Key: string }> };
+
+  // Assert
+  expect(output.Deleted.map((deleted) => deleted.Key)).toEqual(['old/cli-0001.rdb', 'old/never.rdb']);
+  expect(harness.aws.s3.listObjects('cli-exports').map((object) => object.key)).not.toContain('old/cli-0001.rdb');
+});

@@ -243,6 +243,73 @@ describe("each emulated operation's IAM checks", () => {
     ]);
   });
 
+  it.each([
+    [
+      'by replication group',
+      { SnapshotName: 'Nightly', ReplicationGroupId: 'Orders' },
+      ['snapshot:nightly', 'replicationgroup:orders'],
+    ],
+    [
+      'by cache cluster',
+      { SnapshotName: 'Nightly', CacheClusterId: 'Orders-001' },
+      ['snapshot:nightly', 'cluster:orders-001'],
+    ],
+  ])(
+    'checks CreateSnapshot %s on the snapshot it creates and what it is taken of, as the data allows',
+    async (_case, params, resources) => {
+      // Act
+      const checks = elastiCacheChecks.checksOf(query('elasticache', 'CreateSnapshot', params))?.checks ?? [];
+      const problems = await Promise.all(
+        checks.map(async (check) => (await decide(everything, ACCOUNT, check.action, check.resource)).problem),
+      );
+
+      // Assert
+      expect(checks.map(({ action, resource }) => [action, resource])).toEqual(
+        resources.map((resource) => [
+          'elasticache:CreateSnapshot',
+          `arn:aws:elasticache:eu-west-1:${ACCOUNT}:${resource}`,
+        ]),
+      );
+      expect(problems.filter(Boolean)).toEqual([]);
+    },
+  );
+
+  it('checks DeleteSnapshot on the snapshot it deletes', () => {
+    // Act
+    const checks = elastiCacheChecks.checksOf(query('elasticache', 'DeleteSnapshot', { SnapshotName: 'Nightly' }));
+
+    // Assert
+    expect(checks?.checks).toEqual([
+      { action: 'elasticache:DeleteSnapshot', resource: `arn:aws:elasticache:eu-west-1:${ACCOUNT}:snapshot:nightly` },
+    ]);
+  });
+
+  it('checks s3:DeleteObject on each key of a DeleteObjects, each on its own, and on the object of a DeleteObject', () => {
+    // Arrange
+    const body =
+      '<Delete><Quiet>true</Quiet><Object><Key>a.rdb</Key></Object><Object><Key> b/c.rdb</Key></Object></Delete>';
+
+    // Act
+    const batch = s3Checks.checksOf(s3('POST', '/exports?delete', { body: Buffer.from(body) }));
+    const single = s3Checks.checksOf(s3('DELETE', '/exports/nightly-0001.rdb'));
+    const unreadable = s3Checks.checksOf(s3('POST', '/exports?delete', { body: Buffer.from('<Delete>') }));
+
+    // Assert
+    expect(batch).toEqual({
+      operation: 'DeleteObjects',
+      perItem: true,
+      checks: [
+        { action: 's3:DeleteObject', resource: 'arn:aws:s3:::exports/a.rdb', item: 'a.rdb' },
+        { action: 's3:DeleteObject', resource: 'arn:aws:s3:::exports/ b/c.rdb', item: ' b/c.rdb' },
+      ],
+    });
+    expect(single).toEqual({
+      operation: 'DeleteObject',
+      checks: [{ action: 's3:DeleteObject', resource: 'arn:aws:s3:::exports/nightly-0001.rdb' }],
+    });
+    expect(unreadable?.checks).toEqual([]);
+  });
+
   it('would catch a mapping naming a resource type the action does not have', async () => {
     // Act: DescribeSnapshots has the snapshot type only, not replicationgroup.
     const decision = await decide(

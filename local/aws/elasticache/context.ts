@@ -1,10 +1,10 @@
 // What every ElastiCache resource module works with: the saved state, the clock its durations run on, the S3 store
-// exports write into, the emulated durations and the staged faults; and the ARN of a resource.
+// exports write into, the emulated durations, the limits and the staged faults; and the ARN of a resource.
 import type { Clock } from '../../clock.js';
 import type { FaultQueue } from '../faults.js';
 import type { S3Store } from '../s3/store.js';
 import { partitionFor } from '../sigv4.js';
-import type { ElastiCacheTimings, Scope } from './model.js';
+import type { ElastiCacheLimits, ElastiCacheTimings, Scope } from './model.js';
 import type { ElastiCacheState } from './state.js';
 
 export interface ElastiCacheContext {
@@ -12,6 +12,7 @@ export interface ElastiCacheContext {
   clock: Clock;
   s3Store: S3Store;
   timings: ElastiCacheTimings;
+  limits: ElastiCacheLimits;
   faults: FaultQueue;
 }
 

@@ -4,8 +4,9 @@
 // `<dataDir>/elasticache/` and picked up again by an emulator started on the same data folder.
 //
 // The public API is here: createElastiCacheService and the handle tests and the server use. The rest is by concern:
-// wire.ts (query/XML), replication-groups.ts, snapshots.ts, exports.ts (the model), shapes.ts (XML shapes),
-// params.ts (parameter checks), rdb.ts (RDB files), faults.ts (staged faults), state.ts (state and persistence).
+// wire.ts (query/XML), replication-groups.ts, backups.ts (taking snapshots), snapshots.ts, exports.ts (the model),
+// shapes.ts (XML shapes), params.ts (parameter checks), rdb.ts (RDB files), ../faults.ts (staged faults), state.ts
+// (state and persistence).
 //
 // Error messages quoted by the CopySnapshot reference are reproduced word for word; messages of other faults are
 // not documented by AWS and are marked "assumed" where they appear.
@@ -13,9 +14,10 @@ import type { Clock } from '../../clock.js';
 import { type ElastiCacheFault, FaultQueue } from '../faults.js';
 import type { S3Store } from '../s3/store.js';
 import type { Caller, EmulatedService } from '../types.js';
+import { type AutomaticBackupInput, finishSnapshot, startAutomaticBackup } from './backups.js';
 import type { ElastiCacheContext } from './context.js';
 import { finishExport } from './exports.js';
-import { DEFAULT_TIMINGS, type ElastiCacheTimings, type Scope } from './model.js';
+import { DEFAULT_LIMITS, DEFAULT_TIMINGS, type ElastiCacheSettings, type Scope } from './model.js';
 import { checkEngineVersion } from './params.js';
 import { addReplicationGroup, findCluster, findGroup, finishResourceWork } from './replication-groups.js';
 import { finishSnapshotWork, snapshotOf } from './snapshots.js';
@@ -23,7 +25,13 @@ import { ElastiCacheState } from './state.js';
 import { createElastiCacheWire } from './wire.js';
 
 export type { ElastiCacheFault, ExportOutcome } from '../faults.js';
-export { DEFAULT_TIMINGS, type ElastiCacheTimings } from './model.js';
+export {
+  DEFAULT_LIMITS,
+  DEFAULT_TIMINGS,
+  type ElastiCacheLimits,
+  type ElastiCacheSettings,
+  type ElastiCacheTimings,
+} from './model.js';
 export { buildRdb, crc64Redis } from './rdb.js';
 
 export interface SeedReplicationGroupInput {
@@ -53,6 +61,20 @@ export interface SeedSnapshotInput {
   createdAt?: Date;
 }
 
+export interface AutomaticBackupRequest extends AutomaticBackupInput {
+  accountId?: string;
+  region?: string;
+}
+
+/** An automatic backup started by a test: the snapshot it makes and when it ends. */
+export interface AutomaticBackup {
+  snapshotName: string;
+  replicationGroupId?: string;
+  cacheClusterId?: string;
+  /** ISO 8601 wall-clock time at which the backup ends (its emulated duration scaled by the clock). */
+  endsAt: string;
+}
+
 export interface ElastiCacheHandle {
   /** Creates an `available` replication group with its member clusters, no API call. */
   seedReplicationGroup(input: SeedReplicationGroupInput): void;
@@ -60,6 +82,11 @@ export interface ElastiCacheHandle {
   seedSnapshot(input: SeedSnapshotInput): void;
   /** A snapshot's current status, or undefined when there is none. */
   snapshotStatus(snapshotName: string, scope?: { accountId?: string; region?: string }): string | undefined;
+  /**
+   * Runs the automatic backup of a replication group or cache cluster now, as its backup window would: see
+   * backups.ts startAutomaticBackup. Throws the AwsError ElastiCache would answer when it cannot be taken.
+   */
+  startAutomaticBackup(input: AutomaticBackupRequest): AutomaticBackup;
   stageFault(fault: ElastiCacheFault): void;
   pendingFaults(): ElastiCacheFault[];
   clearFaults(): void;
@@ -70,12 +97,22 @@ export interface ElastiCacheHandle {
   stopWork(): void;
 }
 
+/** The manual-snapshot quota setting: a whole number of snapshots per node (0 refuses every manual snapshot). */
+const quotaSetting = (value: number | undefined): number => {
+  if (value === undefined) return DEFAULT_LIMITS.manualSnapshotsPerNode;
+  if (!Number.isInteger(value) || value < 0) {
+    throw new Error(`elastiCache.manualSnapshotsPerNode must be a whole number >= 0, got ${value}`);
+  }
+  return value;
+};
+
 export const createElastiCacheService = (deps: {
   clock: Clock;
   s3Store: S3Store;
   /** The data folder: state is saved under `<dataDir>/elasticache/`. */
   dataDir: string;
-  timings: Partial<ElastiCacheTimings>;
+  /** Durations and limits; the defaults are DEFAULT_TIMINGS and DEFAULT_LIMITS. */
+  settings: Partial<ElastiCacheSettings>;
   log: (level: 'info' | 'error', message: string, data?: Record<string, unknown>) => void;
 }): { service: EmulatedService; handle: ElastiCacheHandle } => {
   // Due work needs the context, which needs the state: the callback reads `context` only when work falls due, on a
@@ -89,8 +126,10 @@ export const createElastiCacheService = (deps: {
         case 'finish-deletion':
           return finishResourceWork(region, work);
         case 'finish-snapshot':
+          return finishSnapshot(context, region, work);
         case 'finish-copy':
-          return finishSnapshotWork(context, region, work);
+        case 'finish-snapshot-deletion':
+          return finishSnapshotWork(region, work);
         case 'finish-export':
           return finishExport(context, region, work);
       }
@@ -101,7 +140,13 @@ export const createElastiCacheService = (deps: {
     state,
     clock: deps.clock,
     s3Store: deps.s3Store,
-    timings: { ...DEFAULT_TIMINGS, ...deps.timings },
+    timings: {
+      createSeconds: deps.settings.createSeconds ?? DEFAULT_TIMINGS.createSeconds,
+      snapshotSeconds: deps.settings.snapshotSeconds ?? DEFAULT_TIMINGS.snapshotSeconds,
+      exportSeconds: deps.settings.exportSeconds ?? DEFAULT_TIMINGS.exportSeconds,
+      snapshotDeleteSeconds: deps.settings.snapshotDeleteSeconds ?? DEFAULT_TIMINGS.snapshotDeleteSeconds,
+    },
+    limits: { manualSnapshotsPerNode: quotaSetting(deps.settings.manualSnapshotsPerNode) },
     faults: new FaultQueue(),
   };
   state.resume();
@@ -154,6 +199,15 @@ export const createElastiCacheService = (deps: {
       });
     },
     snapshotStatus: (name, scope = {}) => state.region(scopeOf(scope)).snapshots.get(name)?.status,
+    startAutomaticBackup: (input) => {
+      const { snapshot, endsAt } = startAutomaticBackup(context, scopeOf(input), input);
+      return {
+        snapshotName: snapshot.name,
+        ...(snapshot.replicationGroupId && { replicationGroupId: snapshot.replicationGroupId }),
+        ...(snapshot.cacheClusterId && { cacheClusterId: snapshot.cacheClusterId }),
+        endsAt: endsAt.toISOString(),
+      };
+    },
     stageFault: (fault) => context.faults.stage(fault),
     pendingFaults: () => context.faults.pending(),
     clearFaults: () => context.faults.clear(),

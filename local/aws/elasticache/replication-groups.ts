@@ -1,5 +1,6 @@
 // Replication groups and cache clusters: creating them (`creating`, then `available` after the emulated create time),
-// deleting them (`deleting`, then gone after as long), finding them, and the rules ElastiCache applies to each request.
+// deleting them (`deleting`, then gone after as long, with their automatic backups), finding them, and the rules
+// ElastiCache applies to each request.
 // A replication group's member clusters are cache clusters too, created and deleted with it.
 // References: CreateReplicationGroup, CreateCacheCluster, DeleteReplicationGroup and DeleteCacheCluster in the
 // ElastiCache API reference (2015-02-02). Messages AWS does not document are marked "assumed".
@@ -369,8 +370,22 @@ export const finishResourceWork = (
     }
     return;
   }
-  if (group?.status === 'deleting') region.replicationGroups.delete(group.id);
+  const deleted = new Set<string>();
+  if (group?.status === 'deleting') {
+    region.replicationGroups.delete(group.id);
+    deleted.add(group.id);
+  }
   for (const id of work.cacheClusterIds) {
-    if (region.cacheClusters.get(id)?.status === 'deleting') region.cacheClusters.delete(id);
+    if (region.cacheClusters.get(id)?.status === 'deleting') {
+      region.cacheClusters.delete(id);
+      deleted.add(id);
+    }
+  }
+  // "If you delete a cluster, all of its automatic backups are also deleted. If you delete a replication group, all of
+  // the automatic backups from the clusters in that group are also deleted." (ElastiCache User Guide, "Deleting a
+  // backup"); manual ones are kept.
+  for (const snapshot of [...region.snapshots.values()]) {
+    const owner = snapshot.replicationGroupId ?? snapshot.cacheClusterId ?? '';
+    if (snapshot.source === 'automated' && deleted.has(owner)) region.snapshots.delete(snapshot.name);
   }
 };

@@ -1,13 +1,10 @@
-// Snapshots: CreateSnapshot (`creating`, then `available` after the emulated snapshot time), DescribeSnapshots'
-// filters, CopySnapshot inside ElastiCache (the copy `creating`, the source `copying`) or to S3 (see exports.ts),
-// DeleteSnapshot, and the snapshot a replication group or cache cluster gives. Messages AWS does not document are
-// marked "assumed".
+// Snapshots: the snapshot a replication group or cache cluster gives (taking one: backups.ts), DescribeSnapshots'
+// filters, CopySnapshot inside ElastiCache (the copy `creating`, the source `copying`) or to S3 (see exports.ts), and
+// DeleteSnapshot (`deleting`, then gone). Messages AWS does not document are marked "assumed".
 import { AwsError } from '../errors.js';
 import { arnOf, type ElastiCacheContext, nowIso } from './context.js';
 import { startExport } from './exports.js';
 import type { CacheClusterModel, ReplicationGroupModel, Scope, SnapshotModel, SnapshotStatus, Work } from './model.js';
-import { invalidCombination } from './params.js';
-import { findCluster, findGroup } from './replication-groups.js';
 import type { RegionState } from './state.js';
 
 export const findSnapshot = (region: RegionState, name: string): SnapshotModel => {
@@ -17,7 +14,8 @@ export const findSnapshot = (region: RegionState, name: string): SnapshotModel =
   return snapshot;
 };
 
-const snapshotAlreadyExists = (name: string): AwsError =>
+// Assumed wording.
+export const snapshotAlreadyExists = (name: string): AwsError =>
   new AwsError('SnapshotAlreadyExistsFault', `Snapshot ${name} already exists.`, 400);
 
 /** A snapshot of a replication group (one node per shard) or of a lone cache cluster, as it is taken now. */
@@ -85,65 +83,6 @@ export const snapshotOf = (
     ...(base.topicArn && { topicArn: base.topicArn }),
   };
 };
-
-export interface CreateSnapshotInput {
-  name: string;
-  replicationGroupId?: string | undefined;
-  cacheClusterId?: string | undefined;
-  kmsKeyId?: string | undefined;
-}
-
-export const createSnapshot = (context: ElastiCacheContext, scope: Scope, input: CreateSnapshotInput): SnapshotModel =>
-  context.state.change(scope, (region) => {
-    const { name, replicationGroupId: groupId, cacheClusterId: clusterId } = input;
-    if (groupId && clusterId) {
-      throw invalidCombination('Only one of ReplicationGroupId and CacheClusterId can be specified.');
-    }
-    if (!groupId && !clusterId) {
-      throw invalidCombination('One of ReplicationGroupId or CacheClusterId must be specified.');
-    }
-    if (region.snapshots.has(name)) throw snapshotAlreadyExists(name);
-    let owner: { group?: ReplicationGroupModel; cluster?: CacheClusterModel };
-    if (groupId) {
-      const group = findGroup(region, groupId);
-      if (group.status !== 'available') {
-        throw new AwsError(
-          'InvalidReplicationGroupState',
-          `Replication group ${group.id} is not in available state.`,
-          400,
-        );
-      }
-      owner = { group };
-    } else {
-      const cluster = findCluster(region, clusterId ?? '');
-      if (cluster.engine === 'memcached') {
-        throw new AwsError(
-          'SnapshotFeatureNotSupportedFault',
-          'Snapshots are not supported for Memcached clusters.',
-          400,
-        );
-      }
-      const group = cluster.replicationGroupId ? region.replicationGroups.get(cluster.replicationGroupId) : undefined;
-      if (group?.clusterEnabled) {
-        throw invalidCombination(
-          'Cannot snapshot a single cache cluster of a cluster-mode enabled replication group; use ReplicationGroupId.',
-        );
-      }
-      if (cluster.status !== 'available') {
-        throw new AwsError('InvalidCacheClusterState', `Cache cluster ${cluster.id} is not in available state.`, 400);
-      }
-      owner = { cluster, ...(group && { group }) };
-    }
-    const nodeType = (owner.group ?? owner.cluster)?.cacheNodeType ?? '';
-    if (nodeType.startsWith('cache.t1.')) {
-      throw new AwsError('SnapshotFeatureNotSupportedFault', `Snapshots are not supported for ${nodeType} nodes.`, 400);
-    }
-    const snapshot = snapshotOf(context, region, name, 'manual', owner, 'creating');
-    if (input.kmsKeyId) snapshot.kmsKeyId = input.kmsKeyId;
-    region.snapshots.set(name, snapshot);
-    context.state.schedule(region, context.timings.snapshotSeconds, { kind: 'finish-snapshot', snapshotName: name });
-    return snapshot;
-  });
 
 export interface DescribeSnapshotsFilter {
   name?: string | undefined;
@@ -216,33 +155,40 @@ export const copySnapshot = (context: ElastiCacheContext, scope: Scope, input: C
     return copy;
   });
 
-/** DeleteSnapshot: an available or failed snapshot is removed at once; the answer shows it `deleting`. */
+/**
+ * DeleteSnapshot: an `available` or `failed` snapshot, manual or automatic ("ElastiCache provides a deletion API
+ * operation that lets you delete a backup at any time, regardless of whether the backup was created automatically or
+ * manually", ElastiCache User Guide, "Deleting a backup"), is answered and listed `deleting` for the emulated delete
+ * time, then gone. Kept for a while rather than removed at once, as the console shows it ("The status changes to
+ * deleting"): a caller sees its name still taken and the snapshot not available meanwhile. A snapshot being created,
+ * copied or exported (`creating`, `copying`) or already `deleting` is refused with InvalidSnapshotState.
+ */
 export const deleteSnapshot = (context: ElastiCacheContext, scope: Scope, name: string): SnapshotModel =>
   context.state.change(scope, (region) => {
     const snapshot = findSnapshot(region, name);
     if (snapshot.status !== 'available' && snapshot.status !== 'failed') {
+      // Assumed wording.
       throw new AwsError(
         'InvalidSnapshotState',
         `Snapshot ${name} is not in the available state (current state: ${snapshot.status}).`,
         400,
       );
     }
-    region.snapshots.delete(name);
-    return { ...snapshot, status: 'deleting' };
+    snapshot.status = 'deleting';
+    context.state.schedule(region, context.timings.snapshotDeleteSeconds, {
+      kind: 'finish-snapshot-deletion',
+      snapshotName: name,
+    });
+    return snapshot;
   });
 
-/** Completes `finish-snapshot` and `finish-copy` work. */
+/** Completes `finish-copy` and `finish-snapshot-deletion` work. */
 export const finishSnapshotWork = (
-  context: ElastiCacheContext,
   region: RegionState,
-  work: Extract<Work, { kind: 'finish-snapshot' | 'finish-copy' }>,
+  work: Extract<Work, { kind: 'finish-copy' | 'finish-snapshot-deletion' }>,
 ): void => {
-  if (work.kind === 'finish-snapshot') {
-    const snapshot = region.snapshots.get(work.snapshotName);
-    if (snapshot?.status !== 'creating') return;
-    snapshot.status = 'available';
-    const takenAt = nowIso(context);
-    for (const node of snapshot.nodeSnapshots) node.snapshotCreateTime = takenAt;
+  if (work.kind === 'finish-snapshot-deletion') {
+    if (region.snapshots.get(work.snapshotName)?.status === 'deleting') region.snapshots.delete(work.snapshotName);
     return;
   }
   const copy = region.snapshots.get(work.targetName);

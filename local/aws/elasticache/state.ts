@@ -2,7 +2,8 @@
 // the work pending on them and the counters that order them, saved as one JSON document under
 // `<dataDir>/elasticache/` (see ../regional-documents.ts) and rewritten after every change. Pending work carries the
 // wall-clock time it completes at, so a restarted emulator on the same data folder finishes it at its original time
-// (right after start when that time has passed). Creation-order numbers (Marker pagination) continue after a restart.
+// (right after start when that time has passed). Creation-order numbers (Marker pagination) continue after a restart,
+// and so does the count of manual snapshots the 24-hour quota is held to.
 import path from 'node:path';
 import type { Clock } from '../../clock.js';
 import { RegionalDocuments } from '../regional-documents.js';
@@ -15,6 +16,11 @@ export interface RegionState {
   cacheClusters: Map<string, CacheClusterModel>;
   snapshots: Map<string, SnapshotModel>;
   work: Map<number, PendingWork>;
+  /**
+   * When (wall-clock epoch ms) each manual snapshot was created, by what it was taken of (`replicationgroup:<id>`,
+   * `cluster:<id>`): the 24-hour quota counts creations, so a snapshot deleted since still counts.
+   */
+  manualSnapshotLog: Map<string, number[]>;
   /** The next creation-order number. */
   nextSeq: number;
   nextWorkId: number;
@@ -28,6 +34,8 @@ interface RegionDocument {
   cacheClusters: CacheClusterModel[];
   snapshots: SnapshotModel[];
   work: PendingWork[];
+  /** Absent in documents saved before the quota was emulated: no creations counted. */
+  manualSnapshotLog?: Array<[string, number[]]>;
 }
 
 const FORMAT_VERSION = 1;
@@ -58,6 +66,7 @@ export class ElastiCacheState {
         cacheClusters: new Map(),
         snapshots: new Map(),
         work: new Map(),
+        manualSnapshotLog: new Map(),
         nextSeq: 1,
         nextWorkId: 1,
       }),
@@ -68,6 +77,7 @@ export class ElastiCacheState {
         cacheClusters: [...region.cacheClusters.values()],
         snapshots: [...region.snapshots.values()],
         work: [...region.work.values()],
+        manualSnapshotLog: [...region.manualSnapshotLog.entries()],
       }),
       fromJson: (saved, scope) => ({
         scope,
@@ -75,6 +85,7 @@ export class ElastiCacheState {
         cacheClusters: byKey(saved.cacheClusters, (cluster) => cluster.id),
         snapshots: byKey(saved.snapshots, (snapshot) => snapshot.name),
         work: byKey(saved.work, (pending) => pending.id),
+        manualSnapshotLog: new Map(saved.manualSnapshotLog ?? []),
         nextSeq: saved.nextSeq,
         nextWorkId: saved.nextWorkId,
       }),
@@ -103,7 +114,7 @@ export class ElastiCacheState {
   }
 
   /** Queues `work` to complete `seconds` of emulated time from now; call inside `change` so it is saved. */
-  public schedule(region: RegionState, seconds: number, work: Work): void {
+  public schedule(region: RegionState, seconds: number, work: Work): PendingWork {
     const pending: PendingWork = {
       id: region.nextWorkId,
       dueAt: this.clock.now().getTime() + this.clock.realMs(seconds),
@@ -112,6 +123,7 @@ export class ElastiCacheState {
     region.nextWorkId += 1;
     region.work.set(pending.id, pending);
     this.arm(region.scope, pending);
+    return pending;
   }
 
   /** Loads every saved account and Region and arms the work they had pending. */

@@ -1,9 +1,10 @@
 // ElastiCache's wire: the query protocol (Action=…&Version=2015-02-02, form-encoded) in, XML out. Each action reads
-// its parameters, calls the model (replication-groups.ts, snapshots.ts) and renders the answer (shapes.ts); errors
+// its parameters, calls the model (replication-groups.ts, backups.ts, snapshots.ts) and renders the answer (shapes.ts); errors
 // become ErrorResponse documents with the modeled HTTP status. Staged call faults are applied here, before the action.
 import { AwsError, queryErrorResponse } from '../errors.js';
 import type { AwsRequest, AwsResponse, EmulatedService } from '../types.js';
 import { QueryParams, queryResponse, type XmlValue, xmlList } from '../xml.js';
+import { createSnapshot } from './backups.js';
 import type { ElastiCacheContext } from './context.js';
 import { checkId, invalidValue, paginate, required } from './params.js';
 import {
@@ -15,7 +16,7 @@ import {
   findGroup,
 } from './replication-groups.js';
 import { cacheClusterXml, replicationGroupXml, snapshotXml } from './shapes.js';
-import { copySnapshot, createSnapshot, deleteSnapshot, describeSnapshots } from './snapshots.js';
+import { copySnapshot, deleteSnapshot, describeSnapshots } from './snapshots.js';
 
 const XMLNS = 'http://elasticache.amazonaws.com/doc/2015-02-02/';
 
@@ -130,6 +131,7 @@ const actionsFor = (context: ElastiCacheContext): Record<string, Action> => {
         replicationGroupId: params.get('ReplicationGroupId'),
         cacheClusterId: params.get('CacheClusterId'),
         kmsKeyId: params.get('KmsKeyId'),
+        tags: params.list('Tags').map((tag) => ({ key: tag.get('Key'), value: tag.get('Value') })),
       });
       return respond('CreateSnapshot', request, { Snapshot: snapshotXml(snapshot, false) });
     },

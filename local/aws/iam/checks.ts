@@ -17,6 +17,8 @@ export interface Check {
   requiredBy?: string;
   /** The service's answer when the check fails; default: the service's own refusal of an unauthorized call. */
   refusal?: (denial: Denial) => AwsError;
+  /** With OperationChecks.perItem: the item of the batch this check authorizes (a DeleteObjects key). */
+  item?: string;
 }
 
 /** What a refusal message needs: who was refused what, and whether a Deny statement did it. */
@@ -32,6 +34,11 @@ export interface OperationChecks {
   operation: string;
   /** In order: the first that fails is the one refused. */
   checks: Check[];
+  /**
+   * Each check authorizes one item of a batch on its own (S3 DeleteObjects: s3:DeleteObject per key): a denied one
+   * fails that item, which the service answers in its result, and the request goes on.
+   */
+  perItem?: boolean;
 }
 
 export interface ServiceChecks {

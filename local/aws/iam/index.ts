@@ -8,7 +8,8 @@
 //
 // API:
 //   const iam = await createLocalIam({ stage: 'local', region, accountId, enforce: true, cacheDir });
-//   await iam.authorize(request)        the emulator's hook: an AwsError to answer with, or undefined
+//   await iam.authorize(request)        the emulator's hook: { refusal } to answer with, { deniedItems } of a batch the
+//                                       service serves item by item (DeleteObjects' keys), or undefined
 //   await iam.authorizeInvoke(invoke)   the Step Functions Task's hook: an Error to fail the Task with, or undefined
 //   iam.calls()                         every check recorded so far (GET /_local/iam/calls)
 //   iam.useRoles(roles)                 holds the functions to other roles from now on (tests)
@@ -68,13 +69,21 @@ export interface InvokeRequest {
   functionKey: string;
 }
 
+/** What IAM decided of a request it did not simply allow. */
+export interface Authorization {
+  /** The answer to refuse the whole request with. */
+  refusal?: AwsError;
+  /** The items of a batch authorized one by one (OperationChecks.perItem) its caller may not act on. */
+  deniedItems?: ReadonlySet<string>;
+}
+
 export interface LocalIam {
   readonly enforcing: boolean;
   /** The roles in force. */
   readonly roles: DerivedRoles;
   /** Holds the functions to these roles from now on (tests: a statement removed, see withoutStatement). */
   useRoles(roles: DerivedRoles): void;
-  authorize(request: AwsRequest): Promise<AwsError | undefined>;
+  authorize(request: AwsRequest): Promise<Authorization | undefined>;
   authorizeInvoke(invoke: InvokeRequest): Promise<Error | undefined>;
   /** A schedule about to invoke its target: an Error saying why Scheduler could not, or undefined. */
   authorizeScheduledInvoke(scheduleName: string): Promise<Error | undefined>;
@@ -118,15 +127,15 @@ export const createLocalIam = async (options: LocalIamOptions): Promise<LocalIam
     if (recorded.length > MAX_RECORDED_CALLS) recorded.splice(0, recorded.length - MAX_RECORDED_CALLS);
   };
 
-  /** Evaluates and records each check in order; returns the first that is denied. */
+  /** Evaluates and records each check in order; returns those denied, in order. */
   const evaluate = async (
     principal: string,
     role: PrincipalRole,
     call: { service: string; operation: string },
     checks: readonly Check[],
     accountId: string,
-  ): Promise<{ check: Check; explicit: boolean; problem?: string } | undefined> => {
-    let denied: { check: Check; explicit: boolean; problem?: string } | undefined;
+  ): Promise<Array<{ check: Check; explicit: boolean; problem?: string }>> => {
+    const denied: Array<{ check: Check; explicit: boolean; problem?: string }> = [];
     for (const check of checks) {
       if (!check.resource) continue; // A request missing its ARN: the service refuses it as malformed.
       const decision = await decide(role, accountId, check.action, check.resource);
@@ -141,8 +150,8 @@ export const createLocalIam = async (options: LocalIamOptions): Promise<LocalIam
         allowed: decision.allowed,
         ...(decision.problem && { problem: decision.problem }),
       });
-      if (!decision.allowed && !denied) {
-        denied = { check, explicit: decision.explicit, ...(decision.problem && { problem: decision.problem }) };
+      if (!decision.allowed) {
+        denied.push({ check, explicit: decision.explicit, ...(decision.problem && { problem: decision.problem }) });
       }
     }
     return denied;
@@ -180,7 +189,7 @@ export const createLocalIam = async (options: LocalIamOptions): Promise<LocalIam
       if (!role) {
         const message = `The local stack runs function ${invocation.functionKey}, which the packaged template does not have: it has no role`;
         warn(`IAM: ${message}`);
-        return enforcing ? new AwsError('AccessDenied', message, 403) : undefined;
+        return enforcing ? { refusal: new AwsError('AccessDenied', message, 403) } : undefined;
       }
       if (!mapping) {
         // A service this layer has no mapping for: recorded so the IAM proof fails on it, not refused.
@@ -212,21 +221,25 @@ export const createLocalIam = async (options: LocalIamOptions): Promise<LocalIam
         });
         return undefined;
       }
-      const denied = await evaluate(
+      const denials = await evaluate(
         invocation.functionKey,
         role,
         { service: request.service, operation: operation.operation },
         operation.checks,
         request.caller.accountId,
       );
+      const [denied] = denials;
       if (!denied || !enforcing) return undefined;
+      if (operation.perItem) {
+        return { deniedItems: new Set(denials.map(({ check }) => check.item ?? check.resource)) };
+      }
       const denial = {
         principalArn: role.principalArn,
         action: denied.check.action,
         resource: denied.check.resource,
         explicit: denied.explicit,
       };
-      return (denied.check.refusal ?? mapping.refusal)(denial);
+      return { refusal: (denied.check.refusal ?? mapping.refusal)(denial) };
     },
     authorizeInvoke: async ({ stateMachineName, functionKey }) => {
       const machine = roles.stateMachines[stateMachineName];
@@ -234,7 +247,7 @@ export const createLocalIam = async (options: LocalIamOptions): Promise<LocalIam
       // A state machine or function the template does not have (a test's own): not the project's, not limited.
       if (!machine || !target) return undefined;
       const check = invokeCheck(target);
-      const denied = await evaluate(
+      const [denied] = await evaluate(
         `stateMachine:${stateMachineName}`,
         machine,
         { service: 'lambda', operation: 'Invoke' },

@@ -6,10 +6,10 @@
 // resource type in the service authorization data).
 import { AwsError } from '../errors.js';
 import { subresourceOf, type Target, targetOf } from '../s3/addressing.js';
-import { parseXmlBody } from '../s3/body.js';
+import { requestBodyOf } from '../s3/body.js';
+import { parseDeleteRequest } from '../s3/deletion.js';
 import { partitionFor } from '../sigv4.js';
 import type { AwsRequest } from '../types.js';
-import { xmlChild, xmlChildren, xmlText } from '../xml.js';
 import { type Check, type Denial, notAuthorizedMessage, type OperationChecks, type ServiceChecks } from './checks.js';
 
 /** Request headers that set an ACL, which S3 authorizes with s3:PutBucketAcl or s3:PutObjectAcl besides the write. */
@@ -24,11 +24,13 @@ const ACL_HEADERS = [
 
 const hasAclHeader = (request: AwsRequest): boolean => ACL_HEADERS.some((name) => request.headers[name] !== undefined);
 
-/** The keys a DeleteObjects body names; S3 authorizes s3:DeleteObject on each. A body it cannot read names none. */
+/**
+ * The keys a DeleteObjects body names, read as S3 reads them (s3/deletion.ts); S3 authorizes s3:DeleteObject on each.
+ * A body it cannot read names none (S3 refuses it as malformed).
+ */
 const deletedKeys = (request: AwsRequest): string[] => {
   try {
-    const remove = xmlChild(parseXmlBody(request), 'Delete');
-    return xmlChildren(remove, 'Object').map((object) => xmlText(object, 'Key') ?? '');
+    return parseDeleteRequest(requestBodyOf(request)).keys;
   } catch {
     return [];
   }
@@ -78,9 +80,15 @@ const bucketOperation = (
     case 'DELETE ownershipControls':
       return on('DeleteBucketOwnershipControls', 's3:PutBucketOwnershipControls');
     case 'POST delete':
+      // Each key on its own: S3 answers a key its caller may not delete with an AccessDenied <Error> for that key.
       return {
         operation: 'DeleteObjects',
-        checks: deletedKeys(request).map((key) => ({ action: 's3:DeleteObject', resource: arnOf(`${bucket}/${key}`) })),
+        perItem: true,
+        checks: deletedKeys(request).map((key) => ({
+          action: 's3:DeleteObject',
+          resource: arnOf(`${bucket}/${key}`),
+          item: key,
+        })),
       };
     default:
       return undefined;

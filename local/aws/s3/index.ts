@@ -5,8 +5,8 @@
 // except GetBucketLocation, which S3 answers from any Region.
 //
 // Files by concern: routing.ts (operation routing) and addressing.ts (bucket, key, subresource), buckets.ts,
-// bucket-settings.ts (policy, ownership controls), acl.ts, objects.ts, listing.ts, body.ts (aws-chunked, checksums,
-// streaming uploads), errors.ts (shared errors and response helpers), store.ts (disk), model.ts (records),
+// bucket-settings.ts (policy, ownership controls), acl.ts, objects.ts, deletion.ts, listing.ts, body.ts (aws-chunked,
+// checksums, streaming uploads), integrity.ts (checksums of small bodies), errors.ts (shared errors and response helpers), store.ts (disk), model.ts (records),
 // bucket-access.ts (the checks ElastiCache's export makes). This file is the public API.
 import { AwsError, s3ErrorResponse } from '../errors.js';
 import type { EmulatedService } from '../types.js';

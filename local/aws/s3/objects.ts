@@ -1,12 +1,11 @@
 // S3 objects: PutObject (the body streamed to disk and checked on the way, see body.ts; ACL headers refused when
 // ACLs are disabled; metadata and content headers kept), GetObject and HeadObject (conditional requests, a single
-// byte Range, checksum mode, the content streamed from disk), DeleteObject and DeleteObjects.
+// byte Range, checksum mode, the content streamed from disk). Deleting them: deletion.ts.
 import { AwsError } from '../errors.js';
 import type { AwsRequest, AwsResponse } from '../types.js';
-import { s3Document, xmlChild, xmlChildren, xmlFlatList, xmlText } from '../xml.js';
 import { grantsFromHeaders } from './acl.js';
-import { parseXmlBody, receiveUpload } from './body.js';
-import { httpDate, malformedXml, ok } from './errors.js';
+import { receiveUpload } from './body.js';
+import { httpDate, ok } from './errors.js';
 import type { BucketRecord, ObjectRecord } from './model.js';
 import type { S3Store } from './store.js';
 
@@ -187,22 +186,4 @@ export const getObject = (
     },
     ...(stream && { stream }),
   };
-};
-
-export const deleteObject = (store: S3Store, request: AwsRequest, bucket: BucketRecord, key: string): AwsResponse => {
-  store.deleteObject(bucket.name, key);
-  return ok(request, { status: 204 });
-};
-
-export const deleteObjects = (store: S3Store, request: AwsRequest, bucket: BucketRecord): AwsResponse => {
-  const remove = xmlChild(parseXmlBody(request), 'Delete');
-  if (!remove) throw malformedXml();
-  const objects = xmlChildren(remove, 'Object');
-  if (objects.length > 1000) throw malformedXml();
-  const quiet = xmlText(remove, 'Quiet') === 'true';
-  const keys = objects.map((object) => xmlText(object, 'Key') ?? '');
-  for (const key of keys) store.deleteObject(bucket.name, key);
-  return ok(request, {
-    body: s3Document('DeleteResult', { Deleted: xmlFlatList(quiet ? [] : keys.map((key) => ({ Key: key }))) }),
-  });
 };

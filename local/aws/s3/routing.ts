@@ -14,9 +14,10 @@ import {
   putOwnershipControls,
 } from './bucket-settings.js';
 import { accessibleBucket, createBucket, deleteBucket, getBucketLocation, headBucket, listBuckets } from './buckets.js';
+import { deleteObject, deleteObjects } from './deletion.js';
 import { notImplemented } from './errors.js';
 import { listObjectsV1, listObjectsV2 } from './listing.js';
-import { deleteObject, deleteObjects, getObject, putObject } from './objects.js';
+import { getObject, putObject } from './objects.js';
 import type { S3Store } from './store.js';
 
 /** The bucket subresources served, by method (keyed by the request's method: a Map, so no prototype names). */
