@@ -12,7 +12,10 @@ const main = async (): Promise<number> => {
   const name = positionals[0];
   let response: Response;
   try {
-    response = name ? await fetch(`${base}/${encodeURIComponent(name)}/run`, { method: 'POST' }) : await fetch(base);
+    const at = values.at ? `?at=${encodeURIComponent(values.at)}` : '';
+    response = name
+      ? await fetch(`${base}/${encodeURIComponent(name)}/run${at}`, { method: 'POST' })
+      : await fetch(base);
   } catch {
     process.stderr.write(`No local stack answers on ${base}: start it with npm start (LOCAL_AWS_PORT moves it).\n`);
     return 1;

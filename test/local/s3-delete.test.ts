@@ -282,6 +282,7 @@ describe('deletions and IAM', () => {
       partition: 'aws',
       functions: { pruneExports: role },
       stateMachines: {},
+      schedules: {},
       otherRoles: [],
       packagingSeconds: 0,
     };

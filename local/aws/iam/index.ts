@@ -267,7 +267,7 @@ export const createLocalIam = async (options: LocalIamOptions): Promise<LocalIam
       // A schedule the packaged template does not have (a test's own file): not limited.
       if (!schedule) return undefined;
       const checks = scheduleChecks(schedule);
-      const denied = await evaluate(
+      const [denied] = await evaluate(
         `schedule:${scheduleName}`,
         schedule,
         { service: 'scheduler', operation: 'InvokeTarget' },
