@@ -124,7 +124,15 @@ const publish = (document: Document, metadata: Record<string, string>, timestamp
   // Powertools' own warnings (a dimension it refuses, say) go to our structured log.
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, logger });
   metrics.clearDefaultDimensions();
-  for (const set of document.dimensionSets) metrics.addDimensions(set);
+  // A dimension every set shares (Stage) goes in once, as a default dimension Powertools adds to each set: the same
+  // key in several sets makes Powertools 2.36 warn on every flush, although the output is the same.
+  const shared = Object.entries(document.dimensionSets[0] ?? {}).filter(([key, value]) =>
+    document.dimensionSets.every((set) => set[key] === value),
+  );
+  if (shared.length > 0) metrics.setDefaultDimensions(Object.fromEntries(shared));
+  for (const set of document.dimensionSets) {
+    metrics.addDimensions(Object.fromEntries(Object.entries(set).filter(([key]) => !shared.some(([k]) => k === key))));
+  }
   for (const [key, value] of Object.entries(metadata)) metrics.addMetadata(key, value);
   if (timestamp) metrics.setTimestamp(timestamp);
   for (const { name, unit, value } of document.metrics) metrics.addMetric(name, unit, value);
