@@ -202,3 +202,48 @@ describe('"freshSnapshot": true through POST /exports', () => {
     );
   });
 });
+
+describe('a fresh snapshot ElastiCache cannot take', () => {
+  const local = (route: string, body: unknown) =>
+    fetch(`${harness.stack.awsUrl}${route}`, { method: 'POST', body: JSON.stringify(body) });
+
+  it('fails as SnapshotFailed when the snapshot ends failed, deletes it, and says what to do', async () => {
+    // Arrange
+    await harness.stageFault({ snapshotOutcome: 'failed', replicationGroupId: GROUP } as never);
+
+    // Act
+    const accepted = await harness.postExport({
+      replicationGroupId: GROUP,
+      freshSnapshot: true,
+      targetSnapshotName: 'fresh-failed',
+    });
+    const { final } = await harness.followExport(accepted.body.exportId);
+
+    // Assert
+    expect(final.status).toBe('FAILED');
+    expect(final.outcome?.error?.code).toBe('SnapshotFailed');
+    expect(final.outcome?.error?.solution).toContain('describe-events');
+    expect(final.outcome?.freshSnapshot).toEqual({ snapshotName: `export-${accepted.body.exportId}`, deleted: true });
+    expect(await harness.notificationsFor(accepted.body.exportId)).toHaveLength(1);
+  });
+
+  it('fails as SourceBusy while the group runs its automatic backup, taking no snapshot', async () => {
+    // Arrange
+    const busy = await local('/_local/elasticache/automatic-backup', { replicationGroupId: GROUP, seconds: 600 });
+    expect(busy.status).toBe(201);
+
+    // Act
+    const accepted = await harness.postExport({
+      replicationGroupId: GROUP,
+      freshSnapshot: true,
+      targetSnapshotName: 'fresh-busy',
+    });
+    const { final } = await harness.followExport(accepted.body.exportId);
+
+    // Assert
+    expect(final.outcome?.error?.code).toBe('SourceBusy');
+    expect(final.outcome?.error?.message).toContain('snapshotting');
+    expect(final.outcome?.error?.solution).toContain('backup window');
+    expect(final.outcome).not.toHaveProperty('freshSnapshot');
+  });
+});
