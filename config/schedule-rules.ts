@@ -7,6 +7,7 @@
 // day-of-month, day-of-week's `?` rule, month, day-of-week, year), ranges, lists, steps, `L`, `W` and `#`.
 import cron from 'cron-validate';
 import { RETENTION_BOUNDS } from '../handlers/lib/retention.js';
+import { nextFireTime } from './schedule-times.js';
 
 export const SCHEDULE_NAME_MAX = 64;
 const SCHEDULE_NAME_PATTERN = /^[0-9A-Za-z_.-]+$/;
@@ -46,7 +47,23 @@ const cronProblems = (fields: string): string[] => {
   const result = cron(fields, { preset: 'aws-cloud-watch' });
   if (result.isValid()) return [];
   const messages = result.getError().map((message) => message.replace(/\s*\(Input cron: '.*'\)\s*$/, ''));
+  // AWS's cron dialect allows a range that wraps (`20-2` hours: EventBridge User Guide, cron examples, "0/30 20-2 ? *
+  // MON-FRI *"), which cron-validate refuses; the evaluator that computes the fire times (schedule-times.ts) reads
+  // it, so when that is the only complaint and the evaluator accepts the expression, it is valid.
+  if (messages.every((message) => WRAPPING_RANGE.test(message)) && evaluates(`cron(${fields})`)) return [];
   return [...new Set(messages)].map((message) => `cron(${fields}): ${message}`);
+};
+
+const WRAPPING_RANGE =
+  /^Lower range end '\d+' is bigger than upper range end '\d+' of (hours|minutes|daysOfMonth|months|daysOfWeek) field\.$/;
+
+const evaluates = (expression: string): boolean => {
+  try {
+    nextFireTime(expression, { from: new Date() });
+    return true;
+  } catch {
+    return false;
+  }
 };
 
 /** Problems of a schedule expression, each a sentence that says what to write instead. */

@@ -1,6 +1,6 @@
 // config/schedule-rules.ts, called directly; test/infrastructure/serverless-vars.test.ts covers the rules as the
 // schedules file reaches them when the service is packaged.
-import { retentionProblems } from '../../config/schedule-rules';
+import { expressionProblems, retentionProblems } from '../../config/schedule-rules';
 
 describe('retentionProblems', () => {
   it.each([{ keepLast: 7 }, { maxAgeDays: 30 }, { keepLast: 1, maxAgeDays: 1 }, { keepLast: 1000, maxAgeDays: 3650 }])(
@@ -54,6 +54,30 @@ describe('retentionProblems', () => {
     expect(problems).toEqual([
       'unknown key keep: only keepLast and maxAgeDays are allowed',
       'must set keepLast, maxAgeDays or both, e.g. { keepLast: 7 } or { maxAgeDays: 30 }',
+    ]);
+  });
+});
+
+describe('expressionProblems', () => {
+  it.each([
+    // The EventBridge User Guide's cron examples, the wrapping hour range among them.
+    'cron(0 10 * * ? *)',
+    'cron(15 12 * * ? *)',
+    'cron(0 18 ? * MON-FRI *)',
+    'cron(0 8 1 * ? *)',
+    'cron(0/15 * * * ? *)',
+    'cron(0/10 * ? * MON-FRI *)',
+    'cron(0/5 8-17 ? * MON-FRI *)',
+    'cron(0/30 20-2 ? * MON-FRI *)',
+    'cron(0 9 ? * 2#1 *)',
+  ])('accepts AWS documented example %s', (expression) => {
+    expect(expressionProblems(expression)).toEqual([]);
+  });
+
+  it('still refuses a wrapping range with another problem, and an hour out of range', () => {
+    expect(expressionProblems('cron(0/30 20-2 * * MON-FRI *)')).toHaveLength(2);
+    expect(expressionProblems('cron(0 25-2 ? * * *)')).toEqual([
+      "cron(0 25-2 ? * * *): Number '25' of hours field is bigger than upper limit '23'.",
     ]);
   });
 });
