@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DescribeSnapshotsCommand } from '@aws-sdk/client-elasticache';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { eventually } from '../support/waiting';
 import { type StackHarness, startStackHarness } from './stack-harness';
 
 const BUCKET = 'elasticache-exports-local';
@@ -34,12 +35,28 @@ const objectKeys = async (prefix: string): Promise<string[]> => {
   return Contents.map((object) => object.Key ?? '').sort();
 };
 
+/** The service's snapshots of the group that are not on their way out (DeleteSnapshot shows `deleting` a while). */
 const freshSnapshots = async (): Promise<string[]> => {
   const { Snapshots = [] } = await harness
     .elastiCache()
     .send(new DescribeSnapshotsCommand({ ReplicationGroupId: GROUP }));
-  return Snapshots.map((snapshot) => snapshot.SnapshotName ?? '').filter((name) => name.startsWith('export-'));
+  return Snapshots.filter((snapshot) => snapshot.SnapshotStatus !== 'deleting')
+    .map((snapshot) => snapshot.SnapshotName ?? '')
+    .filter((name) => name.startsWith('export-'));
 };
+
+/** Resolves once the group has no `export-*` snapshot left at all, `deleting` ones included. */
+const noFreshSnapshotLeft = () =>
+  eventually(
+    async () => {
+      const { Snapshots = [] } = await harness
+        .elastiCache()
+        .send(new DescribeSnapshotsCommand({ ReplicationGroupId: GROUP }));
+      return Snapshots.some((snapshot) => snapshot.SnapshotName?.startsWith('export-')) ? undefined : true;
+    },
+    10_000,
+    'every fresh snapshot deleted',
+  );
 
 beforeAll(async () => {
   schedulesDir = mkdtempSync(path.join(tmpdir(), 'schedules-'));
@@ -99,7 +116,7 @@ describe('a fresh-snapshot schedule with keepLast 2, run three nights', () => {
       expect(outcome.freshSnapshot).toEqual({ snapshotName: `export-${exportId}`, deleted: true });
       expect(outcome.sourceSnapshotName).toBe(`export-${exportId}`);
     }
-    expect(await freshSnapshots()).toEqual([]);
+    await noFreshSnapshotLeft();
   });
 
   it('keeps exactly the last two exports of the schedule in the bucket, and the third run pruned the first', async () => {
@@ -172,7 +189,7 @@ describe('"freshSnapshot": true through POST /exports', () => {
     expect(final.status).toBe('SUCCEEDED');
     expect(final.outcome?.freshSnapshot).toEqual({ snapshotName: `export-${accepted.body.exportId}`, deleted: true });
     expect(final.outcome?.objects.map((object) => object.key)).toEqual(['fresh-once-0001.rdb', 'fresh-once-0002.rdb']);
-    expect(await freshSnapshots()).toEqual([]);
+    await noFreshSnapshotLeft();
   });
 
   it('keeps the snapshot with keepSnapshot, and the outcome says it was kept', async () => {
