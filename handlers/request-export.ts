@@ -1,4 +1,5 @@
-// POST /exports: export request body → 202 (started) or 200 (the same export was already requested).
+// POST /exports: export request body → 202 (started) or 200 (the same export was already requested);
+// with ?dryRun=true → 200 with every problem the export's checks find, nothing started.
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import middy from '@middy/core';
@@ -6,16 +7,22 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { describeExecution, type ExecutionDescription, startExecution } from './lib/aws/sfn.js';
+import { elastiCache } from './lib/clients/elasticache.js';
+import { s3 } from './lib/clients/s3.js';
 import { sfn } from './lib/clients/sfn.js';
 import { type ExportRequest, MAX_REQUEST_BYTES, normalizeExportRequest, parseAllowList } from './lib/contracts.js';
+import { type DryRunDeps, dryRunExport } from './lib/dry-run.js';
 import { optionalEnv, requireEnv } from './lib/env.js';
 import { AwsUnavailableError, ExportConflictError, TargetBucketNotAllowedError } from './lib/errors.js';
 import {
   type ApiResult,
   type ExportAccepted,
+  type ExportDryRun,
   executionArnFor,
   isSameRequest,
   linksFor,
+  parseRequestQuery,
+  type QueryParameters,
   toExportStatus,
 } from './lib/exports-api.js';
 import { API_LOGGER_OPTIONS, bodySizeLimit, httpErrors, mediaTypeNormalizer, toHttpResponse } from './lib/http.js';
@@ -23,6 +30,7 @@ import { logger } from './lib/logger.js';
 import { exportIdFor } from './lib/naming.js';
 
 const STATE_MACHINE_ARN = requireEnv('STATE_MACHINE_ARN');
+const REGION = requireEnv('AWS_REGION');
 
 export interface RequestExportDeps {
   sfn: SFNClient;
@@ -32,6 +40,21 @@ export interface RequestExportDeps {
   defaultTargetBucket?: string | undefined;
   now: () => Date;
 }
+
+/** What the route needs: the real request's deps, and the dry run's (ElastiCache and S3 for the checks). */
+export interface PostExportsDeps extends RequestExportDeps, DryRunDeps {}
+
+/**
+ * The route's core: `?dryRun=true` runs the export's checks and starts nothing (handlers/lib/dry-run.ts); without
+ * it, or with `dryRun=false`, the export is requested. Any other query is a 400, before the body is looked at.
+ * (Named after the route rather than the file: requestExport stays the core of a real request.)
+ */
+export const postExports = async (
+  body: unknown,
+  query: QueryParameters,
+  deps: PostExportsDeps,
+): Promise<ApiResult<ExportAccepted | ExportDryRun>> =>
+  parseRequestQuery(query).dryRun ? dryRunExport(body, deps) : requestExport(body, deps);
 
 /**
  * Validates the request (schema, allow-list) and starts the export's execution, named by its export id. The id is
@@ -100,8 +123,11 @@ const replay = (execution: ExecutionDescription, request: ExportRequest): ApiRes
   };
 };
 
-const deps: RequestExportDeps = {
+const deps: PostExportsDeps = {
   sfn,
+  elastiCache,
+  s3,
+  region: REGION,
   stateMachineArn: STATE_MACHINE_ARN,
   allowedTargetBuckets: parseAllowList(optionalEnv('ALLOWED_TARGET_BUCKETS')),
   defaultTargetBucket: optionalEnv('DEFAULT_TARGET_BUCKET'),
@@ -115,5 +141,5 @@ export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
   .use(bodySizeLimit(MAX_REQUEST_BYTES))
   .use(mediaTypeNormalizer())
   .use(httpJsonBodyParser())
-  // httpJsonBodyParser has replaced the body string with the parsed JSON value; requestExport validates it.
-  .handler(async (event) => toHttpResponse(await requestExport(event.body, deps)));
+  // httpJsonBodyParser has replaced the body string with the parsed JSON value; the core validates it.
+  .handler(async (event) => toHttpResponse(await postExports(event.body, event.queryStringParameters, deps)));

@@ -1,5 +1,6 @@
 // The HTTP API's documents (DESIGN.md "HTTP API"): how a Step Functions execution is shown as an export, the
-// list query, and the execution ARN an export id stands for. Pure: no AWS calls, no Lambda types.
+// list query, POST /exports' query and dry-run answer, and the execution ARN an export id stands for. Pure: no AWS
+// calls, no Lambda types.
 import { isDeepStrictEqual } from 'node:util';
 import * as z from 'zod';
 import type { ExecutionDescription } from './aws/sfn.js';
@@ -236,21 +237,27 @@ export interface ListQuery {
   bucket?: string;
 }
 
-/** Parses `?status=&limit=&nextToken=`; unknown parameters are rejected. Throws InvalidRequestError. */
-export const parseListQuery = (raw: Readonly<Record<string, string | undefined>> | null | undefined): ListQuery => {
-  const parsed = listQuerySchema.safeParse(raw ?? {});
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => ({
-      path: issue.path.length === 0 ? '$' : issue.path.map(String).join('.'),
-      message:
-        issue.code === 'unrecognized_keys' ? `Unknown query parameter(s): ${issue.keys.join(', ')}` : issue.message,
-    }));
-    throw new InvalidRequestError(
-      `Invalid query: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`,
-      issues,
-    );
-  }
-  const { status, limit, nextToken, source, bucket } = parsed.data;
+/** Raw query string parameters, as API Gateway passes them (the last value of a repeated name). */
+export type QueryParameters = Readonly<Record<string, string | undefined>> | null | undefined;
+
+/** Parses a query with its schema; an unknown parameter is an error too. Throws InvalidRequestError. */
+const parseQuery = <T>(schema: z.ZodType<T>, raw: QueryParameters): T => {
+  const parsed = schema.safeParse(raw ?? {});
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((issue) => ({
+    path: issue.path.length === 0 ? '$' : issue.path.map(String).join('.'),
+    message:
+      issue.code === 'unrecognized_keys' ? `Unknown query parameter(s): ${issue.keys.join(', ')}` : issue.message,
+  }));
+  throw new InvalidRequestError(
+    `Invalid query: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`,
+    issues,
+  );
+};
+
+/** Parses `?status=&limit=&nextToken=&source=&bucket=`; unknown parameters are rejected. Throws InvalidRequestError. */
+export const parseListQuery = (raw: QueryParameters): ListQuery => {
+  const { status, limit, nextToken, source, bucket } = parseQuery(listQuerySchema, raw);
   return {
     limit: limit ?? DEFAULT_LIST_LIMIT,
     ...(status && { status }),
@@ -259,3 +266,35 @@ export const parseListQuery = (raw: Readonly<Record<string, string | undefined>>
     ...(bucket && { bucket }),
   };
 };
+
+// ---- POST /exports query and dry run ----------------------------------------------------------------------------
+
+// Unknown parameters are rejected here too: `?dryrun=true` (a typo) must not start the export it meant to try.
+export const requestQuerySchema = z.strictObject({
+  dryRun: z.enum(['true', 'false'], { error: 'dryRun must be true or false' }).optional(),
+});
+
+export interface RequestQuery {
+  /** `?dryRun=true`: run the checks, report every problem, start nothing. */
+  dryRun: boolean;
+}
+
+/** Parses `?dryRun=true|false` of POST /exports; anything else is rejected. Throws InvalidRequestError. */
+export const parseRequestQuery = (raw: QueryParameters): RequestQuery => ({
+  dryRun: parseQuery(requestQuerySchema, raw).dryRun === 'true',
+});
+
+/** A problem a dry run found, explained by the error catalogue as if the export had failed with it. */
+export interface ExportProblem {
+  code: string;
+  message: string;
+  solution: string;
+  docsUrl: string;
+}
+
+/** The 200 body of POST /exports?dryRun=true: every problem the export's checks found; `ok` when there is none. */
+export interface ExportDryRun {
+  ok: boolean;
+  request: ExportRequest;
+  problems: ExportProblem[];
+}

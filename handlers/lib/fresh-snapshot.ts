@@ -6,7 +6,7 @@
 import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { deleteSnapshot, findCacheCluster, findReplicationGroup } from './aws/elasticache.js';
 import type { ExportRequest, FreshSnapshotOutcome, FreshSnapshotState, SnapshotSummary } from './contracts.js';
-import { ExportRejectedError } from './errors.js';
+import type { ExportRejectedError, FailureDetails } from './errors.js';
 import { logger } from './logger.js';
 
 /** Every snapshot this service creates starts with this; IAM limits its CreateSnapshot and DeleteSnapshot to it. */
@@ -21,82 +21,122 @@ export const exportIdOfFreshSnapshot = (snapshotName: string): string | undefine
     ? snapshotName.slice(FRESH_SNAPSHOT_PREFIX.length)
     : undefined;
 
-const EXPORTABLE_ENGINES = new Set(['redis', 'valkey']);
+/** The engines whose snapshots ElastiCache exports to S3. */
+export const EXPORTABLE_ENGINES: ReadonlySet<string> = new Set(['redis', 'valkey']);
 
-/** What a source must be for CreateSnapshot: found, Redis OSS or Valkey, without data tiering, and `available`. */
-export interface FreshSource {
-  summary: SnapshotSummary;
+/** A problem found with a source, in the words ValidateExport rejects the export with. */
+export interface SourceProblem {
+  message: string;
+  details: FailureDetails;
+  /** The AWS refusal that is the problem (a cluster that does not exist, access denied), rethrown as it is. */
+  error?: ExportRejectedError;
+}
+
+/**
+ * What the checks of a source found: the snapshot that will be exported, when the source was found, and every
+ * problem with it (none: it can be exported). A source that was not found has no summary.
+ */
+export interface SourceCheck {
+  summary?: SnapshotSummary;
+  problems: SourceProblem[];
 }
 
 /**
  * Checks the replication group or cluster a fresh snapshot will be taken of, as CreateSnapshot will: it exists, is
  * `available` (not `creating`, `modifying`, or `snapshotting`, i.e. busy with its automatic backup or another
- * snapshot) and is an engine that can be exported. Returns what the snapshot will be, for the bucket checks.
+ * snapshot) and is an engine that can be exported. Collects every problem it finds; with the source found, also
+ * says what the snapshot will be, for the bucket checks.
  */
-export const resolveFreshSource = async (
+export const checkFreshSource = async (
   client: ElastiCacheClient,
   request: ExportRequest,
   snapshotName: string,
-): Promise<SnapshotSummary> => {
+): Promise<SourceCheck> => {
   if (request.replicationGroupId !== undefined) {
     const id = request.replicationGroupId;
     const group = await findReplicationGroup(client, id);
     if (!group) {
-      throw new ExportRejectedError(`Replication group ${id} was not found.`, {
-        code: 'ClusterNotFound',
-        awsErrorCode: 'ReplicationGroupNotFoundFault',
-      });
+      return {
+        problems: [
+          {
+            message: `Replication group ${id} was not found.`,
+            details: { code: 'ClusterNotFound', awsErrorCode: 'ReplicationGroupNotFoundFault' },
+          },
+        ],
+      };
     }
-    assertFreshExportable(`Replication group ${id}`, group.Engine ?? 'redis', group.DataTiering, group.Status);
     return {
-      snapshotName,
-      engine: (group.Engine ?? 'redis').toLowerCase(),
-      replicationGroupId: id,
-      numNodeGroups: Math.max(1, group.NodeGroups?.length ?? 1),
+      summary: {
+        snapshotName,
+        engine: (group.Engine ?? 'redis').toLowerCase(),
+        replicationGroupId: id,
+        numNodeGroups: Math.max(1, group.NodeGroups?.length ?? 1),
+      },
+      problems: freshSourceProblems(
+        `Replication group ${id}`,
+        group.Engine ?? 'redis',
+        group.DataTiering,
+        group.Status,
+      ),
     };
   }
   const id = request.cacheClusterId ?? '';
   const cluster = await findCacheCluster(client, id);
   if (!cluster) {
-    throw new ExportRejectedError(`Cache cluster ${id} was not found.`, {
-      code: 'ClusterNotFound',
-      awsErrorCode: 'CacheClusterNotFound',
-    });
+    return {
+      problems: [
+        {
+          message: `Cache cluster ${id} was not found.`,
+          details: { code: 'ClusterNotFound', awsErrorCode: 'CacheClusterNotFound' },
+        },
+      ],
+    };
   }
-  assertFreshExportable(`Cache cluster ${id}`, cluster.Engine ?? 'unknown', undefined, cluster.CacheClusterStatus);
   return {
-    snapshotName,
-    engine: (cluster.Engine ?? 'unknown').toLowerCase(),
-    ...(cluster.EngineVersion && { engineVersion: cluster.EngineVersion }),
-    cacheClusterId: id,
-    numNodeGroups: 1,
-    ...(cluster.NotificationConfiguration?.TopicArn && { topicArn: cluster.NotificationConfiguration.TopicArn }),
+    summary: {
+      snapshotName,
+      engine: (cluster.Engine ?? 'unknown').toLowerCase(),
+      ...(cluster.EngineVersion && { engineVersion: cluster.EngineVersion }),
+      cacheClusterId: id,
+      numNodeGroups: 1,
+      ...(cluster.NotificationConfiguration?.TopicArn && { topicArn: cluster.NotificationConfiguration.TopicArn }),
+    },
+    problems: freshSourceProblems(
+      `Cache cluster ${id}`,
+      cluster.Engine ?? 'unknown',
+      undefined,
+      cluster.CacheClusterStatus,
+    ),
   };
 };
 
-const assertFreshExportable = (
+/** Engine and data tiering first, then the status: the first is the one ValidateExport rejects the export with. */
+const freshSourceProblems = (
   what: string,
   engine: string,
   dataTiering: string | undefined,
   status: string | undefined,
-): void => {
+): SourceProblem[] => {
+  const problems: SourceProblem[] = [];
   if (!EXPORTABLE_ENGINES.has(engine.toLowerCase())) {
-    throw new ExportRejectedError(
-      `${what} runs ${engine}; only redis and valkey snapshots can be taken and exported to S3.`,
-      { code: 'UnsupportedEngine' },
-    );
+    problems.push({
+      message: `${what} runs ${engine}; only redis and valkey snapshots can be taken and exported to S3.`,
+      details: { code: 'UnsupportedEngine' },
+    });
   }
   if (dataTiering === 'enabled') {
-    throw new ExportRejectedError(`${what} uses data tiering; its snapshots cannot be exported to S3.`, {
-      code: 'DataTieringNotSupported',
+    problems.push({
+      message: `${what} uses data tiering; its snapshots cannot be exported to S3.`,
+      details: { code: 'DataTieringNotSupported' },
     });
   }
   if (status !== 'available') {
-    throw new ExportRejectedError(
-      `${what} is ${status ?? 'in an unknown state'}; ElastiCache takes a snapshot only of an available cluster.`,
-      { code: 'SourceBusy' },
-    );
+    problems.push({
+      message: `${what} is ${status ?? 'in an unknown state'}; ElastiCache takes a snapshot only of an available cluster.`,
+      details: { code: 'SourceBusy' },
+    });
   }
+  return problems;
 };
 
 /**

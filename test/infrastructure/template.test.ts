@@ -373,10 +373,15 @@ describe('IAM', () => {
     // The snapshots this service takes itself (export-<exportId>): the only ones it ever deletes.
     const freshSnapshots = [arn('elasticache', 'snapshot:export-*')];
     const expected: Record<FunctionKey, Record<string, string[]>> = {
+      // The dry run (POST /exports?dryRun=true) reads what validateExport reads.
       requestExport: {
         ...logs('requestExport'),
         'states:StartExecution': [refPlaceholder(STATE_MACHINE)],
         'states:DescribeExecution': executions,
+        'elasticache:DescribeSnapshots': snapshotSources,
+        'elasticache:DescribeReplicationGroups': [arn('elasticache', 'replicationgroup:*')],
+        'elasticache:DescribeCacheClusters': [arn('elasticache', 'cluster:*')],
+        's3:ListAllMyBuckets': ['*'],
       },
       getExport: {
         ...logs('getExport'),
@@ -491,17 +496,19 @@ describe('IAM', () => {
     const granted = Object.fromEntries(FUNCTION_KEYS.map((key) => [key, bucketGrants(key)]));
 
     // Assert
+    // The dry run's bucket checks are validateExport's.
+    const bucketChecks = {
+      's3:ListBucket': buckets,
+      's3:GetBucketLocation': buckets,
+      's3:GetBucketAcl': buckets,
+      's3:GetBucketPolicy': buckets,
+      's3:GetBucketOwnershipControls': buckets,
+    };
     expect(granted).toEqual({
-      requestExport: {},
+      requestExport: bucketChecks,
       getExport: {},
       listExports: {},
-      validateExport: {
-        's3:ListBucket': buckets,
-        's3:GetBucketLocation': buckets,
-        's3:GetBucketAcl': buckets,
-        's3:GetBucketPolicy': buckets,
-        's3:GetBucketOwnershipControls': buckets,
-      },
+      validateExport: bucketChecks,
       // The caller's own S3 permissions that CopySnapshot to a bucket requires (ElastiCache User Guide).
       startExport: {
         's3:ListBucket': buckets,

@@ -5,8 +5,8 @@
 // without any call being denied, and when a function or state machine of the template is never exercised.
 //
 // The flows below reach every call site of every function: success (by snapshot, replication group and cluster,
-// to the cluster's own topic), idempotent replay, GET and LIST, and each failure path that calls something of its
-// own. A new function or call site needs a flow here; the proof says which principal or grant lacks one.
+// to the cluster's own topic), idempotent replay, GET and LIST, dry runs, and each failure path that calls something
+// of its own. A new function or call site needs a flow here; the proof says which principal or grant lacks one.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -175,6 +175,24 @@ const FLOWS: Array<[string, () => Promise<void>]> = [
         'FAILED',
         'S3BucketNotOwned',
       );
+    },
+  ],
+  [
+    'dry runs read what ValidateExport reads (requestExport): one that passes, fresh ones of a group and a cluster, and one failing the source and the bucket; none starts an execution',
+    async () => {
+      const before = (await harness.listExports('?limit=100')).length;
+      const passes = await Promise.all([
+        harness.dryRun({ sourceSnapshotName: DEMO_SNAPSHOT, targetSnapshotName: 'iam-dry-run' }),
+        harness.dryRun({ replicationGroupId: 'demo-cache', freshSnapshot: true, targetSnapshotName: 'iam-dry-group' }),
+        harness.dryRun({ cacheClusterId: CLUSTER, freshSnapshot: true, targetSnapshotName: 'iam-dry-cluster' }),
+      ]);
+      const fails = await harness.dryRun({
+        sourceSnapshotName: 'iam-no-such-snapshot',
+        targetBucket: NOT_OWNED_BUCKET,
+      });
+      expect(passes.map((pass) => pass.body.problems)).toEqual([[], [], []]);
+      expect(fails.body.problems.map((problem) => problem.code)).toEqual(['SnapshotNotFound', 'S3BucketNotOwned']);
+      expect((await harness.listExports('?limit=100')).length).toBe(before);
     },
   ],
   [

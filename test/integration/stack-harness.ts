@@ -26,6 +26,14 @@ export interface ExportResource {
   error?: { code: string; message: string };
 }
 
+/** The 200 body of POST /exports?dryRun=true (or an error body). */
+export interface DryRunAnswer {
+  ok: boolean;
+  request?: Record<string, unknown>;
+  problems: Array<{ code: string; message: string; solution: string; docsUrl: string }>;
+  error?: { code: string; message: string };
+}
+
 /** A message from GET /_local/sns/messages. */
 export interface Notification {
   topicArn: string;
@@ -45,6 +53,8 @@ export interface StackHarness {
   s3(identity?: Identity): S3Client;
   elastiCache(identity?: Identity): ElastiCacheClient;
   postExport(body: unknown): Promise<{ status: number; body: ExportResource }>;
+  /** POST /exports?dryRun=true: the checks, every problem at once, nothing started. */
+  dryRun(body: unknown): Promise<{ status: number; body: DryRunAnswer }>;
   /** Follows GET /exports/{exportId} until the export has ended; `statuses` are the ones seen, in order. */
   followExport(exportId: string): Promise<{ final: ExportResource; statuses: string[] }>;
   listExports(query?: string): Promise<ExportResource[]>;
@@ -148,6 +158,14 @@ export const startStackHarness = async (options: StackHarnessOptions = {}): Prom
         body: JSON.stringify(body),
       });
       return { status: response.status, body: await readJson<ExportResource>(response, 'POST /exports') };
+    },
+    dryRun: async (body) => {
+      const response = await fetch(`${stack.apiUrl}/exports?dryRun=true`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return { status: response.status, body: await readJson<DryRunAnswer>(response, 'POST /exports?dryRun=true') };
     },
     followExport: async (exportId) => {
       const statuses: string[] = [];

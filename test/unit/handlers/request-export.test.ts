@@ -1,3 +1,5 @@
+import { DescribeSnapshotsCommand, ElastiCacheClient, SnapshotNotFoundFault } from '@aws-sdk/client-elasticache';
+import { HeadBucketCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   DescribeExecutionCommand,
   type DescribeExecutionOutput,
@@ -17,10 +19,18 @@ import {
   TargetBucketNotAllowedError,
 } from '../../../handlers/lib/errors';
 import { exportIdFor } from '../../../handlers/lib/naming';
-import { handler, type RequestExportDeps, requestExport } from '../../../handlers/request-export';
+import {
+  handler,
+  type PostExportsDeps,
+  postExports,
+  type RequestExportDeps,
+  requestExport,
+} from '../../../handlers/request-export';
 import { postExportsEvent } from './api-event';
 
 const sfnMock = mockClient(SFNClient);
+const elastiCacheMock = mockClient(ElastiCacheClient);
+const s3Mock = mockClient(S3Client);
 
 const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:exportSnapshot-test';
 const EXPORT_ID = exportIdFor('exports-bucket', 'nightly-copy');
@@ -56,7 +66,28 @@ const execution = (overrides: Partial<DescribeExecutionOutput> = {}): DescribeEx
 
 const notFound = () => new ExecutionDoesNotExist({ message: 'Execution Does Not Exist', $metadata: {} });
 
-beforeEach(() => sfnMock.reset());
+/** The route's deps: the real request's, and the dry run's clients and Region. */
+const postDeps = (): PostExportsDeps => ({
+  ...deps(),
+  elastiCache: new ElastiCacheClient({ maxAttempts: 1 }),
+  s3: new S3Client({ maxAttempts: 1 }),
+  region: 'us-east-1',
+});
+
+/** A dry run's AWS: no such snapshot, and a bucket this account does not own (each check answers). */
+const givenNothingToExport = (): void => {
+  elastiCacheMock
+    .on(DescribeSnapshotsCommand)
+    .rejects(new SnapshotNotFoundFault({ message: 'Snapshot nightly not found.', $metadata: {} }));
+  s3Mock.on(ListBucketsCommand).resolves({ Buckets: [] });
+  s3Mock.on(HeadBucketCommand).resolves({});
+};
+
+beforeEach(() => {
+  sfnMock.reset();
+  elastiCacheMock.reset();
+  s3Mock.reset();
+});
 
 describe('requestExport', () => {
   it('starts an execution named by the export id and answers 202 with the normalized request', async () => {
@@ -294,6 +325,81 @@ describe('requestExport', () => {
   });
 });
 
+describe('postExports', () => {
+  it('runs the checks for ?dryRun=true, answers 200 with every problem and starts nothing', async () => {
+    // Arrange
+    givenNothingToExport();
+    const dryRun = {
+      sourceSnapshotName: 'nightly',
+      targetSnapshotName: 'nightly-copy',
+      targetBucket: 'exports-bucket',
+    };
+
+    // Act
+    const result = await postExports(dryRun, { dryRun: 'true' }, postDeps());
+
+    // Assert
+    expect(result.statusCode).toBe(200);
+    expect(result.body).toMatchObject({
+      ok: false,
+      request: { sourceSnapshotName: 'nightly', targetSnapshotName: 'nightly-copy', targetBucket: 'exports-bucket' },
+    });
+    expect('problems' in result.body && result.body.problems.map((problem) => problem.code)).toEqual([
+      'SnapshotNotFound',
+      'S3BucketNotOwned',
+    ]);
+    expect(sfnMock.calls()).toHaveLength(0);
+  });
+
+  it.each([
+    ['dryRun=false', { dryRun: 'false' }],
+    ['no query', null],
+  ])('requests the export with %s', async (_case, query) => {
+    // Arrange
+    sfnMock.on(DescribeExecutionCommand).rejects(notFound());
+    sfnMock.on(StartExecutionCommand).resolves({ executionArn: EXECUTION_ARN, startDate: new Date() });
+
+    // Act
+    const result = await postExports(body(), query, postDeps());
+
+    // Assert
+    expect(result.statusCode).toBe(202);
+    expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
+    expect(elastiCacheMock.calls()).toHaveLength(0);
+  });
+
+  it.each(['yes', 'TRUE', '1', ''])('rejects dryRun=%s naming the parameter, before anything else', async (value) => {
+    // Act
+    const act = postExports(body(), { dryRun: value }, postDeps());
+
+    // Assert
+    const error: unknown = await act.catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(InvalidRequestError);
+    expect(error instanceof InvalidRequestError && error.issues).toEqual([
+      { path: 'dryRun', message: 'dryRun must be true or false' },
+    ]);
+    expect(sfnMock.calls()).toHaveLength(0);
+  });
+
+  it('rejects an unknown query parameter, so a misspelt dryRun never starts an export', async () => {
+    // Act
+    const act = postExports(body(), { dryrun: 'true' }, postDeps());
+
+    // Assert
+    await expect(act).rejects.toThrow('Unknown query parameter(s): dryrun');
+    expect(sfnMock.calls()).toHaveLength(0);
+  });
+
+  it('still rejects a body that breaks the schema in a dry run', async () => {
+    // Act
+    const act = postExports({ colour: 'red' }, { dryRun: 'true' }, postDeps());
+
+    // Assert
+    await expect(act).rejects.toThrow(InvalidRequestError);
+    expect(elastiCacheMock.calls()).toHaveLength(0);
+  });
+});
+
 describe('handler', () => {
   it('answers POST /exports with 202 and a JSON body', async () => {
     // Arrange
@@ -324,6 +430,43 @@ describe('handler', () => {
       expect(response.statusCode).toBe(202);
     },
   );
+
+  it('answers POST /exports?dryRun=true with 200 and the problems, and starts nothing', async () => {
+    // Arrange
+    givenNothingToExport();
+    const event = {
+      ...postExportsEvent({ sourceSnapshotName: 'nightly' }),
+      queryStringParameters: { dryRun: 'true' },
+    };
+
+    // Act
+    const response = await handler(event, {} as Context);
+
+    // Assert
+    expect(response.statusCode).toBe(200);
+    const answer = JSON.parse(response.body) as { ok: boolean; problems: Array<{ code: string }> };
+    expect(answer.ok).toBe(false);
+    expect(answer.problems.map((problem) => problem.code)).toEqual(['SnapshotNotFound', 'S3BucketNotOwned']);
+    expect(sfnMock.calls()).toHaveLength(0);
+  });
+
+  it('answers 400 InvalidRequest naming dryRun for any other value', async () => {
+    // Act
+    const response = await handler(
+      { ...postExportsEvent(body()), queryStringParameters: { dryRun: 'maybe' } },
+      {} as Context,
+    );
+
+    // Assert
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body)).toEqual({
+      error: {
+        code: 'InvalidRequest',
+        message: 'Invalid query: dryRun: dryRun must be true or false',
+        details: [{ path: 'dryRun', message: 'dryRun must be true or false' }],
+      },
+    });
+  });
 
   it('still answers 415 for a body that is not JSON', async () => {
     // Act

@@ -27,7 +27,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import type { ExportRequest, ExportState } from '../../../handlers/lib/contracts';
 import { AwsThrottledError, ExportRejectedError } from '../../../handlers/lib/errors';
-import { resolveFreshSource } from '../../../handlers/lib/fresh-snapshot';
+import { checkFreshSource } from '../../../handlers/lib/fresh-snapshot';
 import { type TakeSnapshotDeps, takeFreshSnapshot } from '../../../handlers/lib/take-snapshot';
 import { exportState, pollState } from '../../support/builders';
 import { rejectionOf } from '../../support/rejection';
@@ -526,13 +526,17 @@ describe('takeFreshSnapshot', () => {
   });
 });
 
-describe('resolveFreshSource', () => {
+describe('checkFreshSource', () => {
   const elastiCache = () => new ElastiCacheClient({ maxAttempts: 1 });
 
-  const rejectionCode = async (request: ExportRequest): Promise<unknown> => {
-    const error = await rejectionOf(resolveFreshSource(elastiCache(), request, FRESH_NAME));
-    expect(error).toBeInstanceOf(ExportRejectedError);
-    return (error as ExportRejectedError).details.code;
+  /** The codes of every problem found; the first is the one ValidateExport rejects the export with. */
+  const problemCodes = async (request: ExportRequest): Promise<Array<string | undefined>> =>
+    (await checkFreshSource(elastiCache(), request, FRESH_NAME)).problems.map((problem) => problem.details.code);
+
+  const summaryOf = async (request: ExportRequest) => {
+    const { summary, problems } = await checkFreshSource(elastiCache(), request, FRESH_NAME);
+    expect(problems).toEqual([]);
+    return summary;
   };
 
   it('describes what the snapshot of an available group will be, one shard per node group', async () => {
@@ -542,7 +546,7 @@ describe('resolveFreshSource', () => {
       .resolves({ ReplicationGroups: [available()] });
 
     // Act
-    const summary = await resolveFreshSource(elastiCache(), groupRequest(), FRESH_NAME);
+    const summary = await summaryOf(groupRequest());
 
     // Assert
     expect(summary).toStrictEqual({
@@ -560,75 +564,96 @@ describe('resolveFreshSource', () => {
     });
 
     // Act
-    const summary = await resolveFreshSource(elastiCache(), groupRequest(), FRESH_NAME);
+    const summary = await summaryOf(groupRequest());
 
     // Assert
     expect(summary).toMatchObject({ engine: 'valkey', numNodeGroups: 1 });
   });
 
-  it('rejects an unknown group as ClusterNotFound', async () => {
+  it('reports an unknown group as ClusterNotFound, and nothing more', async () => {
     // Arrange
     elastiCacheMock
       .on(DescribeReplicationGroupsCommand)
       .rejects(new ReplicationGroupNotFoundFault({ message: 'Replication group orders not found.', $metadata: {} }));
 
     // Act
-    const code = await rejectionCode(groupRequest());
+    const codes = await problemCodes(groupRequest());
 
     // Assert
-    expect(code).toBe('ClusterNotFound');
+    expect(codes).toEqual(['ClusterNotFound']);
   });
 
-  it.each(['snapshotting', 'modifying', 'creating'])('rejects a group that is %s as SourceBusy', async (status) => {
+  it.each(['snapshotting', 'modifying', 'creating'])('reports a group that is %s as SourceBusy', async (status) => {
     // Arrange
     elastiCacheMock
       .on(DescribeReplicationGroupsCommand)
       .resolves({ ReplicationGroups: [available({ Status: status })] });
 
     // Act
-    const code = await rejectionCode(groupRequest());
+    const codes = await problemCodes(groupRequest());
 
     // Assert
-    expect(code).toBe('SourceBusy');
+    expect(codes).toEqual(['SourceBusy']);
   });
 
-  it('rejects a group with data tiering as DataTieringNotSupported', async () => {
+  it('reports a group with data tiering as DataTieringNotSupported', async () => {
     // Arrange
     elastiCacheMock
       .on(DescribeReplicationGroupsCommand)
       .resolves({ ReplicationGroups: [available({ DataTiering: 'enabled' })] });
 
     // Act
-    const code = await rejectionCode(groupRequest());
+    const codes = await problemCodes(groupRequest());
 
     // Assert
-    expect(code).toBe('DataTieringNotSupported');
+    expect(codes).toEqual(['DataTieringNotSupported']);
   });
 
-  it('rejects a memcached cluster as UnsupportedEngine', async () => {
+  it('reports a memcached cluster as UnsupportedEngine', async () => {
     // Arrange
     elastiCacheMock.on(DescribeCacheClustersCommand, { CacheClusterId: 'sessions-001' }).resolves({
       CacheClusters: [{ CacheClusterId: 'sessions-001', Engine: 'memcached', CacheClusterStatus: 'available' }],
     });
 
     // Act
-    const code = await rejectionCode(clusterRequest());
+    const codes = await problemCodes(clusterRequest());
 
     // Assert
-    expect(code).toBe('UnsupportedEngine');
+    expect(codes).toEqual(['UnsupportedEngine']);
   });
 
-  it('rejects an unknown cluster as ClusterNotFound', async () => {
+  it('reports every problem of a group at once, engine and data tiering before its status', async () => {
+    // Arrange
+    elastiCacheMock.on(DescribeReplicationGroupsCommand).resolves({
+      ReplicationGroups: [available({ Engine: 'memcached', DataTiering: 'enabled', Status: 'modifying' })],
+    });
+
+    // Act
+    const { problems, summary } = await checkFreshSource(elastiCache(), groupRequest(), FRESH_NAME);
+
+    // Assert
+    expect(problems.map((problem) => problem.details.code)).toEqual([
+      'UnsupportedEngine',
+      'DataTieringNotSupported',
+      'SourceBusy',
+    ]);
+    expect(problems[2]?.message).toBe(
+      'Replication group orders is modifying; ElastiCache takes a snapshot only of an available cluster.',
+    );
+    expect(summary).toMatchObject({ snapshotName: FRESH_NAME, replicationGroupId: 'orders' });
+  });
+
+  it('reports an unknown cluster as ClusterNotFound, and nothing more', async () => {
     // Arrange
     elastiCacheMock
       .on(DescribeCacheClustersCommand)
       .rejects(new CacheClusterNotFoundFault({ message: 'CacheCluster not found: sessions-001', $metadata: {} }));
 
     // Act
-    const code = await rejectionCode(clusterRequest());
+    const codes = await problemCodes(clusterRequest());
 
     // Assert
-    expect(code).toBe('ClusterNotFound');
+    expect(codes).toEqual(['ClusterNotFound']);
   });
 
   it('describes what the snapshot of an available cluster will be', async () => {
@@ -646,7 +671,7 @@ describe('resolveFreshSource', () => {
     });
 
     // Act
-    const summary = await resolveFreshSource(elastiCache(), clusterRequest(), FRESH_NAME);
+    const summary = await summaryOf(clusterRequest());
 
     // Assert
     expect(summary).toStrictEqual({
@@ -659,12 +684,12 @@ describe('resolveFreshSource', () => {
     });
   });
 
-  it('throws throttling as AwsThrottledError rather than a rejection', async () => {
+  it('throws throttling as AwsThrottledError rather than reporting a problem', async () => {
     // Arrange
     elastiCacheMock.on(DescribeReplicationGroupsCommand).rejects(throttled());
 
     // Act
-    const result = resolveFreshSource(elastiCache(), groupRequest(), FRESH_NAME);
+    const result = checkFreshSource(elastiCache(), groupRequest(), FRESH_NAME);
 
     // Assert
     await expect(result).rejects.toBeInstanceOf(AwsThrottledError);
