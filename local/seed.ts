@@ -1,14 +1,21 @@
 // Seeds the local stack's demo data through the emulator's public AWS interface, with the real SDK clients, the way
 // an operator would prepare an account: an outcomes topic, an allowed bucket that grants ElastiCache access by ACL,
-// a two-shard Redis OSS replication group notifying the topic, and an available manual snapshot of it.
+// a two-shard Redis OSS replication group notifying the topic, and an available manual snapshot of it; and a Valkey
+// serverless cache with an available snapshot.
 // Idempotent: what already exists (the bucket persists in the data folder) is reused and brought to the right state.
 import {
   CreateReplicationGroupCommand,
+  CreateServerlessCacheCommand,
+  CreateServerlessCacheSnapshotCommand,
   CreateSnapshotCommand,
   DescribeReplicationGroupsCommand,
+  DescribeServerlessCacheSnapshotsCommand,
+  DescribeServerlessCachesCommand,
   DescribeSnapshotsCommand,
   ElastiCacheClient,
   ReplicationGroupNotFoundFault,
+  ServerlessCacheNotFoundFault,
+  ServerlessCacheSnapshotNotFoundFault,
   type Snapshot,
   SnapshotNotFoundFault,
 } from '@aws-sdk/client-elasticache';
@@ -27,6 +34,12 @@ import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 /** ElastiCache's canonical user id in the default Regions (the grantee of the export ACL). */
 export const ELASTICACHE_CANONICAL_ID = '540804c33a284a299d2547575ce1010f2312ef3da9b3a053c8bc45bf233e4353';
 
+/** The demo serverless cache and its snapshot (Valkey). */
+export const DEMO_SERVERLESS = {
+  serverlessCacheName: 'demo-serverless',
+  serverlessSnapshotName: 'demo-serverless-snapshot',
+} as const;
+
 export interface SeedOptions {
   endpoint: string;
   region: string;
@@ -36,6 +49,10 @@ export interface SeedOptions {
   replicationGroupId: string;
   snapshotName: string;
   numNodeGroups: number;
+  /** Default DEMO_SERVERLESS.serverlessCacheName. */
+  serverlessCacheName?: string;
+  /** Default DEMO_SERVERLESS.serverlessSnapshotName. */
+  serverlessSnapshotName?: string;
   /** Real milliseconds between two looks at a resource that is still being created. */
   pollIntervalMs?: number;
   /** Real milliseconds to wait for the replication group and the snapshot to become available. */
@@ -49,6 +66,8 @@ export interface SeedResult {
   bucket: string;
   replicationGroupId: string;
   snapshotName: string;
+  serverlessCacheName: string;
+  serverlessSnapshotName: string;
   /** What this run had to create (empty when everything was there already). */
   created: string[];
 }
@@ -138,11 +157,14 @@ export const seedDemoData = async (options: SeedOptions): Promise<SeedResult> =>
       polling,
     );
 
+    const serverless = await ensureServerless(elastiCache, options, created, polling, log);
+
     return {
       topicArn: TopicArn,
       bucket: options.bucket,
       replicationGroupId: options.replicationGroupId,
       snapshotName: options.snapshotName,
+      ...serverless,
       created,
     };
   } finally {
@@ -150,6 +172,83 @@ export const seedDemoData = async (options: SeedOptions): Promise<SeedResult> =>
     s3.destroy();
     elastiCache.destroy();
   }
+};
+
+/** The serverless cache (Valkey) and an available snapshot of it, made through the API when missing. */
+const ensureServerless = async (
+  elastiCache: ElastiCacheClient,
+  options: SeedOptions,
+  created: string[],
+  polling: { pollIntervalMs: number; timeoutMs: number },
+  log: (line: string) => void,
+): Promise<{ serverlessCacheName: string; serverlessSnapshotName: string }> => {
+  const serverlessCacheName = options.serverlessCacheName ?? DEMO_SERVERLESS.serverlessCacheName;
+  const serverlessSnapshotName = options.serverlessSnapshotName ?? DEMO_SERVERLESS.serverlessSnapshotName;
+  const cacheStatus = async () => {
+    try {
+      const { ServerlessCaches } = await elastiCache.send(
+        new DescribeServerlessCachesCommand({ ServerlessCacheName: serverlessCacheName }),
+      );
+      return ServerlessCaches?.[0]?.Status;
+    } catch (error) {
+      if (error instanceof ServerlessCacheNotFoundFault) return undefined;
+      throw error;
+    }
+  };
+  const snapshotStatus = async () => {
+    try {
+      const { ServerlessCacheSnapshots } = await elastiCache.send(
+        new DescribeServerlessCacheSnapshotsCommand({ ServerlessCacheSnapshotName: serverlessSnapshotName }),
+      );
+      return ServerlessCacheSnapshots?.[0]?.Status;
+    } catch (error) {
+      if (error instanceof ServerlessCacheSnapshotNotFoundFault) return undefined;
+      throw error;
+    }
+  };
+  if ((await cacheStatus()) === undefined) {
+    log(`Creating serverless cache ${serverlessCacheName}`);
+    await elastiCache.send(
+      new CreateServerlessCacheCommand({
+        ServerlessCacheName: serverlessCacheName,
+        Engine: 'valkey',
+        MajorEngineVersion: '8',
+        Description: 'Local demo serverless cache for the snapshot export service',
+      }),
+    );
+    created.push(`serverless cache ${serverlessCacheName}`);
+  }
+  await waitFor(
+    `serverless cache ${serverlessCacheName} to become available`,
+    async () => ((await cacheStatus()) === 'available' ? true : undefined),
+    polling,
+  );
+  const existing = await snapshotStatus();
+  if (existing === undefined) {
+    log(`Creating serverless cache snapshot ${serverlessSnapshotName}`);
+    await elastiCache.send(
+      new CreateServerlessCacheSnapshotCommand({
+        ServerlessCacheName: serverlessCacheName,
+        ServerlessCacheSnapshotName: serverlessSnapshotName,
+      }),
+    );
+    created.push(`serverless cache snapshot ${serverlessSnapshotName}`);
+  } else if (existing === 'failed') {
+    throw new Error(
+      `Serverless cache snapshot ${serverlessSnapshotName} exists but failed; delete it (or the data folder) and restart`,
+    );
+  }
+  // A snapshot still being exported when the stack stopped also comes back to available.
+  await waitFor(
+    `serverless cache snapshot ${serverlessSnapshotName} to become available`,
+    async () => {
+      const status = await snapshotStatus();
+      if (status === 'failed') throw new Error(`Serverless cache snapshot ${serverlessSnapshotName} failed`);
+      return status === 'available' ? status : undefined;
+    },
+    polling,
+  );
+  return { serverlessCacheName, serverlessSnapshotName };
 };
 
 /** The bucket, with ACLs enabled and the ACL granting ElastiCache READ, WRITE and READ_ACP besides the owner. */

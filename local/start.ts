@@ -18,7 +18,7 @@ import {
 import { AsyncInvoker } from './lambda-async.js';
 import { provisionDeployment, queueSender } from './provision.js';
 import { DEFAULT_SCHEDULES_FILE, startLocalSchedules } from './schedules.js';
-import { type SeedResult, seedDemoData } from './seed.js';
+import { DEMO_SERVERLESS, type SeedResult, seedDemoData } from './seed.js';
 import { readLocalDeployment } from './serverless-config.js';
 
 /** The function every schedule targets (serverless.yml). */
@@ -171,7 +171,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
 
     let seed: SeedResult | undefined;
     if (options.seed ?? true) {
-      log('Seeding demo data (topic, bucket, replication group, snapshot)');
+      log('Seeding demo data (topic, bucket, replication group, snapshot, serverless cache and its snapshot)');
       seed = await seedDemoData({
         endpoint: aws.url,
         region: config.region,
@@ -321,6 +321,7 @@ export const banner = (stack: LocalStack): string => {
     `  Region / account  ${config.region} / ${config.accountId}`,
     `  State machine     ${stack.stateMachineArn}`,
     `  Snapshot          ${config.snapshotName} (replication group ${config.replicationGroupId}, ${config.numNodeGroups} shards)`,
+    `  Serverless cache  ${stack.seed?.serverlessCacheName ?? DEMO_SERVERLESS.serverlessCacheName} (Valkey), snapshot ${stack.seed?.serverlessSnapshotName ?? DEMO_SERVERLESS.serverlessSnapshotName}`,
     `  Bucket            ${config.bucket} (allowed: ${config.allowedTargetBuckets.join(', ') || 'none'})`,
     `  Topic             ${stack.topicArn}`,
     `  Time scale        ${config.timeScale} real seconds per emulated second (LOCAL_TIME_SCALE)`,

@@ -1,6 +1,7 @@
 // Faults staged for tests (through ElastiCacheHandle or POST /_local/elasticache/faults, SnsHandle or
-// POST /_local/sns/faults): the next calls of an action fail with an AWS error, or (ElastiCache) the next exports or
-// the next snapshots of a replication group or cache cluster end badly. Staged faults are test scaffolding, not
+// POST /_local/sns/faults): the next calls of an action fail with an AWS error (or, ElastiCache, with a missing
+// service-linked role), or (ElastiCache) the next exports or the next snapshots of a replication group, cache cluster
+// or serverless cache end badly. Staged faults are test scaffolding, not
 // ElastiCache state, so they live in memory only and a restarted emulator starts with none. An outcome, once taken by
 // a CopySnapshot or CreateSnapshot, is part of that export or snapshot and is saved with it (see Work `finish-export`,
 // `finish-snapshot`).
@@ -13,7 +14,21 @@ export type SnapshotOutcome = 'failed';
 export interface SnapshotSource {
   replicationGroupId?: string | undefined;
   cacheClusterId?: string | undefined;
+  serverlessCacheName?: string | undefined;
 }
+
+/** The serverless actions whose API reference models ServiceLinkedRoleNotFoundFault. */
+export const SERVICE_LINKED_ROLE_ACTIONS: readonly string[] = [
+  'CreateServerlessCache',
+  'DeleteServerlessCache',
+  'CreateServerlessCacheSnapshot',
+  'ExportServerlessCacheSnapshot',
+  'DeleteServerlessCacheSnapshot',
+];
+
+/** ServiceLinkedRoleNotFoundFault with the fault's description in the API reference (its message is not documented). */
+export const serviceLinkedRoleNotFound = (): AwsError =>
+  new AwsError('ServiceLinkedRoleNotFoundFault', 'The specified service linked role (SLR) was not found.', 400);
 
 /**
  * A fault staged for tests: either the next `count` calls of `action` fail with an AWS error (default Throttling,
@@ -21,7 +36,10 @@ export interface SnapshotSource {
  * returns to `available` and nothing is written: the "reported success, bucket empty" case) or `failed` (the source
  * ends `failed`, nothing written), or, with `snapshotOutcome: 'failed'`, the next `count` CreateSnapshot calls of
  * `replicationGroupId` or `cacheClusterId` (of any, with neither) make a snapshot that ends `failed` instead of
- * `available`.
+ * `available`; with `serverlessCacheName`, the next CreateServerlessCacheSnapshot (or final snapshot) of that serverless
+ * cache. An `exportOutcome` with `serverlessCacheSnapshotName` applies only to the next ExportServerlessCacheSnapshot of
+ * that snapshot. With `serviceLinkedRoleMissing: true`, the next `count` calls of `action` (default: any of
+ * SERVICE_LINKED_ROLE_ACTIONS) fail with ServiceLinkedRoleNotFoundFault, as when ElastiCache's role was deleted.
  */
 export interface ElastiCacheFault {
   /** An ElastiCache action (`CopySnapshot`, `DescribeSnapshots`…) or `*` for any; ignored with `exportOutcome`. */
@@ -37,6 +55,12 @@ export interface ElastiCacheFault {
   replicationGroupId?: string;
   /** With `snapshotOutcome`: only snapshots taken of this cache cluster. */
   cacheClusterId?: string;
+  /** With `snapshotOutcome`: only snapshots of this serverless cache. */
+  serverlessCacheName?: string;
+  /** With `exportOutcome`: only the export of this serverless cache snapshot (without: the next export of any kind). */
+  serverlessCacheSnapshotName?: string;
+  /** The next calls fail with ServiceLinkedRoleNotFoundFault (see above). */
+  serviceLinkedRoleMissing?: boolean;
   /**
    * With no `code`: the next `count` calls are answered normally, but only after this many emulated seconds (a
    * slow service, e.g. to stop an execution while a task waits on it).
@@ -56,11 +80,31 @@ export class FaultQueue {
       throw new Error('exportOutcome must be "no-objects" or "failed"');
     }
     if (fault.snapshotOutcome !== undefined) checkSnapshotFault(fault);
-    else if (fault.replicationGroupId !== undefined || fault.cacheClusterId !== undefined) {
-      throw new Error('replicationGroupId and cacheClusterId name what a snapshotOutcome applies to');
+    else if (
+      fault.replicationGroupId !== undefined ||
+      fault.cacheClusterId !== undefined ||
+      fault.serverlessCacheName !== undefined
+    ) {
+      throw new Error(
+        'replicationGroupId, cacheClusterId and serverlessCacheName name what a snapshotOutcome applies to',
+      );
     }
-    if (fault.exportOutcome === undefined && fault.snapshotOutcome === undefined && !fault.action) {
-      throw new Error('A fault needs an action (or "*"), an exportOutcome or a snapshotOutcome');
+    if (fault.serverlessCacheSnapshotName !== undefined) {
+      if (fault.exportOutcome === undefined) {
+        throw new Error('serverlessCacheSnapshotName names the snapshot an exportOutcome applies to');
+      }
+      checkName('serverlessCacheSnapshotName', fault.serverlessCacheSnapshotName);
+    }
+    if (fault.serviceLinkedRoleMissing !== undefined) checkServiceLinkedRoleFault(fault);
+    if (
+      fault.exportOutcome === undefined &&
+      fault.snapshotOutcome === undefined &&
+      fault.serviceLinkedRoleMissing === undefined &&
+      !fault.action
+    ) {
+      throw new Error(
+        'A fault needs an action (or "*"), an exportOutcome, a snapshotOutcome or serviceLinkedRoleMissing',
+      );
     }
     if (fault.delaySeconds !== undefined) {
       if (typeof fault.delaySeconds !== 'number' || !(fault.delaySeconds > 0)) {
@@ -90,8 +134,13 @@ export class FaultQueue {
         !candidate.exportOutcome &&
         !candidate.snapshotOutcome &&
         candidate.delaySeconds === undefined &&
-        (candidate.action === action || candidate.action === '*'),
+        (candidate.serviceLinkedRoleMissing
+          ? candidate.action === undefined
+            ? SERVICE_LINKED_ROLE_ACTIONS.includes(action)
+            : candidate.action === action || candidate.action === '*'
+          : candidate.action === action || candidate.action === '*'),
     );
+    if (fault?.serviceLinkedRoleMissing) return serviceLinkedRoleNotFound();
     return fault && new AwsError(fault.code ?? 'Throttling', fault.message ?? 'Rate exceeded', fault.status ?? 400);
   }
 
@@ -105,21 +154,30 @@ export class FaultQueue {
     )?.delaySeconds;
   }
 
-  /** How the next export must end, if an outcome is staged (and counts it). */
-  public takeExportOutcome(): ExportOutcome | undefined {
-    return this.take((candidate) => candidate.exportOutcome !== undefined)?.exportOutcome;
+  /**
+   * How the next export must end, if an outcome is staged (and counts it): one naming no snapshot applies to any
+   * export, one naming a serverless snapshot only to that snapshot's ExportServerlessCacheSnapshot.
+   */
+  public takeExportOutcome(serverlessCacheSnapshotName?: string): ExportOutcome | undefined {
+    return this.take(
+      (candidate) =>
+        candidate.exportOutcome !== undefined &&
+        (candidate.serverlessCacheSnapshotName === undefined ||
+          same(candidate.serverlessCacheSnapshotName, serverlessCacheSnapshotName)),
+    )?.exportOutcome;
   }
 
   /** How the next snapshot of `source` must end, if an outcome is staged for it (and counts it). */
   public takeSnapshotOutcome(source: SnapshotSource): SnapshotOutcome | undefined {
-    const same = (staged: string | undefined, actual: string | undefined) =>
-      staged !== undefined && actual !== undefined && staged.toLowerCase() === actual.toLowerCase();
     return this.take(
       (candidate) =>
         candidate.snapshotOutcome !== undefined &&
-        ((candidate.replicationGroupId === undefined && candidate.cacheClusterId === undefined) ||
+        ((candidate.replicationGroupId === undefined &&
+          candidate.cacheClusterId === undefined &&
+          candidate.serverlessCacheName === undefined) ||
           same(candidate.replicationGroupId, source.replicationGroupId) ||
-          same(candidate.cacheClusterId, source.cacheClusterId)),
+          same(candidate.cacheClusterId, source.cacheClusterId) ||
+          same(candidate.serverlessCacheName, source.serverlessCacheName)),
     )?.snapshotOutcome;
   }
 
@@ -133,6 +191,27 @@ export class FaultQueue {
   }
 }
 
+const same = (staged: string | undefined, actual: string | undefined): boolean =>
+  staged !== undefined && actual !== undefined && staged.toLowerCase() === actual.toLowerCase();
+
+const checkName = (name: string, value: unknown): void => {
+  if (typeof value !== 'string' || value === '') throw new Error(`${name} must be a name`);
+};
+
+const checkServiceLinkedRoleFault = (fault: ElastiCacheFault): void => {
+  if (fault.serviceLinkedRoleMissing !== true) throw new Error('serviceLinkedRoleMissing must be true');
+  if (
+    fault.code !== undefined ||
+    fault.message !== undefined ||
+    fault.status !== undefined ||
+    fault.exportOutcome !== undefined ||
+    fault.snapshotOutcome !== undefined ||
+    fault.delaySeconds !== undefined
+  ) {
+    throw new Error('serviceLinkedRoleMissing takes only an action and a count');
+  }
+};
+
 const checkSnapshotFault = (fault: ElastiCacheFault): void => {
   if (fault.snapshotOutcome !== 'failed') throw new Error('snapshotOutcome must be "failed"');
   if (
@@ -143,11 +222,10 @@ const checkSnapshotFault = (fault: ElastiCacheFault): void => {
   ) {
     throw new Error('A snapshotOutcome fault takes no action, code, exportOutcome or delaySeconds');
   }
-  for (const name of ['replicationGroupId', 'cacheClusterId'] as const) {
+  const named = (['replicationGroupId', 'cacheClusterId', 'serverlessCacheName'] as const).filter((name) => {
     const value = fault[name];
-    if (value !== undefined && (typeof value !== 'string' || value === '')) throw new Error(`${name} must be a name`);
-  }
-  if (fault.replicationGroupId !== undefined && fault.cacheClusterId !== undefined) {
-    throw new Error('Give replicationGroupId or cacheClusterId, not both');
-  }
+    if (value !== undefined) checkName(name, value);
+    return value !== undefined;
+  });
+  if (named.length > 1) throw new Error('Give one of replicationGroupId, cacheClusterId or serverlessCacheName');
 };

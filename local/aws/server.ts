@@ -38,7 +38,10 @@
 //                                            {"action":"CopySnapshot","count":2} (Throttling "Rate exceeded" by default,
 //                                            or give code/message/status), {"exportOutcome":"no-objects"|"failed"}, or
 //                                            {"snapshotOutcome":"failed","replicationGroupId":"…"} (or "cacheClusterId")
-//                                            for the next CreateSnapshot of that group or cluster
+//                                            for the next CreateSnapshot of that group or cluster;
+//                                            {"snapshotOutcome":"failed","serverlessCacheName":"…"},
+//                                            {"exportOutcome":"failed","serverlessCacheSnapshotName":"…"} and
+//                                            {"serviceLinkedRoleMissing":true} for the serverless actions
 //   POST /_local/elasticache/automatic-backup {"replicationGroupId":"…"} or {"cacheClusterId":"…"}, optional
 //                                            "seconds" (emulated, default the snapshot time), "accountId", "region":
 //                                            runs its automatic backup now: it is `snapshotting` that long and an
@@ -65,7 +68,9 @@
 // Emulated durations (seconds of emulated time, scaled by the clock; option `elastiCache`): a new replication group or
 // cache cluster is `creating` for 10, a snapshot for 15 (its group or cluster `snapshotting` as long), an export keeps
 // its source `copying` for 20, and a deleted snapshot stays `deleting` for 5. The same option sets ElastiCache's
-// limits: `manualSnapshotsPerNode` (20) manual snapshots per node in any 24 hours of emulated time. SQS's
+// limits: `manualSnapshotsPerNode` (20) manual snapshots per node and `serverlessSnapshotsPerCache` (24) per serverless
+// cache in any 24 hours of emulated time; and how a serverless export behaves where AWS does not say:
+// `serverlessExportStatus` (`exporting`) and `serverlessExportShards` (1 object, `<snapshot>-0001.rdb`). SQS's
 // delays, visibility timeouts, long polls and retention periods are emulated seconds too (sqs/messages.ts).
 //
 // S3 clients: an IP endpoint (the default url) makes the SDK use path-style; with a `localhost` endpoint set

@@ -289,6 +289,8 @@ describe('ElastiCache after a restart on the same data folder', () => {
       `bucket ${first.config.bucket}`,
       `replication group ${first.config.replicationGroupId}`,
       `snapshot ${first.config.snapshotName}`,
+      'serverless cache demo-serverless',
+      'serverless cache snapshot demo-serverless-snapshot',
     ]);
     expect(second.seed?.created).toEqual([]);
     expect(second.topicArn).toBe(first.topicArn);

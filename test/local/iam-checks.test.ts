@@ -55,6 +55,18 @@ const ELASTICACHE_PARAMS: Record<string, Record<string, string>> = {
   DescribeSnapshots: { ReplicationGroupId: 'orders' },
   CopySnapshot: { SourceSnapshotName: 'nightly', TargetSnapshotName: 'nightly-export', TargetBucket: 'exports' },
   DeleteSnapshot: { SnapshotName: 'nightly' },
+  CreateServerlessCache: {
+    ServerlessCacheName: 'sessions',
+    Engine: 'valkey',
+    'SnapshotArnsToRestore.SnapshotArn.1': `arn:aws:elasticache:eu-west-1:${ACCOUNT}:serverlesscachesnapshot:nightly`,
+    'SnapshotArnsToRestore.SnapshotArn.2': `arn:aws:elasticache:eu-west-1:${ACCOUNT}:snapshot:orders-nightly`,
+  },
+  DescribeServerlessCaches: {},
+  DeleteServerlessCache: { ServerlessCacheName: 'sessions', FinalSnapshotName: 'sessions-final' },
+  CreateServerlessCacheSnapshot: { ServerlessCacheName: 'sessions', ServerlessCacheSnapshotName: 'nightly' },
+  DescribeServerlessCacheSnapshots: { ServerlessCacheName: 'sessions' },
+  ExportServerlessCacheSnapshot: { ServerlessCacheSnapshotName: 'nightly', S3BucketName: 'exports' },
+  DeleteServerlessCacheSnapshot: { ServerlessCacheSnapshotName: 'nightly' },
 };
 
 const SNS_PARAMS: Record<string, Record<string, string>> = {
@@ -240,6 +252,57 @@ describe("each emulated operation's IAM checks", () => {
       ['s3:PutObject', 'arn:aws:s3:::exports/*', true],
       ['s3:GetObject', 'arn:aws:s3:::exports/*', true],
       ['s3:DeleteObject', 'arn:aws:s3:::exports/*', true],
+    ]);
+  });
+
+  it("checks ExportServerlessCacheSnapshot on the snapshot, then the caller's S3 permissions as an export's", () => {
+    // Act
+    const checks = elastiCacheChecks.checksOf(
+      query('elasticache', 'ExportServerlessCacheSnapshot', ELASTICACHE_PARAMS.ExportServerlessCacheSnapshot ?? {}),
+    );
+
+    // Assert
+    expect(checks?.checks.map(({ action, resource, requiredBy }) => [action, resource, Boolean(requiredBy)])).toEqual([
+      [
+        'elasticache:ExportServerlessCacheSnapshot',
+        `arn:aws:elasticache:eu-west-1:${ACCOUNT}:serverlesscachesnapshot:nightly`,
+        false,
+      ],
+      ['s3:ListAllMyBuckets', '*', true],
+      ['s3:ListBucket', 'arn:aws:s3:::exports', true],
+      ['s3:GetBucketLocation', 'arn:aws:s3:::exports', true],
+      ['s3:PutObject', 'arn:aws:s3:::exports/*', true],
+      ['s3:GetObject', 'arn:aws:s3:::exports/*', true],
+      ['s3:DeleteObject', 'arn:aws:s3:::exports/*', true],
+    ]);
+  });
+
+  it('checks CreateServerlessCacheSnapshot on the cache and the snapshot, and a final snapshot of a delete as a create', () => {
+    // Act
+    const create = elastiCacheChecks.checksOf(
+      query('elasticache', 'CreateServerlessCacheSnapshot', {
+        ServerlessCacheName: 'Sessions',
+        ServerlessCacheSnapshotName: 'Nightly',
+      }),
+    );
+    const deleted = elastiCacheChecks.checksOf(
+      query('elasticache', 'DeleteServerlessCache', ELASTICACHE_PARAMS.DeleteServerlessCache ?? {}),
+    );
+
+    // Assert
+    const base = `arn:aws:elasticache:eu-west-1:${ACCOUNT}`;
+    expect(create?.checks).toEqual([
+      { action: 'elasticache:CreateServerlessCacheSnapshot', resource: `${base}:serverlesscache:sessions` },
+      { action: 'elasticache:CreateServerlessCacheSnapshot', resource: `${base}:serverlesscachesnapshot:nightly` },
+    ]);
+    expect(deleted?.checks).toEqual([
+      { action: 'elasticache:DeleteServerlessCache', resource: `${base}:serverlesscache:sessions` },
+      { action: 'elasticache:DeleteServerlessCache', resource: `${base}:serverlesscachesnapshot:sessions-final` },
+      { action: 'elasticache:CreateServerlessCacheSnapshot', resource: `${base}:serverlesscache:sessions` },
+      {
+        action: 'elasticache:CreateServerlessCacheSnapshot',
+        resource: `${base}:serverlesscachesnapshot:sessions-final`,
+      },
     ]);
   });
 

@@ -14,17 +14,19 @@ import {
 import type { BucketRecord, Permission } from '../s3/model.js';
 import { isOptInRegion, partitionFor } from '../sigv4.js';
 import type { ElastiCacheContext } from './context.js';
+import { exportKeys } from './export-keys.js';
 import type { Scope, SnapshotModel, Work } from './model.js';
-import { invalidCombination, invalidValue, pad } from './params.js';
+import { invalidCombination, invalidValue } from './params.js';
 import { buildRdb, shardEntries } from './rdb.js';
 import type { RegionState } from './state.js';
 
-/** The objects an export writes: `<target lowercased>-0001.rdb`, one per shard. */
-export const exportKeys = (target: string, shards: number): string[] =>
-  Array.from({ length: Math.max(1, shards) }, (_, index) => `${target.toLowerCase()}-${pad(index + 1, 4)}.rdb`);
+export { exportKeys } from './export-keys.js';
 
-/** ElastiCache's checks of the target bucket, in the order it makes them, with its messages. */
-const checkExportBucket = (
+/**
+ * ElastiCache's checks of the target bucket, in the order it makes them, with its messages (also for
+ * ExportServerlessCacheSnapshot, serverless-exports.ts).
+ */
+export const checkExportBucket = (
   context: ElastiCacheContext,
   scope: Scope,
   bucketName: string,

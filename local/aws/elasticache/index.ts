@@ -1,11 +1,12 @@
 // Emulated Amazon ElastiCache (query protocol, Version 2015-02-02): replication groups, cache clusters and snapshots,
 // with CopySnapshot's export to S3 performing ElastiCache's bucket checks and, after a scaled delay, writing one real
-// `.rdb` file per shard into the bucket. State, including work in progress, is saved per account and Region under
+// `.rdb` file per shard into the bucket; and serverless caches with their snapshots and ExportServerlessCacheSnapshot. State, including work in progress, is saved per account and Region under
 // `<dataDir>/elasticache/` and picked up again by an emulator started on the same data folder.
 //
 // The public API is here: createElastiCacheService and the handle tests and the server use. The rest is by concern:
-// wire.ts (query/XML), replication-groups.ts, backups.ts (taking snapshots), snapshots.ts, exports.ts (the model),
-// shapes.ts (XML shapes), params.ts (parameter checks), rdb.ts (RDB files), ../faults.ts (staged faults), state.ts
+// wire.ts and serverless-wire.ts (query/XML), replication-groups.ts, backups.ts (taking snapshots), snapshots.ts,
+// exports.ts, serverless-caches.ts, serverless-backups.ts, serverless-snapshots.ts, serverless-exports.ts (the model),
+// export-keys.ts (the objects an export writes), shapes.ts (XML shapes), params.ts (parameter checks), rdb.ts (RDB files), ../faults.ts (staged faults), state.ts
 // (state and persistence).
 //
 // Error messages quoted by the CopySnapshot reference are reproduced word for word; messages of other faults are
@@ -17,20 +18,32 @@ import type { Caller, EmulatedService } from '../types.js';
 import { type AutomaticBackupInput, finishSnapshot, startAutomaticBackup } from './backups.js';
 import type { ElastiCacheContext } from './context.js';
 import { finishExport } from './exports.js';
-import { DEFAULT_LIMITS, DEFAULT_TIMINGS, type ElastiCacheSettings, type Scope } from './model.js';
+import {
+  DEFAULT_LIMITS,
+  DEFAULT_SERVERLESS_EXPORT,
+  DEFAULT_TIMINGS,
+  type ElastiCacheSettings,
+  type Scope,
+} from './model.js';
 import { checkEngineVersion } from './params.js';
 import { addReplicationGroup, findCluster, findGroup, finishResourceWork } from './replication-groups.js';
+import { finishServerlessSnapshotWork, takeServerlessSnapshot } from './serverless-backups.js';
+import { addServerlessCache, findServerlessCache, finishServerlessCacheWork } from './serverless-caches.js';
+import { finishServerlessExport } from './serverless-exports.js';
 import { finishSnapshotWork, snapshotOf } from './snapshots.js';
 import { ElastiCacheState } from './state.js';
 import { createElastiCacheWire } from './wire.js';
 
 export type { ElastiCacheFault, ExportOutcome } from '../faults.js';
+export { exportKeys, serverlessExportKeys } from './export-keys.js';
 export {
   DEFAULT_LIMITS,
+  DEFAULT_SERVERLESS_EXPORT,
   DEFAULT_TIMINGS,
   type ElastiCacheLimits,
   type ElastiCacheSettings,
   type ElastiCacheTimings,
+  type ServerlessExportSettings,
 } from './model.js';
 export { buildRdb, crc64Redis } from './rdb.js';
 
@@ -61,6 +74,29 @@ export interface SeedSnapshotInput {
   createdAt?: Date;
 }
 
+export interface SeedServerlessCacheInput {
+  serverlessCacheName: string;
+  accountId?: string;
+  region?: string;
+  /** Default `valkey`. */
+  engine?: 'valkey' | 'redis' | 'memcached';
+  majorEngineVersion?: string;
+  description?: string;
+  snapshotRetentionLimit?: number;
+  dailySnapshotTime?: string;
+}
+
+export interface SeedServerlessSnapshotInput {
+  snapshotName: string;
+  serverlessCacheName: string;
+  accountId?: string;
+  region?: string;
+  /** Default `manual`. */
+  snapshotType?: 'manual' | 'automated';
+  /** When the snapshot was taken. Default now. */
+  createdAt?: Date;
+}
+
 export interface AutomaticBackupRequest extends AutomaticBackupInput {
   accountId?: string;
   region?: string;
@@ -82,6 +118,12 @@ export interface ElastiCacheHandle {
   seedSnapshot(input: SeedSnapshotInput): void;
   /** A snapshot's current status, or undefined when there is none. */
   snapshotStatus(snapshotName: string, scope?: { accountId?: string; region?: string }): string | undefined;
+  /** Creates an `available` serverless cache, no API call. */
+  seedServerlessCache(input: SeedServerlessCacheInput): void;
+  /** Creates an `available` snapshot of an existing serverless cache, no API call (not counted against the quota). */
+  seedServerlessSnapshot(input: SeedServerlessSnapshotInput): void;
+  /** A serverless cache snapshot's current status, or undefined when there is none. */
+  serverlessSnapshotStatus(snapshotName: string, scope?: { accountId?: string; region?: string }): string | undefined;
   /**
    * Runs the automatic backup of a replication group or cache cluster now, as its backup window would: see
    * backups.ts startAutomaticBackup. Throws the AwsError ElastiCache would answer when it cannot be taken.
@@ -97,13 +139,29 @@ export interface ElastiCacheHandle {
   stopWork(): void;
 }
 
-/** The manual-snapshot quota setting: a whole number of snapshots per node (0 refuses every manual snapshot). */
-const quotaSetting = (value: number | undefined): number => {
-  if (value === undefined) return DEFAULT_LIMITS.manualSnapshotsPerNode;
+/** A quota setting: a whole number of snapshots (0 refuses every manual snapshot). */
+const quotaSetting = (
+  name: 'manualSnapshotsPerNode' | 'serverlessSnapshotsPerCache',
+  value: number | undefined,
+): number => {
+  if (value === undefined) return DEFAULT_LIMITS[name];
   if (!Number.isInteger(value) || value < 0) {
-    throw new Error(`elastiCache.manualSnapshotsPerNode must be a whole number >= 0, got ${value}`);
+    throw new Error(`elastiCache.${name} must be a whole number >= 0, got ${value}`);
   }
   return value;
+};
+
+/** The serverless export settings (see serverless-exports.ts for why each default). */
+const serverlessExportSettings = (settings: Partial<ElastiCacheSettings>) => {
+  const status = settings.serverlessExportStatus ?? DEFAULT_SERVERLESS_EXPORT.serverlessExportStatus;
+  if (!/^[a-z][a-z-]*$/.test(status) || ['creating', 'available', 'deleting', 'failed'].includes(status)) {
+    throw new Error(`elastiCache.serverlessExportStatus must be a status of its own, got ${status}`);
+  }
+  const shards = settings.serverlessExportShards ?? DEFAULT_SERVERLESS_EXPORT.serverlessExportShards;
+  if (!Number.isInteger(shards) || shards < 1 || shards > 500) {
+    throw new Error(`elastiCache.serverlessExportShards must be a whole number from 1 to 500, got ${shards}`);
+  }
+  return { serverlessExportStatus: status, serverlessExportShards: shards };
 };
 
 export const createElastiCacheService = (deps: {
@@ -132,6 +190,14 @@ export const createElastiCacheService = (deps: {
           return finishSnapshotWork(region, work);
         case 'finish-export':
           return finishExport(context, region, work);
+        case 'serverless-available':
+        case 'serverless-deleted':
+          return finishServerlessCacheWork(region, work);
+        case 'finish-serverless-snapshot':
+        case 'finish-serverless-snapshot-deletion':
+          return finishServerlessSnapshotWork(region, work);
+        case 'finish-serverless-export':
+          return finishServerlessExport(context, region, work);
       }
     },
     deps.log,
@@ -146,7 +212,14 @@ export const createElastiCacheService = (deps: {
       exportSeconds: deps.settings.exportSeconds ?? DEFAULT_TIMINGS.exportSeconds,
       snapshotDeleteSeconds: deps.settings.snapshotDeleteSeconds ?? DEFAULT_TIMINGS.snapshotDeleteSeconds,
     },
-    limits: { manualSnapshotsPerNode: quotaSetting(deps.settings.manualSnapshotsPerNode) },
+    limits: {
+      manualSnapshotsPerNode: quotaSetting('manualSnapshotsPerNode', deps.settings.manualSnapshotsPerNode),
+      serverlessSnapshotsPerCache: quotaSetting(
+        'serverlessSnapshotsPerCache',
+        deps.settings.serverlessSnapshotsPerCache,
+      ),
+    },
+    serverlessExport: serverlessExportSettings(deps.settings),
     faults: new FaultQueue(),
   };
   state.resume();
@@ -199,6 +272,43 @@ export const createElastiCacheService = (deps: {
       });
     },
     snapshotStatus: (name, scope = {}) => state.region(scopeOf(scope)).snapshots.get(name)?.status,
+    seedServerlessCache: (input) => {
+      const name = input.serverlessCacheName.toLowerCase();
+      state.change(scopeOf(input), (region) => {
+        if (region.serverlessCaches.has(name)) throw new Error(`Serverless cache ${name} already exists`);
+        addServerlessCache(
+          context,
+          region,
+          {
+            name,
+            engine: input.engine ?? 'valkey',
+            majorEngineVersion: input.majorEngineVersion,
+            description: input.description ?? `Seeded serverless cache ${name}`,
+            securityGroupIds: [],
+            subnetIds: [],
+            snapshotArnsToRestore: [],
+            snapshotRetentionLimit: input.snapshotRetentionLimit,
+            dailySnapshotTime: input.dailySnapshotTime,
+          },
+          'available',
+        );
+      });
+    },
+    seedServerlessSnapshot: (input) => {
+      const name = input.snapshotName.toLowerCase();
+      state.change(scopeOf(input), (region) => {
+        if (region.serverlessSnapshots.has(name)) throw new Error(`Serverless cache snapshot ${name} already exists`);
+        const cache = findServerlessCache(region, input.serverlessCacheName);
+        takeServerlessSnapshot(context, region, cache, {
+          name,
+          status: 'available',
+          snapshotType: input.snapshotType ?? 'manual',
+          ...(input.createdAt && { takenAt: input.createdAt.toISOString() }),
+        });
+      });
+    },
+    serverlessSnapshotStatus: (name, scope = {}) =>
+      state.region(scopeOf(scope)).serverlessSnapshots.get(name.toLowerCase())?.status,
     startAutomaticBackup: (input) => {
       const { snapshot, endsAt } = startAutomaticBackup(context, scopeOf(input), input);
       return {

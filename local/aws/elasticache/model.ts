@@ -31,12 +31,31 @@ export interface ElastiCacheLimits {
    * the cluster" (ElastiCache User Guide, "Snapshot and restore", Backup constraints).
    */
   manualSnapshotsPerNode: number;
+  /**
+   * Manual snapshots (CreateServerlessCacheSnapshot) per serverless cache in any contiguous 24 hours of emulated time:
+   * "During any contiguous 24-hour period, you can create no more than 24 manual backups per serverless cache"
+   * (ElastiCache User Guide, "Snapshot and restore", Backup constraints).
+   */
+  serverlessSnapshotsPerCache: number;
 }
 
-export const DEFAULT_LIMITS: ElastiCacheLimits = { manualSnapshotsPerNode: 20 };
+export const DEFAULT_LIMITS: ElastiCacheLimits = { manualSnapshotsPerNode: 20, serverlessSnapshotsPerCache: 24 };
+
+/** How an ExportServerlessCacheSnapshot behaves where AWS does not document it (see serverless-exports.ts). */
+export interface ServerlessExportSettings {
+  /** The snapshot's Status while it is exported. Default `exporting`. */
+  serverlessExportStatus: string;
+  /** How many `.rdb` objects an export writes (one per internal shard). Default 1. */
+  serverlessExportShards: number;
+}
+
+export const DEFAULT_SERVERLESS_EXPORT: ServerlessExportSettings = {
+  serverlessExportStatus: 'exporting',
+  serverlessExportShards: 1,
+};
 
 /** The emulator's ElastiCache settings: durations and limits (AwsEmulatorOptions.elastiCache). */
-export type ElastiCacheSettings = ElastiCacheTimings & ElastiCacheLimits;
+export type ElastiCacheSettings = ElastiCacheTimings & ElastiCacheLimits & ServerlessExportSettings;
 
 /** `snapshotting` while a snapshot of it is taken (CreateSnapshot, an automatic backup). */
 export type ResourceStatus = 'creating' | 'available' | 'snapshotting' | 'deleting';
@@ -143,6 +162,63 @@ export interface SnapshotModel {
   arn: string;
 }
 
+/** A serverless cache's Status (ServerlessCache data type); the emulator makes no `modifying` or `create-failed`. */
+export type ServerlessCacheStatus = 'creating' | 'available' | 'deleting';
+
+export interface ServerlessCacheModel {
+  seq: number;
+  /** Lowercased, as ElastiCache stores it. */
+  name: string;
+  description: string;
+  status: ServerlessCacheStatus;
+  engine: 'valkey' | 'redis' | 'memcached';
+  majorEngineVersion: string;
+  fullEngineVersion: string;
+  kmsKeyId?: string;
+  securityGroupIds: string[];
+  subnetIds: string[];
+  userGroupId?: string;
+  snapshotRetentionLimit: number;
+  dailySnapshotTime?: string;
+  /** CacheUsageLimits as given (each part optional). */
+  usageLimits?: {
+    dataStorage?: { maximum?: number; minimum?: number; unit: string };
+    ecpuPerSecond?: { maximum?: number; minimum?: number };
+  };
+  /** The SnapshotArnsToRestore it was created from (kept, not otherwise used). */
+  restoredFrom?: string[];
+  /** ISO 8601. */
+  createdAt: string;
+  arn: string;
+}
+
+/**
+ * A serverless cache snapshot's Status. `creating`, `available`, `deleting` and `failed` as node-based snapshots; the
+ * status while it is exported is a setting (ServerlessExportSettings), `exporting` by default.
+ */
+export type ServerlessSnapshotStatus = string;
+
+export interface ServerlessSnapshotModel {
+  seq: number;
+  /** Lowercased, as ElastiCache stores it. */
+  name: string;
+  arn: string;
+  status: ServerlessSnapshotStatus;
+  snapshotType: 'manual' | 'automated';
+  serverlessCacheName: string;
+  engine: string;
+  majorEngineVersion: string;
+  /** The cache's full engine version when the snapshot was taken (not in the shape: the RDB files carry it). */
+  fullEngineVersion: string;
+  kmsKeyId?: string;
+  /** ISO 8601: when the data was taken (the request), so present while `creating`. */
+  createdAt: string;
+  /** ISO 8601; automated snapshots only (their retention). */
+  expiresAt?: string;
+  bytesUsed: number;
+  tags?: Array<{ key: string; value: string }>;
+}
+
 /** The replication group and cache clusters a snapshot being taken keeps `snapshotting`. */
 export interface BusyResources {
   replicationGroupId?: string;
@@ -165,7 +241,17 @@ export type Work =
   /** In-ElastiCache CopySnapshot: the copy becomes `available` and the source leaves `copying`. */
   | { kind: 'finish-copy'; sourceName: string; targetName: string }
   /** CopySnapshot to S3: the `.rdb` files are written (unless a staged outcome says otherwise), the source returns. */
-  | { kind: 'finish-export'; sourceName: string; bucket: string; keys: string[]; outcome?: ExportOutcome };
+  | { kind: 'finish-export'; sourceName: string; bucket: string; keys: string[]; outcome?: ExportOutcome }
+  /** CreateServerlessCache: the cache becomes `available`. */
+  | { kind: 'serverless-available'; serverlessCacheName: string }
+  /** DeleteServerlessCache: the `deleting` cache is gone. */
+  | { kind: 'serverless-deleted'; serverlessCacheName: string }
+  /** CreateServerlessCacheSnapshot (or a final snapshot): `creating` → `available` (`failed` with a staged outcome). */
+  | { kind: 'finish-serverless-snapshot'; snapshotName: string; outcome?: 'failed' }
+  /** DeleteServerlessCacheSnapshot: the `deleting` snapshot is gone. */
+  | { kind: 'finish-serverless-snapshot-deletion'; snapshotName: string }
+  /** ExportServerlessCacheSnapshot: the `.rdb` objects are written (unless staged otherwise), the snapshot returns. */
+  | { kind: 'finish-serverless-export'; snapshotName: string; bucket: string; keys: string[]; outcome?: ExportOutcome };
 
 export interface PendingWork {
   /** Unique within the account and Region. */

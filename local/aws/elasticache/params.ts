@@ -47,19 +47,23 @@ export const checkEngineVersion = (engine: string, version: string | undefined):
   return value;
 };
 
-/** Pages by creation order; the marker is the sequence number of the last item returned. */
+/**
+ * Pages by creation order; the marker is the sequence number of the last item returned. The page size and marker
+ * parameters are MaxRecords and Marker, or, for the serverless actions, MaxResults and NextToken (`names`).
+ */
 export const paginate = <T extends { seq: number }>(
   items: T[],
   params: QueryParams,
   limits: { min: number; max: number; default: number },
+  names: { size: string; marker: string } = { size: 'MaxRecords', marker: 'Marker' },
 ): { page: T[]; marker?: string } => {
-  const maxRecords = params.int('MaxRecords');
+  const maxRecords = params.int(names.size);
   if (maxRecords !== undefined && (Number.isNaN(maxRecords) || maxRecords < limits.min || maxRecords > limits.max)) {
     // Assumed wording.
-    throw invalidValue(`The value of MaxRecords must be between ${limits.min} and ${limits.max}.`);
+    throw invalidValue(`The value of ${names.size} must be between ${limits.min} and ${limits.max}.`);
   }
   const size = maxRecords ?? limits.default;
-  const raw = params.get('Marker');
+  const raw = params.get(names.marker);
   let after = -1;
   if (raw) {
     // Markers are ours: base64url of a sequence number. Anything else (Number('') is 0) is refused, not read as 0.

@@ -1,8 +1,14 @@
-// The XML shapes ElastiCache answers with (ReplicationGroup, CacheCluster, Snapshot, as in the 2015-02-02 API
-// reference), rendered from the model. Endpoints are made-up host names in the Region; timestamps are stored as ISO
+// The XML shapes ElastiCache answers with (ReplicationGroup, CacheCluster, Snapshot, ServerlessCache,
+// ServerlessCacheSnapshot, as in the 2015-02-02 API reference), rendered from the model. Endpoints are made-up host names in the Region; timestamps are stored as ISO
 // strings and rendered as dates. No rules here: what a shape shows follows only from the model it is given.
 import { type XmlValue, xmlList } from '../xml.js';
-import type { CacheClusterModel, ReplicationGroupModel, SnapshotModel } from './model.js';
+import type {
+  CacheClusterModel,
+  ReplicationGroupModel,
+  ServerlessCacheModel,
+  ServerlessSnapshotModel,
+  SnapshotModel,
+} from './model.js';
 import { pad } from './params.js';
 
 const endpoint = (address: string, port: number): XmlValue => ({ Address: address, Port: port });
@@ -162,4 +168,61 @@ export const snapshotXml = (snapshot: SnapshotModel, showNodeGroupConfig: boolea
   KmsKeyId: snapshot.kmsKeyId,
   ARN: snapshot.arn,
   DataTiering: snapshot.dataTiering ? 'enabled' : 'disabled',
+});
+
+/**
+ * A ServerlessCache. Endpoints once `available`: the writer on 6379 and the reader on 6380 (11211 and 11212 for
+ * Memcached), as serverless caches serve them.
+ */
+export const serverlessCacheXml = (cache: ServerlessCacheModel, region: string): XmlValue => {
+  const available = cache.status === 'available';
+  const host = `${cache.name}-abc123.serverless.${region}.cache.amazonaws.com`;
+  const port = cache.engine === 'memcached' ? 11211 : 6379;
+  const limits = cache.usageLimits;
+  return {
+    ServerlessCacheName: cache.name,
+    Description: cache.description,
+    CreateTime: new Date(cache.createdAt),
+    Status: cache.status,
+    Engine: cache.engine,
+    MajorEngineVersion: cache.majorEngineVersion,
+    FullEngineVersion: cache.fullEngineVersion,
+    CacheUsageLimits: limits && {
+      DataStorage: limits.dataStorage && {
+        Maximum: limits.dataStorage.maximum,
+        Minimum: limits.dataStorage.minimum,
+        Unit: limits.dataStorage.unit,
+      },
+      ECPUPerSecond: limits.ecpuPerSecond && {
+        Maximum: limits.ecpuPerSecond.maximum,
+        Minimum: limits.ecpuPerSecond.minimum,
+      },
+    },
+    KmsKeyId: cache.kmsKeyId,
+    SecurityGroupIds: xmlList('SecurityGroupId', cache.securityGroupIds),
+    Endpoint: available ? endpoint(host, port) : undefined,
+    ReaderEndpoint: available ? endpoint(host, port + 1) : undefined,
+    ARN: cache.arn,
+    UserGroupId: cache.userGroupId,
+    SubnetIds: xmlList('SubnetId', cache.subnetIds),
+    SnapshotRetentionLimit: cache.snapshotRetentionLimit,
+    DailySnapshotTime: cache.dailySnapshotTime,
+    NetworkType: 'ipv4',
+  };
+};
+
+export const serverlessSnapshotXml = (snapshot: ServerlessSnapshotModel): XmlValue => ({
+  ServerlessCacheSnapshotName: snapshot.name,
+  ARN: snapshot.arn,
+  KmsKeyId: snapshot.kmsKeyId,
+  SnapshotType: snapshot.snapshotType,
+  Status: snapshot.status,
+  CreateTime: new Date(snapshot.createdAt),
+  ExpiryTime: snapshot.expiresAt === undefined ? undefined : new Date(snapshot.expiresAt),
+  BytesUsedForCache: String(snapshot.bytesUsed),
+  ServerlessCacheConfiguration: {
+    ServerlessCacheName: snapshot.serverlessCacheName,
+    Engine: snapshot.engine,
+    MajorEngineVersion: snapshot.majorEngineVersion,
+  },
 });

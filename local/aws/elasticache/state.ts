@@ -1,13 +1,22 @@
 // ElastiCache's state and how it persists: per account and Region, the replication groups, cache clusters, snapshots,
-// the work pending on them and the counters that order them, saved as one JSON document under
-// `<dataDir>/elasticache/` (see ../regional-documents.ts) and rewritten after every change. Pending work carries the
+// serverless caches and their snapshots, the work pending on them and the counters that order them, saved as one JSON
+// document under `<dataDir>/elasticache/` (see ../regional-documents.ts) and rewritten after every change. Pending work carries the
 // wall-clock time it completes at, so a restarted emulator on the same data folder finishes it at its original time
 // (right after start when that time has passed). Creation-order numbers (Marker pagination) continue after a restart,
 // and so does the count of manual snapshots the 24-hour quota is held to.
 import path from 'node:path';
 import type { Clock } from '../../clock.js';
 import { RegionalDocuments } from '../regional-documents.js';
-import type { CacheClusterModel, PendingWork, ReplicationGroupModel, Scope, SnapshotModel, Work } from './model.js';
+import type {
+  CacheClusterModel,
+  PendingWork,
+  ReplicationGroupModel,
+  Scope,
+  ServerlessCacheModel,
+  ServerlessSnapshotModel,
+  SnapshotModel,
+  Work,
+} from './model.js';
 
 /** The state of one account and Region. Maps keyed by request-supplied names: no prototype to reach. */
 export interface RegionState {
@@ -15,10 +24,13 @@ export interface RegionState {
   replicationGroups: Map<string, ReplicationGroupModel>;
   cacheClusters: Map<string, CacheClusterModel>;
   snapshots: Map<string, SnapshotModel>;
+  serverlessCaches: Map<string, ServerlessCacheModel>;
+  serverlessSnapshots: Map<string, ServerlessSnapshotModel>;
   work: Map<number, PendingWork>;
   /**
    * When (wall-clock epoch ms) each manual snapshot was created, by what it was taken of (`replicationgroup:<id>`,
-   * `cluster:<id>`): the 24-hour quota counts creations, so a snapshot deleted since still counts.
+   * `cluster:<id>`, `serverlesscache:<name>`): the 24-hour quotas count creations, so a snapshot deleted since still
+   * counts.
    */
   manualSnapshotLog: Map<string, number[]>;
   /** The next creation-order number. */
@@ -33,6 +45,9 @@ interface RegionDocument {
   replicationGroups: ReplicationGroupModel[];
   cacheClusters: CacheClusterModel[];
   snapshots: SnapshotModel[];
+  /** Absent in documents saved before serverless caches were emulated. */
+  serverlessCaches?: ServerlessCacheModel[];
+  serverlessSnapshots?: ServerlessSnapshotModel[];
   work: PendingWork[];
   /** Absent in documents saved before the quota was emulated: no creations counted. */
   manualSnapshotLog?: Array<[string, number[]]>;
@@ -65,6 +80,8 @@ export class ElastiCacheState {
         replicationGroups: new Map(),
         cacheClusters: new Map(),
         snapshots: new Map(),
+        serverlessCaches: new Map(),
+        serverlessSnapshots: new Map(),
         work: new Map(),
         manualSnapshotLog: new Map(),
         nextSeq: 1,
@@ -76,6 +93,8 @@ export class ElastiCacheState {
         replicationGroups: [...region.replicationGroups.values()],
         cacheClusters: [...region.cacheClusters.values()],
         snapshots: [...region.snapshots.values()],
+        serverlessCaches: [...region.serverlessCaches.values()],
+        serverlessSnapshots: [...region.serverlessSnapshots.values()],
         work: [...region.work.values()],
         manualSnapshotLog: [...region.manualSnapshotLog.entries()],
       }),
@@ -84,6 +103,8 @@ export class ElastiCacheState {
         replicationGroups: byKey(saved.replicationGroups, (group) => group.id),
         cacheClusters: byKey(saved.cacheClusters, (cluster) => cluster.id),
         snapshots: byKey(saved.snapshots, (snapshot) => snapshot.name),
+        serverlessCaches: byKey(saved.serverlessCaches, (cache) => cache.name),
+        serverlessSnapshots: byKey(saved.serverlessSnapshots, (snapshot) => snapshot.name),
         work: byKey(saved.work, (pending) => pending.id),
         manualSnapshotLog: new Map(saved.manualSnapshotLog ?? []),
         nextSeq: saved.nextSeq,

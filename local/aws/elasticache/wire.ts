@@ -1,6 +1,6 @@
 // ElastiCache's wire: the query protocol (Action=…&Version=2015-02-02, form-encoded) in, XML out. Each action reads
-// its parameters, calls the model (replication-groups.ts, backups.ts, snapshots.ts) and renders the answer (shapes.ts); errors
-// become ErrorResponse documents with the modeled HTTP status. Staged call faults are applied here, before the action.
+// its parameters, calls the model (replication-groups.ts, backups.ts, snapshots.ts; the serverless actions are in
+// serverless-wire.ts) and renders the answer (shapes.ts); errors become ErrorResponse documents with the modeled HTTP status. Staged call faults are applied here, before the action.
 import { AwsError, queryErrorResponse } from '../errors.js';
 import type { AwsRequest, AwsResponse, EmulatedService } from '../types.js';
 import { QueryParams, queryResponse, type XmlValue, xmlList } from '../xml.js';
@@ -15,6 +15,7 @@ import {
   findCluster,
   findGroup,
 } from './replication-groups.js';
+import { serverlessActions } from './serverless-wire.js';
 import { cacheClusterXml, replicationGroupXml, snapshotXml } from './shapes.js';
 import { copySnapshot, deleteSnapshot, describeSnapshots } from './snapshots.js';
 
@@ -173,6 +174,8 @@ const actionsFor = (context: ElastiCacheContext): Record<string, Action> => {
       const snapshot = deleteSnapshot(context, request.caller, required(params, 'SnapshotName'));
       return respond('DeleteSnapshot', request, { Snapshot: snapshotXml(snapshot, false) });
     },
+
+    ...serverlessActions(context, respond),
   };
 };
 

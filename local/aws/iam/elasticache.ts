@@ -46,6 +46,36 @@ const EXPORT_CALLER_SOURCE =
 
 const callerS3Refusal = (): AwsError => new AwsError('InvalidParameterValue', CALLER_S3_ACCESS_MESSAGE, 400);
 
+type ActionChecks = (params: QueryParams, caller: Caller) => Check[];
+
+const exportCallerChecks = (caller: Caller, bucket: string): Check[] => {
+  const resourceOf = (on: 'bucket' | 'objects' | '*') =>
+    on === '*' ? '*' : s3Arn(caller, on === 'bucket' ? bucket : `${bucket}/*`);
+  return EXPORT_CALLER_PERMISSIONS.map(({ action, on }) => ({
+    action,
+    resource: resourceOf(on),
+    requiredBy: EXPORT_CALLER_SOURCE,
+    refusal: callerS3Refusal,
+  }));
+};
+
+/**
+ * ExportServerlessCacheSnapshot: elasticache:ExportServerlessCacheSnapshot on the snapshot (its only resource type),
+ * then the caller's own S3 permissions as for CopySnapshot with TargetBucket. Assumed: the User Guide's "Exporting a
+ * backup", which covers serverless exports too, lists those permissions for the caller of any export without naming
+ * the action; ElastiCache is taken to check them the same way, with the same refusal.
+ */
+const exportServerlessChecks: ActionChecks = (params, caller) => {
+  const bucket = params.get('S3BucketName') ?? '';
+  return [
+    {
+      action: 'elasticache:ExportServerlessCacheSnapshot',
+      resource: arn(caller, 'serverlesscachesnapshot', params.get('ServerlessCacheSnapshotName') ?? ''),
+    },
+    ...exportCallerChecks(caller, bucket),
+  ];
+};
+
 /**
  * CopySnapshot: elasticache:CopySnapshot on the source snapshot, and for an in-ElastiCache copy (no TargetBucket) on
  * the snapshot it creates as well (assumed, as CreateSnapshot is authorized on the snapshot it creates; the
@@ -62,20 +92,8 @@ const copySnapshotChecks = (params: QueryParams, caller: Caller): Check[] => {
     ...(bucket ? [] : [{ action: 'elasticache:CopySnapshot', resource: arn(caller, 'snapshot', target), refusal }]),
   ];
   if (!bucket) return own;
-  const resourceOf = (on: 'bucket' | 'objects' | '*') =>
-    on === '*' ? '*' : s3Arn(caller, on === 'bucket' ? bucket : `${bucket}/*`);
-  return [
-    ...own,
-    ...EXPORT_CALLER_PERMISSIONS.map(({ action, on }) => ({
-      action,
-      resource: resourceOf(on),
-      requiredBy: EXPORT_CALLER_SOURCE,
-      refusal: callerS3Refusal,
-    })),
-  ];
+  return [...own, ...exportCallerChecks(caller, bucket)];
 };
-
-type ActionChecks = (params: QueryParams, caller: Caller) => Check[];
 
 const one =
   (action: string, kind: string, parameter: string): ActionChecks =>
@@ -130,6 +148,66 @@ const ACTIONS: Readonly<Record<string, ActionChecks>> = {
   DescribeSnapshots: described('elasticache:DescribeSnapshots', 'snapshot', 'SnapshotName'),
   CopySnapshot: copySnapshotChecks,
   DeleteSnapshot: one('elasticache:DeleteSnapshot', 'snapshot', 'SnapshotName'),
+  // Serverless: the cache a create names (required serverlesscache type); its SnapshotArnsToRestore are optional types
+  // (serverlesscachesnapshot, snapshot) whose ARNs the request gives whole.
+  CreateServerlessCache: (params, caller) => [
+    {
+      action: 'elasticache:CreateServerlessCache',
+      resource: arn(caller, 'serverlesscache', params.get('ServerlessCacheName') ?? ''),
+    },
+    ...params
+      .strings('SnapshotArnsToRestore')
+      .filter((restore) => /^arn:[a-z-]+:elasticache:[^:]*:\d{12}:(snapshot|serverlesscachesnapshot):/.test(restore))
+      .map((restore) => ({ action: 'elasticache:CreateServerlessCache', resource: restore })),
+  ],
+  DescribeServerlessCaches: described('elasticache:DescribeServerlessCaches', 'serverlesscache', 'ServerlessCacheName'),
+  // A final snapshot is created on the serverlesscachesnapshot type (optional) and, as the reference notes,
+  // "CreateServerlessCacheSnapshot permission is required to create a final snapshot" (on the cache and the snapshot).
+  DeleteServerlessCache: (params, caller) => {
+    const cache = arn(caller, 'serverlesscache', params.get('ServerlessCacheName') ?? '');
+    const finalName = params.get('FinalSnapshotName');
+    const finalArn = finalName ? arn(caller, 'serverlesscachesnapshot', finalName) : undefined;
+    return [
+      { action: 'elasticache:DeleteServerlessCache', resource: cache },
+      ...(finalArn
+        ? [
+            { action: 'elasticache:DeleteServerlessCache', resource: finalArn },
+            { action: 'elasticache:CreateServerlessCacheSnapshot', resource: cache },
+            { action: 'elasticache:CreateServerlessCacheSnapshot', resource: finalArn },
+          ]
+        : []),
+    ];
+  },
+  // Both required types: the cache it is taken of and the snapshot it creates.
+  CreateServerlessCacheSnapshot: (params, caller) => [
+    {
+      action: 'elasticache:CreateServerlessCacheSnapshot',
+      resource: arn(caller, 'serverlesscache', params.get('ServerlessCacheName') ?? ''),
+    },
+    {
+      action: 'elasticache:CreateServerlessCacheSnapshot',
+      resource: arn(caller, 'serverlesscachesnapshot', params.get('ServerlessCacheSnapshotName') ?? ''),
+    },
+  ],
+  // The snapshot type is required (a named one, else every one); a named cache is the optional serverlesscache type.
+  DescribeServerlessCacheSnapshots: (params, caller) => {
+    const cache = params.get('ServerlessCacheName');
+    return [
+      {
+        action: 'elasticache:DescribeServerlessCacheSnapshots',
+        resource: arn(caller, 'serverlesscachesnapshot', params.get('ServerlessCacheSnapshotName') ?? '*'),
+      },
+      ...(cache
+        ? [{ action: 'elasticache:DescribeServerlessCacheSnapshots', resource: arn(caller, 'serverlesscache', cache) }]
+        : []),
+    ];
+  },
+  ExportServerlessCacheSnapshot: exportServerlessChecks,
+  DeleteServerlessCacheSnapshot: one(
+    'elasticache:DeleteServerlessCacheSnapshot',
+    'serverlesscachesnapshot',
+    'ServerlessCacheSnapshotName',
+  ),
 };
 
 /** The actions mapped here, one per emulated action (test/local/iam-checks.test.ts holds each to AWS's data). */
