@@ -5,6 +5,10 @@
 
 const { require: tsRequire } = require('tsx/cjs/api');
 
+// The SDK warns on every run under Node 20 that later versions will need Node 22; the project supports Node 20
+// (package.json engines), and the warning would sit in every command's output. Set it to `false` to see it.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const { run, processIo } = tsRequire('../cli/main.ts', __filename);
 
 run(process.argv.slice(2), processIo()).then(

@@ -38,7 +38,8 @@ export interface FollowResult {
   result: 'ended' | 'timedOut';
   view: ExportView;
   polls: number;
-  elapsedSeconds: number;
+  /** How long the export ran: start to stop once it has ended, else start to now. */
+  durationSeconds: number;
 }
 
 export const getExport = async (client: ApiClient, exportId: string): Promise<ExportView> => {
@@ -53,10 +54,13 @@ const isTransient = (error: unknown): boolean =>
     ? error.status === 429 || error.status >= 500
     : error instanceof CliError && error.cause !== undefined;
 
-const objectsOf = (view: ExportView) =>
-  view.outcome
-    ? { objects: view.outcome.objects.length, bytes: view.outcome.objects.reduce((sum, o) => sum + o.size, 0) }
-    : {};
+/** Objects and bytes once the outcome lists any (a failed export has none to show). */
+const objectsOf = (view: ExportView) => {
+  const objects = view.outcome?.objects ?? [];
+  return objects.length === 0
+    ? {}
+    : { objects: objects.length, bytes: objects.reduce((sum, object) => sum + object.size, 0) };
+};
 
 export const followExport = async (
   client: ApiClient,
@@ -68,10 +72,10 @@ export const followExport = async (
   const waitStarted = now();
   let polls = 0;
   let view: ExportView | undefined;
-  const elapsedSeconds = () => {
+  // Seconds since the export started, up to `end`; since the wait started when the API gives no start.
+  const since = (end: number) => {
     const startedAt = view?.startedAt ? Date.parse(view.startedAt) : Number.NaN;
-    const end = view?.stoppedAt ? Date.parse(view.stoppedAt) : now();
-    return Math.max(0, (Number.isFinite(startedAt) ? end - startedAt : now() - waitStarted) / 1000);
+    return Math.max(0, (Number.isFinite(startedAt) ? end - startedAt : end - waitStarted) / 1000);
   };
   for (;;) {
     polls += 1;
@@ -83,14 +87,15 @@ export const followExport = async (
     const waited = (now() - waitStarted) / 1000;
     const remaining = options.timeoutSeconds - waited;
     if (view) {
-      const state = { status: view.status, elapsedSeconds: elapsedSeconds(), polls, ...objectsOf(view) };
+      // The progress line counts on with the clock; the summary says how long the export itself took.
+      const state = { status: view.status, elapsedSeconds: since(now()), polls, ...objectsOf(view) };
       if (view.status !== 'RUNNING' || remaining <= 0) {
         options.progress?.done(state);
         return {
           result: view.status !== 'RUNNING' ? 'ended' : 'timedOut',
           view,
           polls,
-          elapsedSeconds: state.elapsedSeconds,
+          durationSeconds: since(view.stoppedAt ? Date.parse(view.stoppedAt) : now()),
         };
       }
       options.progress?.update(state);

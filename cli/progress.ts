@@ -70,5 +70,9 @@ const plainProgress = (stream: OutputStream): Progress => {
   };
 };
 
+/**
+ * The live line on a terminal; plain lines elsewhere, and on a pseudo-terminal that reports no size (`script`, some
+ * CI runners), where log-update would draw nothing at all.
+ */
 export const createProgress = (stream: OutputStream): Progress =>
-  stream.isTTY ? liveProgress(stream) : plainProgress(stream);
+  stream.isTTY && stream.rows !== 0 && stream.columns !== 0 ? liveProgress(stream) : plainProgress(stream);

@@ -25,7 +25,7 @@ export const cancelCommand = async (ctx: CommandContext, exportId: string): Prom
     else {
       const message =
         isRecord(answer.body) && isRecord(answer.body.error) ? String(answer.body.error.message) : error.message;
-      ctx.err(`Export ${exportId} was not cancelled: ${message}`);
+      ctx.err(`Not cancelled: ${message}`);
     }
     return EXIT.failed;
   }

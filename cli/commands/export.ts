@@ -47,7 +47,7 @@ export const exportCommand = async (ctx: CommandContext, flags: ExportCommandFla
     ctx.err(`Follow it with: elasticache-export status ${exportId}`);
     return EXIT.timedOut;
   }
-  if (!ctx.json) for (const line of endLines(followed.view, followed.elapsedSeconds)) ctx.out(line);
+  if (!ctx.json) for (const line of endLines(followed.view, followed.durationSeconds)) ctx.out(line);
   return followed.view.status === 'SUCCEEDED' ? EXIT.ok : EXIT.failed;
 };
 

@@ -135,7 +135,7 @@ export const prepareBucketCommand = async (
   const access = await ctx.connection.aws();
   const applied = await applyPreparation(access, bucket, route);
   if (ctx.json) ctx.printJson({ bucket, region, route, ...needs(bucket, region, route), applied });
-  else for (const line of appliedLines(bucket, region, route, applied)) ctx.out(line);
+  else for (const line of appliedLines(bucket, region, route, applied, access.local)) ctx.out(line);
   return applied.gaps.length === 0 ? EXIT.ok : EXIT.failed;
 };
 
@@ -326,12 +326,24 @@ const gapLine = (gap: PermissionGap): string => {
   return `${CROSS} ${gap.permission} (${PERMISSION_LABELS[gap.permission]}): ${parts.join('; ')}`;
 };
 
-const appliedLines = (bucket: string, region: string, route: Route, applied: AppliedPreparation): string[] => {
+/** The last step, which only a redeploy (or a restart of the local stack) takes. */
+const allowListLine = (bucket: string, local: boolean): string =>
+  local
+    ? `Then add ${bucket} to ALLOWED_TARGET_BUCKETS and restart the local stack (ALLOWED_TARGET_BUCKETS=…,${bucket} npm start).`
+    : `Then add ${bucket} to ALLOWED_TARGET_BUCKETS and deploy again.`;
+
+const appliedLines = (
+  bucket: string,
+  region: string,
+  route: Route,
+  applied: AppliedPreparation,
+  local: boolean,
+): string[] => {
   const lines = [applied.created ? `Created bucket ${bucket} in ${region}.` : `Bucket ${bucket} is in ${region}.`];
   if (route === 'policy') {
     lines.push(
       applied.policyChanged
-        ? `Bucket policy: statement ${STATEMENT_SID} written for ${elastiCacheServicePrincipal(region)} (${applied.statementsKept ?? 0} other statement(s) kept as they were).`
+        ? `Bucket policy: statement ${STATEMENT_SID} written for ${elastiCacheServicePrincipal(region)}${applied.statementsKept ? ` (${applied.statementsKept} other statement(s) kept as they were)` : ''}.`
         : `Bucket policy: statement ${STATEMENT_SID} already grants everything; unchanged.`,
     );
   } else {
@@ -345,10 +357,7 @@ const appliedLines = (bucket: string, region: string, route: Route, applied: App
     );
   }
   if (applied.gaps.length === 0) {
-    lines.push(
-      `${CHECK} ElastiCache can export to ${bucket}.`,
-      `Then add ${bucket} to ALLOWED_TARGET_BUCKETS and deploy again.`,
-    );
+    lines.push(`${CHECK} ElastiCache can export to ${bucket}.`, allowListLine(bucket, local));
   } else {
     lines.push('ElastiCache still cannot export to the bucket:', ...applied.gaps.map(gapLine));
   }

@@ -197,7 +197,9 @@ describe('cancel', () => {
     expect(cancelled.stdout).toContain(`Export ${exportId} was stopped (`);
     expect(final.status).toBe('ABORTED');
     expect(again.code).toBe(1);
-    expect(again.stderr).toMatch(new RegExp(`^Export ${exportId} was not cancelled: .+`));
+    expect(again.stderr).toMatch(
+      new RegExp(`^Not cancelled: Export ${exportId} has already ended \\(ABORTED at .+\\)`),
+    );
   });
 });
 
@@ -309,7 +311,7 @@ describe('prepare-bucket --apply', () => {
 
     // Assert
     expect(first.code).toBe(0);
-    expect(first.stdout).toContain('(1 other statement(s) kept as they were)');
+    expect(first.stdout).toContain('(1 other statement(s) kept as they were).');
     expect(second.stdout).toContain('already grants everything; unchanged');
     expect(policy.Statement).toEqual([tls, expect.objectContaining({ Sid: 'ElastiCacheExports', Effect: 'Allow' })]);
   });

@@ -1,6 +1,6 @@
 // The CLI's pure formatting: sizes, durations, shell quoting, and the restore command's parameter group.
 import { clusterParameterGroup } from '../../cli/commands/restore-command';
-import { progressLine } from '../../cli/progress';
+import { createProgress, progressLine } from '../../cli/progress';
 import { formatBytes, formatDuration, shellCommand, shellQuote, table } from '../../cli/render';
 
 it('formats sizes in binary units and durations in the two largest units', () => {
@@ -52,4 +52,18 @@ it("names the engine version's default cluster-mode parameter group", () => {
   expect(clusterParameterGroup('redis', '5.0.6')).toBe('default.redis5.0.cluster.on');
   expect(clusterParameterGroup('valkey', '8.0')).toBe('default.valkey8.cluster.on');
   expect(clusterParameterGroup('valkey', undefined)).toBe('<valkey cluster-mode parameter group>');
+});
+
+it('writes plain lines on a terminal that reports no size, where a live line would draw nothing', () => {
+  // Arrange
+  let written = '';
+  const progress = createProgress({ write: (chunk: string) => (written += chunk), isTTY: true, rows: 0, columns: 0 });
+
+  // Act
+  progress.update({ status: 'RUNNING', elapsedSeconds: 1, polls: 1 });
+  progress.update({ status: 'RUNNING', elapsedSeconds: 3, polls: 2 });
+  progress.done({ status: 'FAILED', elapsedSeconds: 4, polls: 3 });
+
+  // Assert
+  expect(written).toBe('RUNNING · 1 s elapsed · 1 poll\nFAILED · 4 s elapsed · 3 polls\n');
 });
