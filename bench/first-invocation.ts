@@ -193,6 +193,8 @@ const measureAll = async (
       const subject = subjects[(index + round) % subjects.length];
       if (!subject) continue;
       counter += 1;
+      // Before the event is made: an export started for it (cancelExport's) must not wait for other work to end.
+      await bench.settle();
       const invocation: Invocation =
         subject.kind === 'function'
           ? await bench.invocationOf(subject.functionKey, counter)
@@ -204,7 +206,6 @@ const measureAll = async (
         ...bench.environmentOf(subject.functionKey, ownEnvironment(config, subject.functionKey)),
         ...lambdaEnvironment(config, subject.functionKey),
       };
-      await bench.settle();
       const sample = await invokeOnce(subject, eventFile, env, {
         timeout: config.functions?.[subject.functionKey]?.timeout ?? 6,
         memory: config.provider?.memorySize ?? 128,
