@@ -106,7 +106,7 @@ const requestRules = (request: RequestFields, ctx: z.RefinementCtx): void => {
       code: 'custom',
       path: [],
       message:
-        'Give exactly one of sourceSnapshotName, serverlessCacheSnapshotName, replicationGroupId, cacheClusterId',
+        'Give exactly one of sourceSnapshotName, replicationGroupId, cacheClusterId, serverlessCacheSnapshotName',
     });
   }
   if (request.freshSnapshot === true && request.serverlessCacheSnapshotName !== undefined) {
