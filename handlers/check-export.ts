@@ -3,7 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import type { S3Client } from '@aws-sdk/client-s3';
 import middy from '@middy/core';
-import { findSnapshot, nodeGroupCount } from './lib/aws/elasticache.js';
+import { findServerlessSnapshot, findSnapshot, nodeGroupCount } from './lib/aws/elasticache.js';
 import { listObjects } from './lib/aws/s3.js';
 import { type BackoffPolicy, backoffForDeadline, DEFAULT_BACKOFF, nextWaitSeconds } from './lib/backoff.js';
 import { elastiCache } from './lib/clients/elasticache.js';
@@ -27,6 +27,8 @@ export interface CheckExportDeps {
  * deadline: a status AWS adds later must not fail a healthy export.
  */
 const KNOWN_EXPORTING = new Set(['copying', 'creating']);
+/** The same for a serverless snapshot: `exporting` is assumed (local/aws/elasticache/serverless-exports.ts). */
+const KNOWN_SERVERLESS_EXPORTING = new Set(['exporting']);
 /** Statuses after which the export cannot produce its objects: it ends now rather than at the deadline. */
 const ENDS_EXPORT = new Set(['failed', 'deleting']);
 
@@ -92,14 +94,15 @@ export const checkExport = async (state: ExportState, deps: CheckExportDeps): Pr
     }
   };
 
-  const snapshot = await lastLook(() => findSnapshot(deps.elastiCache, sourceSnapshotName));
+  const serverless = state.snapshot.kind === 'serverless';
+  const snapshot = await lastLook(() => sourceStatus(state, deps));
   if (!snapshot) {
     throw new ExportFailedError(
       `The source snapshot ${sourceSnapshotName} disappeared while it was being exported to ${target}.`,
       { code: 'ExportFailed' },
     );
   }
-  const status = snapshot.SnapshotStatus ?? 'unknown';
+  const { status } = snapshot;
   if (ENDS_EXPORT.has(status)) {
     throw new ExportFailedError(
       `ElastiCache reported the source snapshot ${sourceSnapshotName} as '${status}' while exporting it to ${target}.`,
@@ -109,7 +112,7 @@ export const checkExport = async (state: ExportState, deps: CheckExportDeps): Pr
   if (status !== 'available') {
     if (deadlinePassed) throw deadlineError();
     const poll = advance(state, 'exporting', 0);
-    if (KNOWN_EXPORTING.has(status)) {
+    if ((serverless ? KNOWN_SERVERLESS_EXPORTING : KNOWN_EXPORTING).has(status)) {
       logger.info('Export still running', { sourceSnapshotName, snapshotStatus: status, poll });
     } else {
       logger.warn('Source snapshot in a status this service does not know; counted as still exporting', {
@@ -160,6 +163,19 @@ export const checkExport = async (state: ExportState, deps: CheckExportDeps): Pr
       '.',
     { code: 'ExportIncomplete' },
   );
+};
+
+/**
+ * The source's status: DescribeSnapshots for a node-based snapshot, DescribeServerlessCacheSnapshots for a serverless
+ * one; undefined when it is gone.
+ */
+const sourceStatus = async (state: ExportState, deps: CheckExportDeps): Promise<{ status: string } | undefined> => {
+  if (state.snapshot.kind === 'serverless') {
+    const snapshot = await findServerlessSnapshot(deps.elastiCache, state.sourceSnapshotName);
+    return snapshot && { status: snapshot.Status ?? 'unknown' };
+  }
+  const snapshot = await findSnapshot(deps.elastiCache, state.sourceSnapshotName);
+  return snapshot && { status: snapshot.SnapshotStatus ?? 'unknown' };
 };
 
 /**

@@ -1,10 +1,15 @@
 // handlers/start-export.ts: state StartExport. { state: ExportState, retryCount } → ExportState (CopySnapshot to the
-// bucket started). `retryCount` is `$$.State.RetryCount`: 0 on the first attempt, more on Step Functions' retries.
+// bucket, or ExportServerlessCacheSnapshot for a serverless snapshot, started). `retryCount` is `$$.State.RetryCount`: 0 on the first attempt, more on Step Functions' retries.
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import type { S3Client } from '@aws-sdk/client-s3';
 import middy from '@middy/core';
-import { exportSnapshotToBucket, findSnapshot } from './lib/aws/elasticache.js';
+import {
+  exportServerlessSnapshotToBucket,
+  exportSnapshotToBucket,
+  findServerlessSnapshot,
+  findSnapshot,
+} from './lib/aws/elasticache.js';
 import { listObjects } from './lib/aws/s3.js';
 import { elastiCache } from './lib/clients/elasticache.js';
 import { s3 } from './lib/clients/s3.js';
@@ -39,11 +44,18 @@ export const startExport = async (state: ExportState, deps: StartExportDeps, ret
     targetBucket: state.targetBucket,
   };
   try {
-    await exportSnapshotToBucket(deps.elastiCache, {
-      sourceSnapshotName: state.sourceSnapshotName,
-      targetSnapshotName: state.targetSnapshotName,
-      targetBucket: state.targetBucket,
-    });
+    if (state.snapshot.kind === 'serverless') {
+      await exportServerlessSnapshotToBucket(deps.elastiCache, {
+        snapshotName: state.sourceSnapshotName,
+        targetBucket: state.targetBucket,
+      });
+    } else {
+      await exportSnapshotToBucket(deps.elastiCache, {
+        sourceSnapshotName: state.sourceSnapshotName,
+        targetSnapshotName: state.targetSnapshotName,
+        targetBucket: state.targetBucket,
+      });
+    }
     logger.info('Snapshot export started', keys);
   } catch (error) {
     const refusal = await explainRefusal(error, deps, state, attemptedBefore(error, retryCount));
@@ -104,19 +116,42 @@ const explainRefusal = async (
     const ours = objects.some((object) => isExportObjectKey(state.targetSnapshotName, object.key));
     return ours ? { kind: 'ours', evidence: 'object-exists' } : undefined;
   }
-  if (error.details.awsErrorCode !== 'InvalidSnapshotState') return undefined;
-  const source = await findSnapshot(deps.elastiCache, state.sourceSnapshotName);
-  if (source?.SnapshotStatus !== 'copying') return undefined;
+  if (!(await sourceExporting(error.details.awsErrorCode, deps, state))) return undefined;
   if (attempted) return { kind: 'ours', evidence: 'source-copying' };
   return {
     kind: 'busy',
     error: new ExportRejectedError(
-      `Snapshot ${state.sourceSnapshotName} is being exported or copied by another request (status copying), so ElastiCache refused to export it to s3://${state.targetBucket} now.`,
+      state.snapshot.kind === 'serverless'
+        ? `Serverless cache snapshot ${state.sourceSnapshotName} is being exported by another request, so ElastiCache refused to export it to s3://${state.targetBucket} now.`
+        : `Snapshot ${state.sourceSnapshotName} is being exported or copied by another request (status copying), so ElastiCache refused to export it to s3://${state.targetBucket} now.`,
       { ...error.details, code: 'SnapshotBusy' },
       { cause: error },
     ),
   };
 };
+
+/**
+ * Whether a refusal for the source's state finds the source being exported: a node-based snapshot `copying` after
+ * InvalidSnapshotState, a serverless one in any status but the settled ones after
+ * InvalidServerlessCacheSnapshotStateFault (its export status is not documented: check-export.ts).
+ */
+const sourceExporting = async (
+  awsErrorCode: string | undefined,
+  deps: StartExportDeps,
+  state: ExportState,
+): Promise<boolean> => {
+  if (state.snapshot.kind === 'serverless') {
+    if (awsErrorCode !== 'InvalidServerlessCacheSnapshotStateFault') return false;
+    const source = await findServerlessSnapshot(deps.elastiCache, state.sourceSnapshotName);
+    return source !== undefined && !SETTLED_SERVERLESS_STATUSES.has(source.Status ?? 'unknown');
+  }
+  if (awsErrorCode !== 'InvalidSnapshotState') return false;
+  const source = await findSnapshot(deps.elastiCache, state.sourceSnapshotName);
+  return source?.SnapshotStatus === 'copying';
+};
+
+/** Statuses of a serverless snapshot in which no export of it is running. */
+const SETTLED_SERVERLESS_STATUSES = new Set(['available', 'creating', 'deleting', 'failed', 'unknown']);
 
 export const handler = middy<StartExportEvent, ExportState>()
   .use(injectLambdaContext(logger, { clearState: true }))

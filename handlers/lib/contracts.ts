@@ -8,6 +8,7 @@ import {
   defaultTargetSnapshotName,
   SCHEDULE_NAME_PATTERN,
   SOURCE_SNAPSHOT_NAME_PATTERN,
+  serverlessTargetName,
   TARGET_SNAPSHOT_NAME_MAX_LENGTH,
   TARGET_SNAPSHOT_NAME_PATTERN,
 } from './naming.js';
@@ -43,6 +44,13 @@ const requestShape = {
     .min(1)
     .max(255, 'sourceSnapshotName must be at most 255 characters')
     .regex(SOURCE_SNAPSHOT_NAME_PATTERN, 'sourceSnapshotName must be an ElastiCache snapshot name')
+    .optional(),
+  /** A snapshot of an ElastiCache Serverless cache, exported with ExportServerlessCacheSnapshot. */
+  serverlessCacheSnapshotName: z
+    .string()
+    .min(1)
+    .max(255, 'serverlessCacheSnapshotName must be at most 255 characters')
+    .regex(SOURCE_SNAPSHOT_NAME_PATTERN, 'serverlessCacheSnapshotName must be an ElastiCache snapshot name')
     .optional(),
   replicationGroupId: clusterId('replicationGroupId', 40).optional(),
   cacheClusterId: clusterId('cacheClusterId', 50).optional(),
@@ -87,14 +95,38 @@ const scheduleRunSchema = z.strictObject({
 type RequestFields = { [K in keyof typeof requestShape]?: unknown };
 
 const requestRules = (request: RequestFields, ctx: z.RefinementCtx): void => {
-  const sources = [request.sourceSnapshotName, request.replicationGroupId, request.cacheClusterId].filter(
-    (value) => value !== undefined,
-  );
+  const sources = [
+    request.sourceSnapshotName,
+    request.serverlessCacheSnapshotName,
+    request.replicationGroupId,
+    request.cacheClusterId,
+  ].filter((value) => value !== undefined);
   if (sources.length !== 1) {
     ctx.addIssue({
       code: 'custom',
       path: [],
-      message: 'Give exactly one of sourceSnapshotName, replicationGroupId, cacheClusterId',
+      message:
+        'Give exactly one of sourceSnapshotName, replicationGroupId, cacheClusterId, serverlessCacheSnapshotName',
+    });
+  }
+  if (request.freshSnapshot === true && request.serverlessCacheSnapshotName !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['freshSnapshot'],
+      message: 'freshSnapshot takes a new snapshot of a replicationGroupId or cacheClusterId, not of a snapshot',
+    });
+  }
+  // ExportServerlessCacheSnapshot takes no target name: the objects are named after the snapshot (naming.ts).
+  if (
+    typeof request.serverlessCacheSnapshotName === 'string' &&
+    typeof request.targetSnapshotName === 'string' &&
+    request.targetSnapshotName !== serverlessTargetName(request.serverlessCacheSnapshotName)
+  ) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['targetSnapshotName'],
+      message:
+        'targetSnapshotName cannot be chosen for a serverlessCacheSnapshotName: ExportServerlessCacheSnapshot names the objects after the snapshot; leave it out',
     });
   }
   if (request.freshSnapshot === true && request.sourceSnapshotName !== undefined) {
@@ -127,6 +159,7 @@ export type ScheduledRunInput = z.infer<typeof scheduleRunSchema>;
 /** A request after defaults are applied: exactly one source, a target name and a bucket. */
 export interface ExportRequest {
   sourceSnapshotName?: string | undefined;
+  serverlessCacheSnapshotName?: string | undefined;
   replicationGroupId?: string | undefined;
   cacheClusterId?: string | undefined;
   targetSnapshotName: string;
@@ -177,13 +210,18 @@ export const normalizeExportRequest = (raw: unknown, options: NormalizeOptions):
       [{ path: 'targetBucket', message: 'targetBucket is required (no DEFAULT_TARGET_BUCKET is configured)' }],
     );
   }
-  // Exactly one of the three is set (checked by the schema).
+  // Exactly one of the four is set (checked by the schema).
   const source = body.sourceSnapshotName ?? body.replicationGroupId ?? body.cacheClusterId ?? '';
+  const serverless = body.serverlessCacheSnapshotName;
   return canonicalRequest({
     sourceSnapshotName: body.sourceSnapshotName,
+    serverlessCacheSnapshotName: serverless,
     replicationGroupId: body.replicationGroupId,
     cacheClusterId: body.cacheClusterId,
-    targetSnapshotName: body.targetSnapshotName ?? defaultTargetSnapshotName(source, options.now),
+    targetSnapshotName:
+      serverless !== undefined
+        ? serverlessTargetName(serverless)
+        : (body.targetSnapshotName ?? defaultTargetSnapshotName(source, options.now)),
     targetBucket,
     freshSnapshot: body.freshSnapshot === true ? true : undefined,
     keepSnapshot: body.freshSnapshot === true && body.keepSnapshot === true ? true : undefined,
@@ -197,6 +235,9 @@ export const normalizeExportRequest = (raw: unknown, options: NormalizeOptions):
  */
 export const canonicalRequest = (request: ExportRequest): ExportRequest => ({
   ...(request.sourceSnapshotName !== undefined && { sourceSnapshotName: request.sourceSnapshotName }),
+  ...(request.serverlessCacheSnapshotName !== undefined && {
+    serverlessCacheSnapshotName: request.serverlessCacheSnapshotName,
+  }),
   ...(request.replicationGroupId !== undefined && { replicationGroupId: request.replicationGroupId }),
   ...(request.cacheClusterId !== undefined && { cacheClusterId: request.cacheClusterId }),
   targetSnapshotName: request.targetSnapshotName,
@@ -238,13 +279,23 @@ export interface ExecutionContext {
   input: unknown;
 }
 
+/**
+ * Which API a snapshot is exported with: `node` (CopySnapshot with TargetBucket) or `serverless`
+ * (ExportServerlessCacheSnapshot).
+ */
+export type SnapshotKind = 'node' | 'serverless';
+
 /** What we learnt about the source snapshot. */
 export interface SnapshotSummary {
+  /** Absent means `node`: the states of executions started before serverless exports existed have none. */
+  kind?: SnapshotKind;
   snapshotName: string;
   engine: string;
   engineVersion?: string;
   replicationGroupId?: string;
   cacheClusterId?: string;
+  /** A serverless snapshot's cache. */
+  serverlessCacheName?: string;
   numNodeGroups: number;
   topicArn?: string;
 }
@@ -341,6 +392,8 @@ export interface Outcome {
     engineVersion?: string;
     replicationGroupId?: string;
     cacheClusterId?: string;
+    /** A serverless snapshot's cache. */
+    serverlessCacheName?: string;
     numNodeGroups: number;
   };
   startedAt: string;

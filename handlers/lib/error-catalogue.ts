@@ -27,6 +27,10 @@ const COPY_SNAPSHOT_URL = 'https://docs.aws.amazon.com/AmazonElastiCache/latest/
 const DESCRIBE_SNAPSHOTS_URL =
   'https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_DescribeSnapshots.html';
 const BACKUPS_URL = `${DOCS}/backups.html`;
+const EXPORT_SERVERLESS_SNAPSHOT_URL =
+  'https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_ExportServerlessCacheSnapshot.html';
+const DESCRIBE_SERVERLESS_SNAPSHOTS_URL =
+  'https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_DescribeServerlessCacheSnapshots.html';
 const QUOTAS_URL = 'https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/quota-limits.html';
 
 const CREATE_BUCKET_SOLUTION =
@@ -117,6 +121,43 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
       'Check the snapshot name and Region with `aws elasticache describe-snapshots`; the snapshot may have been deleted. Snapshots of ElastiCache Serverless caches are exported with ExportServerlessCacheSnapshot and are not listed there.',
     docsUrl: DESCRIBE_SNAPSHOTS_URL,
     retryable: false,
+  },
+  // ---- ExportServerlessCacheSnapshot's documented faults (ElastiCache API Reference) ----
+  {
+    code: 'ServerlessSnapshotNotFound',
+    codes: ['ServerlessSnapshotNotFound', 'ServerlessCacheSnapshotNotFoundFault'],
+    solution:
+      'Check the serverless cache snapshot name and Region with `aws elasticache describe-serverless-cache-snapshots`; the snapshot may have been deleted. Snapshots of node-based clusters are exported with sourceSnapshotName instead.',
+    docsUrl: DESCRIBE_SERVERLESS_SNAPSHOTS_URL,
+    retryable: false,
+  },
+  {
+    code: 'InvalidServerlessCacheSnapshotState',
+    codes: ['InvalidServerlessCacheSnapshotStateFault', 'ServerlessSnapshotNotAvailable'],
+    solution:
+      'The serverless cache snapshot is not in the available state (it is being created, exported or deleted, or it failed). Wait until `aws elasticache describe-serverless-cache-snapshots` shows it as available, then request the export again; a snapshot that failed cannot be exported: take a new one with `aws elasticache create-serverless-cache-snapshot`.',
+    docsUrl: EXPORT_SERVERLESS_SNAPSHOT_URL,
+    retryable: true,
+  },
+  {
+    // ElastiCache acts on serverless caches through its service-linked role, AWSServiceRoleForElastiCache; the fault
+    // means the account has none (deleted, or never created because no cache was made in the console).
+    code: 'ServiceLinkedRoleNotFound',
+    codes: ['ServiceLinkedRoleNotFoundFault'],
+    solution:
+      "ElastiCache's service-linked role AWSServiceRoleForElastiCache is missing in this account. Create it with `aws iam create-service-linked-role --aws-service-name elasticache.amazonaws.com` (an administrator with iam:CreateServiceLinkedRole), then request the export again.",
+    docsUrl: `${DOCS}/using-service-linked-roles.html`,
+    retryable: false,
+  },
+  {
+    // The User Guide: no other API call on a serverless cache while it is backing up (the emulator answers
+    // InvalidServerlessCacheStateFault: assumed).
+    code: 'ServerlessCacheBusy',
+    codes: ['InvalidServerlessCacheStateFault'],
+    solution:
+      'The serverless cache is backing up (or not available), and ElastiCache accepts no other call on it meanwhile. Wait until `aws elasticache describe-serverless-caches` shows it as available, then request the export again.',
+    docsUrl: EXPORT_SERVERLESS_SNAPSHOT_URL,
+    retryable: true,
   },
   {
     // DescribeSnapshots answers CacheClusterNotFound (modeled) for an unknown cacheClusterId; the local emulator,

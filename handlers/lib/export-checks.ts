@@ -7,7 +7,14 @@
 // them. No Lambda types here.
 import type { ElastiCacheClient, Snapshot } from '@aws-sdk/client-elasticache';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { findSnapshot, listSnapshots, snapshotTakenAt, toSnapshotSummary } from './aws/elasticache.js';
+import {
+  findServerlessSnapshot,
+  findSnapshot,
+  listSnapshots,
+  snapshotTakenAt,
+  toServerlessSnapshotSummary,
+  toSnapshotSummary,
+} from './aws/elasticache.js';
 import {
   bucketAclGrants,
   bucketObjectOwnership,
@@ -34,7 +41,7 @@ import {
   type SourceProblem,
 } from './fresh-snapshot.js';
 import { logger } from './logger.js';
-import { expectedObjectKeys, isExportObjectKey, objectKeyBase } from './naming.js';
+import { expectedObjectKeys, isExportObjectKey, objectKeyBase, serverlessExportKeys } from './naming.js';
 import { listSome } from './outcome.js';
 
 export interface ExportCheckDeps {
@@ -99,7 +106,9 @@ export const checkExport = async (
   try {
     source = request.freshSnapshot
       ? await checkFreshSource(deps.elastiCache, request, freshSnapshotName(options.exportId))
-      : await checkSnapshotSource(deps.elastiCache, request);
+      : request.serverlessCacheSnapshotName !== undefined
+        ? await checkServerlessSnapshotSource(deps.elastiCache, request.serverlessCacheSnapshotName)
+        : await checkSnapshotSource(deps.elastiCache, request);
   } catch (error) {
     source = { problems: [refusalOf(error)] };
   }
@@ -109,7 +118,11 @@ export const checkExport = async (
 
   try {
     // Without the source, one shard: the keys of the first are the keys every export writes.
-    problems.push(...(await checkBucket(deps.s3, request, source.summary?.numNodeGroups ?? 1, deps.region)));
+    const keys =
+      request.serverlessCacheSnapshotName !== undefined
+        ? serverlessExportKeys(request.targetSnapshotName)
+        : expectedObjectKeys(request.targetSnapshotName, source.summary?.numNodeGroups ?? 1);
+    problems.push(...(await checkBucket(deps.s3, request, keys, deps.region)));
   } catch (error) {
     problems.push({ check: 'bucket', ...refusalOf(error) });
   }
@@ -183,6 +196,42 @@ const checkSnapshotSource = async (client: ElastiCacheClient, request: ExportReq
 };
 
 /**
+ * The named serverless cache snapshot, as ExportServerlessCacheSnapshot will check it: it exists, is `available`,
+ * and is of a Valkey or Redis OSS cache (the API reference: "Available for Valkey and Redis OSS only"). The engine
+ * comes first, as for node-based snapshots: it never changes.
+ */
+const checkServerlessSnapshotSource = async (client: ElastiCacheClient, snapshotName: string): Promise<SourceCheck> => {
+  const snapshot = await findServerlessSnapshot(client, snapshotName);
+  if (!snapshot) {
+    return {
+      problems: [
+        {
+          message: `Serverless cache snapshot ${snapshotName} was not found.`,
+          details: { code: 'ServerlessSnapshotNotFound' },
+        },
+      ],
+    };
+  }
+  const summary = toServerlessSnapshotSummary(snapshot);
+  const name = summary.snapshotName;
+  const engine = summary.engine.toLowerCase();
+  const problems: SourceProblem[] = [];
+  if (!EXPORTABLE_ENGINES.has(engine)) {
+    problems.push({
+      message: `Serverless cache snapshot ${name} is a ${engine} snapshot; only redis and valkey snapshots can be exported to S3.`,
+      details: { code: 'UnsupportedEngine' },
+    });
+  }
+  if (snapshot.Status !== 'available') {
+    problems.push({
+      message: `Serverless cache snapshot ${name} is ${snapshot.Status ?? 'in an unknown state'}; only an available snapshot can be exported.`,
+      details: { code: 'ServerlessSnapshotNotAvailable' },
+    });
+  }
+  return { summary, problems };
+};
+
+/**
  * What keeps a snapshot from being exported. Engine and data tiering come before the status: they never change, so
  * a snapshot that is both still `creating` and unexportable is rejected as unexportable rather than "wait and retry".
  */
@@ -241,14 +290,15 @@ const describeGap = (gap: PermissionGap, region: string): string => {
 };
 
 /**
- * The checks CopySnapshot makes on the bucket, with the seed doc's messages (`%s` = bucket and key, no code of our
+ * The checks CopySnapshot (and ExportServerlessCacheSnapshot, which answers the same messages: assumed, AWS lists
+ * none for it) makes on the bucket, with the seed doc's messages (`%s` = bucket and key, no code of our
  * own: the catalogue matches that text exactly as if ElastiCache had sent it). A bucket that is missing, another
  * account's, or in another Region ends the checks; otherwise every missing grant and every taken key is reported.
  */
 const checkBucket = async (
   client: S3Client,
   request: ExportRequest,
-  numNodeGroups: number,
+  objectKeys: string[],
   region: string,
 ): Promise<CheckProblem[]> => {
   const bucket = request.targetBucket;
@@ -292,7 +342,7 @@ const checkBucket = async (
     grants,
     policy,
     objectOwnership,
-    objectKeys: expectedObjectKeys(request.targetSnapshotName, numNodeGroups),
+    objectKeys,
   });
   const taken = existing
     .map((object) => object.key)

@@ -57,7 +57,7 @@ export interface ExportListItem {
 }
 
 export interface ExportSource {
-  kind: 'snapshot' | 'replicationGroup' | 'cacheCluster';
+  kind: 'snapshot' | 'serverlessCacheSnapshot' | 'replicationGroup' | 'cacheCluster';
   name: string;
 }
 
@@ -158,6 +158,7 @@ export const toExportDetails = (execution: ExecutionFacts, known?: Outcome): Exp
 
 const SOURCE_FIELDS = [
   ['sourceSnapshotName', 'snapshot'],
+  ['serverlessCacheSnapshotName', 'serverlessCacheSnapshot'],
   ['replicationGroupId', 'replicationGroup'],
   ['cacheClusterId', 'cacheCluster'],
 ] as const;

@@ -56,12 +56,41 @@ export const isExportObjectKey = (targetSnapshotName: string, key: string): bool
   return /^(-\d{4})?\.rdb$/.test(key.slice(base.length));
 };
 
+// The S3 keys an ElastiCache export writes, for node-based (CopySnapshot with TargetBucket) and serverless
+// (ExportServerlessCacheSnapshot) snapshots: one rule, used by the checks and CheckExport here and by the local
+// emulator (local/aws/elasticache), which writes the objects.
+//
+// Node-based: `<TargetSnapshotName lowercased>-0001.rdb`, one object per shard (0001, 0002, …), as exports of
+// cluster-mode-enabled groups are seen to land.
+//
+// Serverless: assumed. AWS documents neither the key nor the number of objects of ExportServerlessCacheSnapshot (its
+// reference and the User Guide's "Exporting a backup" say only that the .rdb data goes to the bucket). The request
+// names no target, so the snapshot's own name (stored lowercased) is the only name it can use; a serverless cache is
+// sharded internally, so the node-based pattern, one `-NNNN.rdb` per shard, is the most likely form. How many shards
+// is not known before the export (the emulator's `serverlessExportShards` setting, default 1): CheckExport expects
+// at least one and accepts every `-NNNN` object of the name.
+
+const keysFor = (name: string, shards: number): string[] =>
+  Array.from(
+    { length: Math.max(1, shards) },
+    (_, index) => `${objectKeyBase(name)}-${(index + 1).toString().padStart(4, '0')}.rdb`,
+  );
+
 /** The keys we expect for a snapshot with `numNodeGroups` shards (`-0001` … `-NNNN`). */
 export const expectedObjectKeys = (targetSnapshotName: string, numNodeGroups: number): string[] =>
-  Array.from(
-    { length: Math.max(1, numNodeGroups) },
-    (_, index) => `${objectKeyBase(targetSnapshotName)}-${(index + 1).toString().padStart(4, '0')}.rdb`,
-  );
+  keysFor(targetSnapshotName, numNodeGroups);
+
+/** The objects a node-based export writes: `<target lowercased>-0001.rdb`, one per shard. */
+export const exportKeys = (target: string, shards: number): string[] => keysFor(target, shards);
+
+/** The objects an ExportServerlessCacheSnapshot writes (assumed, see above): `<snapshot>-0001.rdb`, one per shard. */
+export const serverlessExportKeys = (snapshotName: string, shards = 1): string[] => keysFor(snapshotName, shards);
+
+/**
+ * The target name of a serverless export: ExportServerlessCacheSnapshot takes none and (assumed, see above) names
+ * the objects after the snapshot, which ElastiCache stores lowercased.
+ */
+export const serverlessTargetName = (snapshotName: string): string => snapshotName.toLowerCase();
 
 /** A schedule's name in the schedules file: 1 to 40 of `[A-Za-z0-9._-]` (config/serverless-vars.cjs). */
 export const SCHEDULE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/;

@@ -66,6 +66,7 @@ export const buildOutcome = (facts: OutcomeFacts): Outcome => {
         ...(snapshot.engineVersion !== undefined && { engineVersion: snapshot.engineVersion }),
         ...(snapshot.replicationGroupId !== undefined && { replicationGroupId: snapshot.replicationGroupId }),
         ...(snapshot.cacheClusterId !== undefined && { cacheClusterId: snapshot.cacheClusterId }),
+        ...(snapshot.serverlessCacheName !== undefined && { serverlessCacheName: snapshot.serverlessCacheName }),
         numNodeGroups: snapshot.numNodeGroups,
       },
     }),
@@ -130,8 +131,14 @@ const describeSnapshot = (outcome: Outcome): string => {
     ? `replication group ${snapshot.replicationGroupId}`
     : snapshot.cacheClusterId
       ? `cluster ${snapshot.cacheClusterId}`
+      : snapshot.serverlessCacheName
+        ? `serverless cache ${snapshot.serverlessCacheName}`
+        : undefined;
+  // A serverless cache's shards are internal: the number of objects is what its export wrote.
+  const shards =
+    snapshot.serverlessCacheName === undefined
+      ? `${snapshot.numNodeGroups} shard${snapshot.numNodeGroups === 1 ? '' : 's'}`
       : undefined;
-  const shards = `${snapshot.numNodeGroups} shard${snapshot.numNodeGroups === 1 ? '' : 's'}`;
   const engine = [snapshot.engine, snapshot.engineVersion].filter(Boolean).join(' ');
   return ` (${[engine, owner, shards].filter(Boolean).join(', ')})`;
 };

@@ -10,7 +10,7 @@ import { canonicalRequest, normalizeExportRequest, type RetentionPolicy, retenti
 import { AwsUnavailableError, ExportConflictError, InvalidRequestError } from './errors.js';
 import { executionArnFor, toExportStatus } from './exports-api.js';
 import { logger } from './logger.js';
-import { exportIdFor, SCHEDULE_NAME_PATTERN, scheduledTargetSnapshotName } from './naming.js';
+import { exportIdFor, SCHEDULE_NAME_PATTERN, scheduledTargetSnapshotName, serverlessTargetName } from './naming.js';
 import { isRecord } from './records.js';
 
 /** What each schedule's target sends (config/schedule-resources.ts writes it into the template). */
@@ -49,10 +49,13 @@ const executionInputOf = (
   defaultTargetBucket: string | undefined,
 ): { input: Record<string, unknown>; targetBucket: string; targetSnapshotName: string } => {
   const raw = isRecord(event.input) ? event.input : {};
+  // A serverless snapshot's export is named after the snapshot (naming.ts serverlessTargetName), not after the run.
   const targetSnapshotName =
     typeof raw.targetSnapshotName === 'string'
       ? raw.targetSnapshotName
-      : scheduledTargetSnapshotName(event.schedule, scheduledTime);
+      : typeof raw.serverlessCacheSnapshotName === 'string'
+        ? serverlessTargetName(raw.serverlessCacheSnapshotName)
+        : scheduledTargetSnapshotName(event.schedule, scheduledTime);
   const schedule = {
     name: event.schedule,
     scheduledTime: scheduledTime.toISOString(),

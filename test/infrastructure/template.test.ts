@@ -370,6 +370,7 @@ describe('IAM', () => {
     };
     const executions = [arn('states', 'execution:exportSnapshot-dev:*')];
     const snapshotSources = [arn('elasticache', 'snapshot:*')];
+    const serverlessSnapshots = [arn('elasticache', 'serverlesscachesnapshot:*')];
     // The snapshots this service takes itself (export-<exportId>): the only ones it ever deletes.
     const freshSnapshots = [arn('elasticache', 'snapshot:export-*')];
     const expected: Record<FunctionKey, Record<string, string[]>> = {
@@ -379,6 +380,7 @@ describe('IAM', () => {
         'states:StartExecution': [refPlaceholder(STATE_MACHINE)],
         'states:DescribeExecution': executions,
         'elasticache:DescribeSnapshots': snapshotSources,
+        'elasticache:DescribeServerlessCacheSnapshots': serverlessSnapshots,
         'elasticache:DescribeReplicationGroups': [arn('elasticache', 'replicationgroup:*')],
         'elasticache:DescribeCacheClusters': [arn('elasticache', 'cluster:*')],
         's3:ListAllMyBuckets': ['*'],
@@ -396,6 +398,7 @@ describe('IAM', () => {
       validateExport: {
         ...logs('validateExport'),
         'elasticache:DescribeSnapshots': snapshotSources,
+        'elasticache:DescribeServerlessCacheSnapshots': serverlessSnapshots,
         'elasticache:DescribeReplicationGroups': [arn('elasticache', 'replicationgroup:*')],
         'elasticache:DescribeCacheClusters': [arn('elasticache', 'cluster:*')],
         's3:ListAllMyBuckets': ['*'],
@@ -416,9 +419,15 @@ describe('IAM', () => {
         ...logs('startExport'),
         'elasticache:CopySnapshot': snapshotSources,
         'elasticache:DescribeSnapshots': snapshotSources,
+        'elasticache:ExportServerlessCacheSnapshot': serverlessSnapshots,
+        'elasticache:DescribeServerlessCacheSnapshots': serverlessSnapshots,
         's3:ListAllMyBuckets': ['*'],
       },
-      checkExport: { ...logs('checkExport'), 'elasticache:DescribeSnapshots': snapshotSources },
+      checkExport: {
+        ...logs('checkExport'),
+        'elasticache:DescribeSnapshots': snapshotSources,
+        'elasticache:DescribeServerlessCacheSnapshots': serverlessSnapshots,
+      },
       // No schedule has a retention policy here, so cleanUp may not touch S3 at all.
       cleanUp: { ...logs('cleanUp'), 'elasticache:DeleteSnapshot': freshSnapshots },
       publishOutcome: {

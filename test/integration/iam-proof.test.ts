@@ -5,15 +5,17 @@
 // without any call being denied, and when a function or state machine of the template is never exercised.
 //
 // The flows below reach every call site of every function: success (by snapshot, replication group and cluster,
-// to the cluster's own topic), idempotent replay, GET and LIST, dry runs, and each failure path that calls something
+// to the cluster's own topic; a serverless cache's snapshot), idempotent replay, GET and LIST, dry runs, and each failure path that calls something
 // of its own. A new function or call site needs a flow here; the proof says which principal or grant lacks one.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   CreateCacheClusterCommand,
+  CreateServerlessCacheSnapshotCommand,
   CreateSnapshotCommand,
   DescribeCacheClustersCommand,
+  DescribeServerlessCacheSnapshotsCommand,
   DescribeSnapshotsCommand,
 } from '@aws-sdk/client-elasticache';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
@@ -35,6 +37,8 @@ import { type StackHarness, startStackHarness } from './stack-harness';
 
 const DEMO_SNAPSHOT = 'demo-cache-snapshot';
 const DEMO_BUCKET = 'elasticache-exports-local';
+const DEMO_SERVERLESS_SNAPSHOT = 'demo-serverless-snapshot';
+const SERVERLESS_SNAPSHOT = 'iam-proof-serverless-snapshot';
 const NOT_OWNED_BUCKET = 'iam-proof-not-owned';
 const OTHER_ACCOUNT = { accessKeyId: '111111111111' };
 const CLUSTER = 'iam-proof-cluster';
@@ -97,6 +101,30 @@ const clusterWithTopic = async (): Promise<void> => {
   }
 };
 
+/**
+ * A second snapshot of the demo serverless cache (a person's call): a serverless export's id is made of the bucket and
+ * the snapshot's name, so a failing export of the demo snapshot would leave its success nothing to start.
+ */
+const serverlessSnapshot = async (): Promise<void> => {
+  const elastiCache = harness.elastiCache();
+  await elastiCache.send(
+    new CreateServerlessCacheSnapshotCommand({
+      ServerlessCacheName: 'demo-serverless',
+      ServerlessCacheSnapshotName: SERVERLESS_SNAPSHOT,
+    }),
+  );
+  await eventually(
+    async () => {
+      const { ServerlessCacheSnapshots } = await elastiCache.send(
+        new DescribeServerlessCacheSnapshotsCommand({ ServerlessCacheSnapshotName: SERVERLESS_SNAPSHOT }),
+      );
+      return ServerlessCacheSnapshots?.[0]?.Status === 'available' ? true : undefined;
+    },
+    10_000,
+    'The serverless snapshot becoming available',
+  );
+};
+
 /** The schedule of the proof's schedules file: a fresh snapshot of the demo group, keeping one export. */
 const SCHEDULE = 'iam-nightly';
 const SCHEDULES_YAML = [
@@ -149,6 +177,37 @@ const FLOWS: Array<[string, () => Promise<void>]> = [
     async () => {
       await clusterWithTopic();
       await exportEnds({ cacheClusterId: CLUSTER, targetSnapshotName: 'iam-by-cluster' }, 'SUCCEEDED');
+    },
+  ],
+  [
+    'an export of the demo serverless snapshot succeeds (DescribeServerlessCacheSnapshots, ExportServerlessCacheSnapshot)',
+    async () => {
+      await exportEnds(
+        { serverlessCacheSnapshotName: DEMO_SERVERLESS_SNAPSHOT, targetBucket: DEMO_BUCKET },
+        'SUCCEEDED',
+      );
+    },
+  ],
+  [
+    'a dry run of a serverless snapshot reads it (requestExport), and ExportServerlessCacheSnapshot refused as InvalidServerlessCacheSnapshotStateFault makes StartExport look at it',
+    async () => {
+      await serverlessSnapshot();
+      const dryRun = await harness.dryRun({
+        serverlessCacheSnapshotName: SERVERLESS_SNAPSHOT,
+        targetBucket: DEMO_BUCKET,
+      });
+      expect(dryRun.body.problems).toEqual([]);
+      await harness.stageFault({
+        action: 'ExportServerlessCacheSnapshot',
+        code: 'InvalidServerlessCacheSnapshotStateFault',
+        message: 'busy',
+        status: 400,
+      });
+      await exportEnds(
+        { serverlessCacheSnapshotName: SERVERLESS_SNAPSHOT, targetBucket: DEMO_BUCKET },
+        'FAILED',
+        'InvalidServerlessCacheSnapshotState',
+      );
     },
   ],
   [

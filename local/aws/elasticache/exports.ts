@@ -5,6 +5,7 @@
 // Reference: https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/backups-exporting.html and the CopySnapshot
 // reference (reference/aws-cli-elasticache-copy-snapshot.rst).
 
+import { exportKeys } from '../../../handlers/lib/naming.js';
 import {
   aclGrants,
   elastiCacheCanonicalIdFor,
@@ -14,13 +15,12 @@ import {
 import type { BucketRecord, Permission } from '../s3/model.js';
 import { isOptInRegion, partitionFor } from '../sigv4.js';
 import type { ElastiCacheContext } from './context.js';
-import { exportKeys } from './export-keys.js';
 import type { Scope, SnapshotModel, Work } from './model.js';
 import { invalidCombination, invalidValue } from './params.js';
 import { buildRdb, shardEntries } from './rdb.js';
 import type { RegionState } from './state.js';
 
-export { exportKeys } from './export-keys.js';
+export { exportKeys } from '../../../handlers/lib/naming.js';
 
 /**
  * ElastiCache's checks of the target bucket, in the order it makes them, with its messages (also for

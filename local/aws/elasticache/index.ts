@@ -6,7 +6,7 @@
 // The public API is here: createElastiCacheService and the handle tests and the server use. The rest is by concern:
 // wire.ts and serverless-wire.ts (query/XML), replication-groups.ts, backups.ts (taking snapshots), snapshots.ts,
 // exports.ts, serverless-caches.ts, serverless-backups.ts, serverless-snapshots.ts, serverless-exports.ts (the model),
-// export-keys.ts (the objects an export writes), shapes.ts (XML shapes), params.ts (parameter checks), rdb.ts (RDB files), ../faults.ts (staged faults), state.ts
+// handlers/lib/naming.ts (the objects an export writes), shapes.ts (XML shapes), params.ts (parameter checks), rdb.ts (RDB files), ../faults.ts (staged faults), state.ts
 // (state and persistence).
 //
 // Error messages quoted by the CopySnapshot reference are reproduced word for word; messages of other faults are
@@ -34,8 +34,8 @@ import { finishSnapshotWork, snapshotOf } from './snapshots.js';
 import { ElastiCacheState } from './state.js';
 import { createElastiCacheWire } from './wire.js';
 
+export { exportKeys, serverlessExportKeys } from '../../../handlers/lib/naming.js';
 export type { ElastiCacheFault, ExportOutcome } from '../faults.js';
-export { exportKeys, serverlessExportKeys } from './export-keys.js';
 export {
   DEFAULT_LIMITS,
   DEFAULT_SERVERLESS_EXPORT,

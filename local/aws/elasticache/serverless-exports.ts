@@ -9,7 +9,7 @@
 //   not list its statuses. A node-based source shows `copying` during CopySnapshot, but an export of a serverless
 //   snapshot is no copy (no new snapshot is made, and the response is the snapshot itself), and ElastiCache names its
 //   other long-running states after the action (`creating`, `deleting`, `modifying`), hence `exporting`.
-// - Object keys: export-keys.ts serverlessExportKeys (`<snapshot>-0001.rdb`, one per internal shard).
+// - Object keys: handlers/lib/naming.ts serverlessExportKeys (`<snapshot>-0001.rdb`, one per internal shard).
 // - A snapshot of a cache that is backing up is refused with InvalidServerlessCacheStateFault, which the reference
 //   does not list for this action: the User Guide's "you can't run any other API or CLI operations on serverless
 //   cache" during a backup.
@@ -17,9 +17,10 @@
 //   "Available for Valkey and Redis OSS only"; the User Guide's "Exporting a backup" lists Serverless Memcached among
 //   what can be exported. The reference, the narrower, wins here; a Memcached snapshot has no RDB form either.
 // - The caller's own S3 permissions are checked as for a node-based export (iam/elasticache.ts).
+
+import { serverlessExportKeys } from '../../../handlers/lib/naming.js';
 import { AwsError } from '../errors.js';
 import type { ElastiCacheContext } from './context.js';
-import { serverlessExportKeys } from './export-keys.js';
 import { checkExportBucket } from './exports.js';
 import type { Scope, ServerlessSnapshotModel, Work } from './model.js';
 import { invalidValue } from './params.js';

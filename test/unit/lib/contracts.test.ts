@@ -90,7 +90,8 @@ describe('normalizeExportRequest', () => {
     // Assert
     expect(issues).toContainEqual({
       path: '$',
-      message: 'Give exactly one of sourceSnapshotName, replicationGroupId, cacheClusterId',
+      message:
+        'Give exactly one of sourceSnapshotName, replicationGroupId, cacheClusterId, serverlessCacheSnapshotName',
     });
   });
 
