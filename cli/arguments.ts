@@ -62,6 +62,7 @@ const addExportFlags = (command: Command): Command =>
     .option('--snapshot <name>', 'export this snapshot')
     .option('--replication-group <id>', 'export the newest available snapshot of this replication group')
     .option('--cluster <id>', 'export the newest available snapshot of this cache cluster')
+    .option('--serverless-snapshot <name>', 'export this snapshot of an ElastiCache Serverless cache')
     .option('--bucket <bucket>', "target S3 bucket (default: the stack's DEFAULT_TARGET_BUCKET)")
     .option('--target-name <name>', 'target snapshot name, the S3 key prefix (default: <source>-<yyyyMMdd-HHmm>)')
     .option('--fresh-snapshot', 'take a new snapshot of the group or cluster and export that one')
@@ -71,6 +72,7 @@ const EXPORT_FLAG_NAMES = [
   'snapshot',
   'replicationGroup',
   'cluster',
+  'serverlessSnapshot',
   'bucket',
   'targetName',
   'freshSnapshot',

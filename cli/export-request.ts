@@ -7,6 +7,7 @@ export interface ExportFlags {
   replicationGroup?: string | undefined;
   cluster?: string | undefined;
   snapshot?: string | undefined;
+  serverlessSnapshot?: string | undefined;
   bucket?: string | undefined;
   targetName?: string | undefined;
   freshSnapshot?: boolean | undefined;
@@ -18,6 +19,7 @@ const FLAG_OF: Readonly<Record<string, string>> = {
   sourceSnapshotName: '--snapshot',
   replicationGroupId: '--replication-group',
   cacheClusterId: '--cluster',
+  serverlessCacheSnapshotName: '--serverless-snapshot',
   targetBucket: '--bucket',
   targetSnapshotName: '--target-name',
   freshSnapshot: '--fresh-snapshot',
@@ -33,6 +35,7 @@ export const exportRequestBody = (flags: ExportFlags): Record<string, string | b
     ...(flags.snapshot !== undefined && { sourceSnapshotName: flags.snapshot }),
     ...(flags.replicationGroup !== undefined && { replicationGroupId: flags.replicationGroup }),
     ...(flags.cluster !== undefined && { cacheClusterId: flags.cluster }),
+    ...(flags.serverlessSnapshot !== undefined && { serverlessCacheSnapshotName: flags.serverlessSnapshot }),
     ...(flags.bucket !== undefined && { targetBucket: flags.bucket }),
     ...(flags.targetName !== undefined && { targetSnapshotName: flags.targetName }),
     ...(flags.freshSnapshot && { freshSnapshot: true }),

@@ -63,10 +63,13 @@ export const errorLines = (error: OutcomeError): string[] =>
     ['Docs', error.docsUrl],
   ]);
 
-/** The source a request names: `snapshot nightly`, `replication group orders`, `cluster c1`. */
+/** The source a request names: `snapshot nightly`, `serverless snapshot s1`, `replication group orders`, `cluster c1`. */
 export const sourceOf = (request: unknown): string | undefined => {
   if (!isRecord(request)) return undefined;
   if (typeof request.sourceSnapshotName === 'string') return `snapshot ${request.sourceSnapshotName}`;
+  if (typeof request.serverlessCacheSnapshotName === 'string') {
+    return `serverless snapshot ${request.serverlessCacheSnapshotName}`;
+  }
   const fresh = request.freshSnapshot === true ? ' (fresh snapshot)' : '';
   if (typeof request.replicationGroupId === 'string') return `replication group ${request.replicationGroupId}${fresh}`;
   if (typeof request.cacheClusterId === 'string') return `cluster ${request.cacheClusterId}${fresh}`;

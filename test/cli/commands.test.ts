@@ -92,6 +92,39 @@ describe('export', () => {
     );
   });
 
+  it("exports a serverless cache's snapshot with --serverless-snapshot and exits 0", async () => {
+    // Act: ExportServerlessCacheSnapshot takes no target name, so the key is the snapshot's own name.
+    const result = await runCli(
+      [
+        'export',
+        '--serverless-snapshot',
+        'demo-serverless-snapshot',
+        '--bucket',
+        BUCKET,
+        '--wait',
+        '--interval',
+        '0.1',
+      ],
+      { env },
+    );
+
+    // Assert
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('SUCCEEDED');
+    expect(result.stdout).toContain(`s3://${BUCKET}/demo-serverless-snapshot-0001.rdb`);
+  });
+
+  it('refuses --serverless-snapshot with another source as a usage error naming the flags (exit 2)', async () => {
+    // Act
+    const result = await runCli(['export', '--serverless-snapshot', 'demo-serverless-snapshot', '--cluster', 'c1'], {
+      env,
+    });
+
+    // Assert
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--serverless-snapshot');
+  });
+
   it('exits 3 when --timeout passes while the export still runs, and says how to follow it', async () => {
     // Act
     const result = await exportAndWait('cli-timeout', ['--timeout', '0.001']);
