@@ -178,14 +178,17 @@ export const freshnessAlarmName = ({ stage, name }: { stage: string; name: strin
   `elasticache-export-${stage}-${name}-stale`;
 
 /**
- * A CloudFormation logical id for the schedule's alarm: letters and digits only, so the name's other characters
- * are dropped, and a hash of the name keeps `a-b` and `a_b` apart.
+ * A CloudFormation logical id for a resource of a schedule (its schedule, its alarm): letters and digits only, so
+ * the name's other characters are dropped, and a hash of the name keeps `a-b` and `a_b` apart.
  */
-export const freshnessAlarmLogicalId = (name: string): string => {
+export const scheduleLogicalId = (prefix: string, name: string): string => {
   const letters = name.replace(/[^A-Za-z0-9]/g, '');
   const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
-  return `FreshnessAlarm${letters.charAt(0).toUpperCase()}${letters.slice(1)}${hash}`;
+  return `${prefix}${letters.charAt(0).toUpperCase()}${letters.slice(1)}${hash}`;
 };
+
+/** The logical id of the schedule's freshness alarm. */
+export const freshnessAlarmLogicalId = (name: string): string => scheduleLogicalId('FreshnessAlarm', name);
 
 /** The exact dimensions metrics.ts gives a scheduled run's counts: the [Stage, Schedule] set. */
 const freshnessDimensions = (stage: string, name: string): MetricDimension[] => [

@@ -6,8 +6,7 @@
 //     implies (the longest gap between two runs, plus the export deadline and the flexible window);
 //   - the stack's dashboard.
 // Pure: no AWS, no file system.
-import { createHash } from 'node:crypto';
-import { dashboard, freshnessAlarm, freshnessAlarmLogicalId } from './observability.js';
+import { dashboard, freshnessAlarm, freshnessAlarmLogicalId, scheduleLogicalId } from './observability.js';
 import { longestGap } from './schedule-times.js';
 
 /** A checked entry of the schedules file (config/serverless-vars.cjs checks it first). */
@@ -44,10 +43,6 @@ export const scheduleTargetInput = (entry: ScheduleEntry): string =>
     ...(entry.retention && { retention: entry.retention }),
   });
 
-/** A CloudFormation logical id for a schedule name: letters and digits, plus a hash so `a-b` and `ab` differ. */
-export const logicalIdFor = (prefix: string, name: string): string =>
-  `${prefix}${name.replace(/[^A-Za-z0-9]/g, '')}${createHash('sha256').update(name).digest('hex').slice(0, 6)}`;
-
 /**
  * Seconds after which a schedule's missing success is news: the longest gap between two of its runs, plus how
  * late a run may start (the flexible window) and how long it may take (the export deadline). Undefined for a
@@ -78,7 +73,7 @@ export const scheduleResources = (
   const resources: Record<string, unknown> = {};
   for (const entry of entries) {
     const enabled = entry.enabled ?? true;
-    resources[logicalIdFor('ExportSchedule', entry.name)] = {
+    resources[scheduleLogicalId('ExportSchedule', entry.name)] = {
       Type: 'AWS::Scheduler::Schedule',
       Properties: {
         Name: scheduleNameFor(options.stage, entry.name),

@@ -18,8 +18,6 @@ import { isRecord } from '../handlers/lib/records.js';
 import type { LocalIam } from './aws/iam/index.js';
 import type { LocalRoute } from './aws/server.js';
 
-export { DEFAULT_SCHEDULES_FILE } from './config.js';
-
 import { requireHandler } from './aws/stepfunctions/tasks.js';
 import { invokeHandler, lambdaContext } from './lambda.js';
 import type { AsyncInvoker } from './lambda-async.js';

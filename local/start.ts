@@ -9,6 +9,7 @@ import { requireHandler, type StepFunctionsOptions, StepFunctionsService } from 
 import { type Clock, createClock } from './clock.js';
 import {
   credentialsOf,
+  DEFAULT_SCHEDULES_FILE,
   handlerEnvironment,
   type LocalConfig,
   readLocalConfig,
@@ -17,7 +18,7 @@ import {
 } from './config.js';
 import { AsyncInvoker } from './lambda-async.js';
 import { provisionDeployment, queueSender } from './provision.js';
-import { DEFAULT_SCHEDULES_FILE, startLocalSchedules } from './schedules.js';
+import { startLocalSchedules } from './schedules.js';
 import { DEMO_SERVERLESS, type SeedResult, seedDemoData } from './seed.js';
 import { readLocalDeployment } from './serverless-config.js';
 

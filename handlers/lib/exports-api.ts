@@ -5,7 +5,7 @@ import { isDeepStrictEqual } from 'node:util';
 import * as z from 'zod';
 import type { ExecutionDescription } from './aws/sfn.js';
 import type { ExportRequest, Outcome } from './contracts.js';
-import { ConfigError, InvalidRequestError } from './errors.js';
+import { InvalidRequestError } from './errors.js';
 import { isRecord } from './records.js';
 
 /** What a handler's core returns; the middy layer serialises `body` as JSON. */
@@ -78,16 +78,8 @@ export type ExecutionFacts = Pick<
 
 export const linksFor = (exportId: string): ExportLinks => ({ self: `/exports/${exportId}` });
 
-/**
- * The ARN of the execution named `exportId` of this state machine:
- * `arn:aws:states:r:a:stateMachine:sm` → `arn:aws:states:r:a:execution:sm:exportId`.
- */
-export const executionArnFor = (stateMachineArn: string, exportId: string): string => {
-  if (!/^arn:[^:]+:states:[^:]*:[^:]*:stateMachine:[^:]+$/.test(stateMachineArn)) {
-    throw new ConfigError(`STATE_MACHINE_ARN is not a state machine ARN: ${stateMachineArn}`);
-  }
-  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${exportId}`;
-};
+// Re-exported: the views use it with the rest of this module; bundles that need only the ARN import naming.ts.
+export { executionArnFor } from './naming.js';
 
 /**
  * The API's status for an execution status. PENDING_REDRIVE means a redrive is about to run it again, so the export

@@ -1,7 +1,7 @@
 // Names and their rules: S3 bucket names, target snapshot names, the exported object keys, scheduled runs' names
 // and the export id.
 import { createHash } from 'node:crypto';
-import { InvalidRequestError } from './errors.js';
+import { ConfigError, InvalidRequestError } from './errors.js';
 
 /** Problems with an S3 bucket name under the general-purpose bucket naming rules; empty when valid. */
 export const bucketNameProblems = (name: string): string[] => {
@@ -190,4 +190,15 @@ export const exportIdFor = (targetBucket: string, targetSnapshotName: string): s
     .slice(0, EXPORT_ID_MAX_LENGTH - HASH_LENGTH - 1)
     .replace(/-+$/, '');
   return slug ? `${slug}-${hash}` : hash;
+};
+
+/**
+ * The ARN of the execution named `exportId` of this state machine:
+ * `arn:aws:states:r:a:stateMachine:sm` → `arn:aws:states:r:a:execution:sm:exportId`.
+ */
+export const executionArnFor = (stateMachineArn: string, exportId: string): string => {
+  if (!/^arn:[^:]+:states:[^:]*:[^:]*:stateMachine:[^:]+$/.test(stateMachineArn)) {
+    throw new ConfigError(`STATE_MACHINE_ARN is not a state machine ARN: ${stateMachineArn}`);
+  }
+  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${exportId}`;
 };

@@ -7,9 +7,9 @@ import { awsErrorFacts } from './aws/failures.js';
 import { describeExecution } from './aws/sfn.js';
 import type { ExportRequest, ExportState, FreshSnapshotState } from './contracts.js';
 import { ExportRejectedError } from './errors.js';
-import { executionArnFor } from './exports-api.js';
 import { exportIdOfFreshSnapshot } from './fresh-snapshot.js';
 import { logger } from './logger.js';
+import { executionArnFor } from './naming.js';
 import { isRecord } from './records.js';
 
 export interface TakeSnapshotDeps {
