@@ -6,8 +6,11 @@ import {
   bucketNameProblems,
   CLUSTER_ID_PATTERN,
   defaultTargetSnapshotName,
+  FRESH_SERVERLESS_PREFIX,
+  isFreshServerlessTarget,
   SCHEDULE_NAME_PATTERN,
   SOURCE_SNAPSHOT_NAME_PATTERN,
+  scheduledTargetSnapshotName,
   serverlessTargetName,
   TARGET_SNAPSHOT_NAME_MAX_LENGTH,
   TARGET_SNAPSHOT_NAME_PATTERN,
@@ -52,6 +55,11 @@ const requestShape = {
     .max(255, 'serverlessCacheSnapshotName must be at most 255 characters')
     .regex(SOURCE_SNAPSHOT_NAME_PATTERN, 'serverlessCacheSnapshotName must be an ElastiCache snapshot name')
     .optional(),
+  /**
+   * An ElastiCache Serverless cache: its newest available snapshot is exported, or with `freshSnapshot` a new one
+   * (ExportServerlessCacheSnapshot).
+   */
+  serverlessCacheName: clusterId('serverlessCacheName', 40).optional(),
   replicationGroupId: clusterId('replicationGroupId', 40).optional(),
   cacheClusterId: clusterId('cacheClusterId', 50).optional(),
   targetSnapshotName: z
@@ -92,12 +100,13 @@ const scheduleRunSchema = z.strictObject({
   retention: retentionSchema.optional(),
 });
 
-type RequestFields = { [K in keyof typeof requestShape]?: unknown };
+type RequestFields = { [K in keyof typeof requestShape]?: unknown } & { schedule?: unknown };
 
 const requestRules = (request: RequestFields, ctx: z.RefinementCtx): void => {
   const sources = [
     request.sourceSnapshotName,
     request.serverlessCacheSnapshotName,
+    request.serverlessCacheName,
     request.replicationGroupId,
     request.cacheClusterId,
   ].filter((value) => value !== undefined);
@@ -106,16 +115,18 @@ const requestRules = (request: RequestFields, ctx: z.RefinementCtx): void => {
       code: 'custom',
       path: [],
       message:
-        'Give exactly one of sourceSnapshotName, replicationGroupId, cacheClusterId, serverlessCacheSnapshotName',
+        'Give exactly one of sourceSnapshotName, replicationGroupId, cacheClusterId, serverlessCacheSnapshotName, serverlessCacheName',
     });
   }
   if (request.freshSnapshot === true && request.serverlessCacheSnapshotName !== undefined) {
     ctx.addIssue({
       code: 'custom',
       path: ['freshSnapshot'],
-      message: 'freshSnapshot takes a new snapshot of a replicationGroupId or cacheClusterId, not of a snapshot',
+      message:
+        'freshSnapshot takes a new snapshot of a replicationGroupId, cacheClusterId or serverlessCacheName, not of a snapshot',
     });
   }
+  serverlessCacheRules(request, ctx);
   // ExportServerlessCacheSnapshot takes no target name: the objects are named after the snapshot (naming.ts).
   if (
     typeof request.serverlessCacheSnapshotName === 'string' &&
@@ -133,7 +144,8 @@ const requestRules = (request: RequestFields, ctx: z.RefinementCtx): void => {
     ctx.addIssue({
       code: 'custom',
       path: ['freshSnapshot'],
-      message: 'freshSnapshot takes a new snapshot of a replicationGroupId or cacheClusterId, not of a snapshot',
+      message:
+        'freshSnapshot takes a new snapshot of a replicationGroupId, cacheClusterId or serverlessCacheName, not of a snapshot',
     });
   }
   if (request.keepSnapshot !== undefined && request.freshSnapshot !== true) {
@@ -142,6 +154,43 @@ const requestRules = (request: RequestFields, ctx: z.RefinementCtx): void => {
       path: ['keepSnapshot'],
       message: 'keepSnapshot is only allowed with freshSnapshot: true',
     });
+  }
+};
+
+/**
+ * ExportServerlessCacheSnapshot takes no target name: the objects are named after the snapshot (naming.ts). So a
+ * serverlessCacheName export's target name is the snapshot's: the newest snapshot's own (not known before
+ * ValidateExport finds it: none may be given), or the fresh snapshot's, which this service names, and may only
+ * create and delete under FRESH_SERVERLESS_PREFIX (IAM) unless a schedule names it.
+ */
+const serverlessCacheRules = (request: RequestFields, ctx: z.RefinementCtx): void => {
+  if (request.serverlessCacheName === undefined || typeof request.targetSnapshotName !== 'string') return;
+  // A scheduled run's name (runSchedule's): the run's export id and, for a fresh snapshot, the snapshot's name, which
+  // IAM allows per schedule (config/serverless-vars.cjs).
+  if (isScheduledRunName(request.schedule, request.targetSnapshotName)) return;
+  if (request.freshSnapshot !== true) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['targetSnapshotName'],
+      message:
+        "targetSnapshotName cannot be chosen for a serverlessCacheName without freshSnapshot: the export is named after the cache's newest snapshot; leave it out",
+    });
+  } else if (!isFreshServerlessTarget(request.targetSnapshotName)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['targetSnapshotName'],
+      message: `targetSnapshotName of a fresh serverless snapshot must start with '${FRESH_SERVERLESS_PREFIX}': the snapshot is named after it, and the service may create and delete only serverless snapshots named so (or leave it out)`,
+    });
+  }
+};
+
+const isScheduledRunName = (schedule: unknown, targetSnapshotName: string): boolean => {
+  const run = scheduleRunSchema.safeParse(schedule);
+  if (!run.success) return false;
+  try {
+    return scheduledTargetSnapshotName(run.data.name, new Date(run.data.scheduledTime)) === targetSnapshotName;
+  } catch {
+    return false;
   }
 };
 
@@ -160,8 +209,13 @@ export type ScheduledRunInput = z.infer<typeof scheduleRunSchema>;
 export interface ExportRequest {
   sourceSnapshotName?: string | undefined;
   serverlessCacheSnapshotName?: string | undefined;
+  serverlessCacheName?: string | undefined;
   replicationGroupId?: string | undefined;
   cacheClusterId?: string | undefined;
+  /**
+   * The export's name, from which its id derives; the S3 key base, except for a serverlessCacheName export without
+   * freshSnapshot, whose objects are named after the newest snapshot (ExportState.targetSnapshotName).
+   */
   targetSnapshotName: string;
   targetBucket: string;
   freshSnapshot?: true | undefined;
@@ -210,18 +264,26 @@ export const normalizeExportRequest = (raw: unknown, options: NormalizeOptions):
       [{ path: 'targetBucket', message: 'targetBucket is required (no DEFAULT_TARGET_BUCKET is configured)' }],
     );
   }
-  // Exactly one of the four is set (checked by the schema).
+  // Exactly one of the five is set (checked by the schema).
   const source = body.sourceSnapshotName ?? body.replicationGroupId ?? body.cacheClusterId ?? '';
   const serverless = body.serverlessCacheSnapshotName;
+  const cache = body.serverlessCacheName;
   return canonicalRequest({
     sourceSnapshotName: body.sourceSnapshotName,
     serverlessCacheSnapshotName: serverless,
+    serverlessCacheName: cache,
     replicationGroupId: body.replicationGroupId,
     cacheClusterId: body.cacheClusterId,
     targetSnapshotName:
       serverless !== undefined
         ? serverlessTargetName(serverless)
-        : (body.targetSnapshotName ?? defaultTargetSnapshotName(source, options.now)),
+        : cache !== undefined
+          ? (body.targetSnapshotName ??
+            defaultTargetSnapshotName(
+              body.freshSnapshot === true ? `${FRESH_SERVERLESS_PREFIX}${cache}` : cache,
+              options.now,
+            ))
+          : (body.targetSnapshotName ?? defaultTargetSnapshotName(source, options.now)),
     targetBucket,
     freshSnapshot: body.freshSnapshot === true ? true : undefined,
     keepSnapshot: body.freshSnapshot === true && body.keepSnapshot === true ? true : undefined,
@@ -238,6 +300,7 @@ export const canonicalRequest = (request: ExportRequest): ExportRequest => ({
   ...(request.serverlessCacheSnapshotName !== undefined && {
     serverlessCacheSnapshotName: request.serverlessCacheSnapshotName,
   }),
+  ...(request.serverlessCacheName !== undefined && { serverlessCacheName: request.serverlessCacheName }),
   ...(request.replicationGroupId !== undefined && { replicationGroupId: request.replicationGroupId }),
   ...(request.cacheClusterId !== undefined && { cacheClusterId: request.cacheClusterId }),
   targetSnapshotName: request.targetSnapshotName,
@@ -341,6 +404,8 @@ export interface ExportState extends ExecutionContext {
 
 export interface FreshSnapshotState {
   snapshotName: string;
+  /** `serverless`: a serverless cache's snapshot (CreateServerlessCacheSnapshot); absent: a node-based one. */
+  kind?: SnapshotKind;
   /** keepSnapshot: the snapshot stays after the export. */
   keep: boolean;
   /** Set by CreateSnapshot once ElastiCache accepted (or already had) the snapshot. */

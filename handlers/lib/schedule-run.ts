@@ -62,7 +62,11 @@ const executionInputOf = (
     ...(event.retention && { retention: event.retention as RetentionPolicy }),
   };
   try {
-    const request = normalizeExportRequest({ ...raw, targetSnapshotName }, { defaultTargetBucket, now: scheduledTime });
+    // With the run's `schedule`: a serverlessCacheName's run may carry the run's name (contracts.ts).
+    const request = normalizeExportRequest(
+      { ...raw, targetSnapshotName, schedule },
+      { defaultTargetBucket, now: scheduledTime, source: 'execution' },
+    );
     const input = canonicalRequest({ ...request, schedule });
     return { input: { ...input }, targetBucket: request.targetBucket, targetSnapshotName };
   } catch (error) {
