@@ -169,6 +169,8 @@ const serverlessCacheRules = (request: RequestFields, ctx: z.RefinementCtx): voi
   // IAM allows per schedule (config/serverless-vars.cjs).
   if (isScheduledRunName(request.schedule, request.targetSnapshotName)) return;
   if (request.freshSnapshot !== true) {
+    // The name normalizeExportRequest gives it (the export's id derives from it) is not a choice.
+    if (isDefaultTargetOf(request.serverlessCacheName, request.targetSnapshotName)) return;
     ctx.addIssue({
       code: 'custom',
       path: ['targetSnapshotName'],
@@ -183,6 +185,11 @@ const serverlessCacheRules = (request: RequestFields, ctx: z.RefinementCtx): voi
     });
   }
 };
+
+const isDefaultTargetOf = (cacheName: unknown, targetSnapshotName: string): boolean =>
+  typeof cacheName === 'string' &&
+  targetSnapshotName.startsWith(`${cacheName}-`) &&
+  /^\d{8}-\d{4}$/.test(targetSnapshotName.slice(cacheName.length + 1));
 
 const isScheduledRunName = (schedule: unknown, targetSnapshotName: string): boolean => {
   const run = scheduleRunSchema.safeParse(schedule);

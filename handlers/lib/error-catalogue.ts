@@ -155,7 +155,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     // The User Guide: no other API call on a serverless cache while it is backing up (the emulator answers
     // InvalidServerlessCacheStateFault: assumed).
     code: 'ServerlessCacheBusy',
-    codes: ['InvalidServerlessCacheStateFault'],
+    codes: ['ServerlessCacheBusy', 'InvalidServerlessCacheStateFault'],
     solution:
       'The serverless cache is backing up (or not available), and ElastiCache accepts no other call on it meanwhile. Wait until `aws elasticache describe-serverless-caches` shows it as available, then request the export again.',
     docsUrl: EXPORT_SERVERLESS_SNAPSHOT_URL,

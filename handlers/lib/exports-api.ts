@@ -57,7 +57,7 @@ export interface ExportListItem {
 }
 
 export interface ExportSource {
-  kind: 'snapshot' | 'serverlessCacheSnapshot' | 'replicationGroup' | 'cacheCluster';
+  kind: 'snapshot' | 'serverlessCacheSnapshot' | 'serverlessCache' | 'replicationGroup' | 'cacheCluster';
   name: string;
 }
 
@@ -151,6 +151,7 @@ export const toExportDetails = (execution: ExecutionFacts, known?: Outcome): Exp
 const SOURCE_FIELDS = [
   ['sourceSnapshotName', 'snapshot'],
   ['serverlessCacheSnapshotName', 'serverlessCacheSnapshot'],
+  ['serverlessCacheName', 'serverlessCache'],
   ['replicationGroupId', 'replicationGroup'],
   ['cacheClusterId', 'cacheCluster'],
 ] as const;
