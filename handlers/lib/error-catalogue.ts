@@ -215,7 +215,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   },
   {
     code: 'SnapshotAlreadyExists',
-    codes: ['SnapshotAlreadyExistsFault'],
+    codes: ['SnapshotAlreadyExistsFault', 'ServerlessCacheSnapshotAlreadyExistsFault'],
     solution: 'A snapshot with the target name already exists. Give the export a new, unique targetSnapshotName.',
     docsUrl: COPY_SNAPSHOT_URL,
     retryable: false,
@@ -452,7 +452,10 @@ export const UNKNOWN_ENTRY: CatalogueEntry = {
   retryable: false,
 };
 
-/** The catalogue entry for a failure: message text first, then our code, the AWS code, the error name. */
+/**
+ * The catalogue entry for a failure: message text first, then our code, the AWS code, the error name (each matched
+ * against an entry's code and its `codes`).
+ */
 export const catalogueEntryFor = (failure: DecodedFailure): CatalogueEntry => {
   const byMessage = CATALOGUE.find((entry) => entry.messagePattern?.test(failure.message));
   if (byMessage) return byMessage;
@@ -460,7 +463,8 @@ export const catalogueEntryFor = (failure: DecodedFailure): CatalogueEntry => {
     (key): key is string => key !== undefined,
   );
   for (const key of keys) {
-    const byCode = CATALOGUE.find((entry) => entry.codes?.includes(key));
+    // An entry answers to its own code too: a code set by this service needs no second listing.
+    const byCode = CATALOGUE.find((entry) => entry.code === key || entry.codes?.includes(key));
     if (byCode) return byCode;
   }
   return UNKNOWN_ENTRY;
