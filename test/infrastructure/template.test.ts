@@ -373,6 +373,14 @@ describe('IAM', () => {
     const serverlessSnapshots = [arn('elasticache', 'serverlesscachesnapshot:*')];
     // The snapshots this service takes itself (export-<exportId>): the only ones it ever deletes.
     const freshSnapshots = [arn('elasticache', 'snapshot:export-*')];
+    // Serverless ones are named after their target: export-* (no schedule takes one here).
+    const freshServerlessSnapshots = [arn('elasticache', 'serverlesscachesnapshot:export-*')];
+    const serverlessCaches = [arn('elasticache', 'serverlesscache:*')];
+    // serverlessCacheName: snapshots listed by cache (the optional serverlesscache type), the cache described.
+    const serverlessChecks = {
+      'elasticache:DescribeServerlessCacheSnapshots': [...serverlessCaches, ...serverlessSnapshots],
+      'elasticache:DescribeServerlessCaches': serverlessCaches,
+    };
     const expected: Record<FunctionKey, Record<string, string[]>> = {
       // The dry run (POST /exports?dryRun=true) reads what validateExport reads.
       requestExport: {
@@ -380,7 +388,7 @@ describe('IAM', () => {
         'states:StartExecution': [refPlaceholder(STATE_MACHINE)],
         'states:DescribeExecution': executions,
         'elasticache:DescribeSnapshots': snapshotSources,
-        'elasticache:DescribeServerlessCacheSnapshots': serverlessSnapshots,
+        ...serverlessChecks,
         'elasticache:DescribeReplicationGroups': [arn('elasticache', 'replicationgroup:*')],
         'elasticache:DescribeCacheClusters': [arn('elasticache', 'cluster:*')],
         's3:ListAllMyBuckets': ['*'],
@@ -398,7 +406,7 @@ describe('IAM', () => {
       validateExport: {
         ...logs('validateExport'),
         'elasticache:DescribeSnapshots': snapshotSources,
-        'elasticache:DescribeServerlessCacheSnapshots': serverlessSnapshots,
+        ...serverlessChecks,
         'elasticache:DescribeReplicationGroups': [arn('elasticache', 'replicationgroup:*')],
         'elasticache:DescribeCacheClusters': [arn('elasticache', 'cluster:*')],
         's3:ListAllMyBuckets': ['*'],
@@ -413,6 +421,8 @@ describe('IAM', () => {
         ].sort(),
         'elasticache:DescribeSnapshots': snapshotSources,
         'elasticache:DeleteSnapshot': freshSnapshots,
+        'elasticache:CreateServerlessCacheSnapshot': [...serverlessCaches, ...freshServerlessSnapshots],
+        'elasticache:DescribeServerlessCacheSnapshots': serverlessSnapshots,
         'states:DescribeExecution': executions,
       },
       startExport: {
@@ -429,7 +439,11 @@ describe('IAM', () => {
         'elasticache:DescribeServerlessCacheSnapshots': serverlessSnapshots,
       },
       // No schedule has a retention policy here, so cleanUp may not touch S3 at all.
-      cleanUp: { ...logs('cleanUp'), 'elasticache:DeleteSnapshot': freshSnapshots },
+      cleanUp: {
+        ...logs('cleanUp'),
+        'elasticache:DeleteSnapshot': freshSnapshots,
+        'elasticache:DeleteServerlessCacheSnapshot': freshServerlessSnapshots,
+      },
       publishOutcome: {
         ...logs('publishOutcome'),
         'sns:Publish': [arn('sns', '*'), refPlaceholder('OutcomesTopic')],
@@ -450,6 +464,7 @@ describe('IAM', () => {
         'sns:Publish': [arn('sns', '*'), refPlaceholder('OutcomesTopic')],
         'elasticache:DescribeSnapshots': snapshotSources,
         'elasticache:DeleteSnapshot': freshSnapshots,
+        'elasticache:DeleteServerlessCacheSnapshot': freshServerlessSnapshots,
         'dynamodb:GetItem': [getAttPlaceholder('SafetyNetTable', 'Arn')],
         'dynamodb:PutItem': [getAttPlaceholder('SafetyNetTable', 'Arn')],
         'dynamodb:UpdateItem': [getAttPlaceholder('SafetyNetTable', 'Arn')],

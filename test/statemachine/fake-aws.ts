@@ -4,9 +4,13 @@
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   CopySnapshotCommand,
+  DescribeServerlessCacheSnapshotsCommand,
   DescribeSnapshotsCommand,
   ElastiCacheClient,
+  ExportServerlessCacheSnapshotCommand,
   InvalidParameterValueException,
+  type ServerlessCacheSnapshot,
+  ServerlessCacheSnapshotNotFoundFault,
   type Snapshot,
   SnapshotNotFoundFault,
 } from '@aws-sdk/client-elasticache';
@@ -84,6 +88,8 @@ export class FakeAws {
   public readonly records = new Map<string, Record<string, unknown>>();
 
   public readonly snapshots = new Map<string, Snapshot>();
+  /** ElastiCache Serverless snapshots: exported with ExportServerlessCacheSnapshot, one object each. */
+  public readonly serverlessSnapshots = new Map<string, ServerlessCacheSnapshot>();
   public readonly buckets = new Map<string, FakeBucket>();
   public readonly published: PublishCommandInput[] = [];
   public readonly copyCalls: string[] = [];
@@ -114,6 +120,7 @@ export class FakeAws {
     this.s3Mock.reset();
     this.snsMock.reset();
     this.snapshots.clear();
+    this.serverlessSnapshots.clear();
     this.buckets.clear();
     this.published.length = 0;
     this.copyCalls.length = 0;
@@ -126,6 +133,10 @@ export class FakeAws {
 
   public addSnapshot(value: Snapshot): void {
     this.snapshots.set(value.SnapshotName ?? '', value);
+  }
+
+  public addServerlessSnapshot(value: ServerlessCacheSnapshot): void {
+    this.serverlessSnapshots.set(value.ServerlessCacheSnapshotName ?? '', value);
   }
 
   public addBucket(name: string, overrides: Partial<FakeBucket> = {}): FakeBucket {
@@ -179,6 +190,35 @@ export class FakeAws {
       };
       this.checksLeft = this.exportPlan.checksUntilDone;
       return { Snapshot: source };
+    });
+
+    this.elastiCacheMock
+      .on(DescribeServerlessCacheSnapshotsCommand)
+      .callsFake((input: Record<string, string | undefined>) => {
+        if (input.ServerlessCacheSnapshotName) {
+          const name = input.ServerlessCacheSnapshotName;
+          if (!this.serverlessSnapshots.has(name)) {
+            throw new ServerlessCacheSnapshotNotFoundFault({ message: `${name} not found.`, $metadata: {} });
+          }
+          this.advanceExport(name);
+          return { ServerlessCacheSnapshots: [this.serverlessSnapshots.get(name)] };
+        }
+        return {
+          ServerlessCacheSnapshots: [...this.serverlessSnapshots.values()].filter(
+            (candidate) => candidate.ServerlessCacheConfiguration?.ServerlessCacheName === input.ServerlessCacheName,
+          ),
+        };
+      });
+
+    this.elastiCacheMock.on(ExportServerlessCacheSnapshotCommand).callsFake((input: Record<string, string>) => {
+      const name = input.ServerlessCacheSnapshotName ?? '';
+      this.copyCalls.push(name);
+      const source = this.serverlessSnapshots.get(name);
+      if (!source) throw new ServerlessCacheSnapshotNotFoundFault({ message: `${name} not found.`, $metadata: {} });
+      this.serverlessSnapshots.set(name, { ...source, Status: 'exporting' });
+      this.exporting = { source: name, target: name, bucket: input.S3BucketName ?? '' };
+      this.checksLeft = this.exportPlan.checksUntilDone;
+      return { ServerlessCacheSnapshot: source };
     });
 
     this.s3Mock.on(ListBucketsCommand).callsFake(() => ({
@@ -240,8 +280,18 @@ export class FakeAws {
       this.checksLeft -= 1;
       return;
     }
-    const source = this.snapshots.get(snapshotName);
+    const serverless = this.serverlessSnapshots.get(snapshotName);
     const bucket = this.buckets.get(running.bucket);
+    if (serverless && bucket) {
+      if (this.exportPlan.result !== 'none' && this.exportPlan.result !== 'failed') {
+        bucket.objects.set(`${running.target.toLowerCase()}-0001.rdb`, 1024);
+      }
+      const status = this.exportPlan.result === 'failed' ? 'failed' : 'available';
+      this.serverlessSnapshots.set(snapshotName, { ...serverless, Status: status });
+      this.exporting = undefined;
+      return;
+    }
+    const source = this.snapshots.get(snapshotName);
     if (!source || !bucket) return;
     const shards = this.exportPlan.result === 'partial' ? 1 : (source.NumNodeGroups ?? 1);
     if (this.exportPlan.result === 'objects' || this.exportPlan.result === 'partial') {
