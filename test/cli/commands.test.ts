@@ -114,6 +114,44 @@ describe('export', () => {
     expect(result.stdout).toContain(`s3://${BUCKET}/demo-serverless-snapshot-0001.rdb`);
   });
 
+  it('takes, exports and deletes a fresh snapshot of a serverless cache with --serverless-cache --fresh-snapshot', async () => {
+    // Act
+    const result = await runCli(
+      [
+        'export',
+        '--serverless-cache',
+        'demo-serverless',
+        '--fresh-snapshot',
+        '--target-name',
+        'export-cli-sls',
+        '--bucket',
+        BUCKET,
+        '--wait',
+        '--interval',
+        '0.1',
+      ],
+      { env },
+    );
+
+    // Assert
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('SUCCEEDED');
+    expect(result.stdout).toContain(`s3://${BUCKET}/export-cli-sls-0001.rdb`);
+  });
+
+  it('refuses a --target-name of a fresh serverless snapshot outside export-*, naming the flag (exit 2)', async () => {
+    // Act
+    const result = await runCli(
+      ['export', '--serverless-cache', 'demo-serverless', '--fresh-snapshot', '--target-name', 'sessions'],
+      { env },
+    );
+
+    // Assert
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--target-name');
+    expect(result.stderr).toContain("start with 'export-'");
+  });
+
   it('refuses --serverless-snapshot with another source as a usage error naming the flags (exit 2)', async () => {
     // Act
     const result = await runCli(['export', '--serverless-snapshot', 'demo-serverless-snapshot', '--cluster', 'c1'], {
