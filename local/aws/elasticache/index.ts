@@ -45,7 +45,7 @@ export {
   type ElastiCacheTimings,
   type ServerlessExportSettings,
 } from './model.js';
-export { buildRdb, crc64Redis } from './rdb.js';
+export { crc64Redis, type KeyRecord, type ParsedRdb, RdbError, rdbFormatFor, readRdb, writeRdb } from './rdb.js';
 
 export interface SeedReplicationGroupInput {
   replicationGroupId: string;
