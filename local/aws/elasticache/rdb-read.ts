@@ -14,6 +14,8 @@ export interface ParsedRdb {
   version: number;
   aux: Record<string, string>;
   keys: KeyRecord[];
+  /** The RDB type code each key was stored with, in the order of `keys` (RDB_TYPE_*, rdb-format.ts TYPE). */
+  typeCodes: number[];
   /** The stored CRC64 as 16 hex digits (`0000000000000000`: checksum disabled by the writer). */
   checksum: string;
 }
@@ -214,6 +216,7 @@ export const readRdb = (file: Buffer): ParsedRdb => {
   const cursor = new Cursor(file, 9);
   const aux: Record<string, string> = {};
   const keys: KeyRecord[] = [];
+  const typeCodes: number[] = [];
   const seen = new Set<string>();
   let db = 0;
   let expiresAt: number | undefined;
@@ -261,6 +264,7 @@ export const readRdb = (file: Buffer): ParsedRdb => {
     if (seen.has(id)) throw new RdbError(`${what} appears twice in database ${db}`);
     seen.add(id);
     keys.push({ key, ...value, ...(db !== 0 && { db }), ...(expiresAt !== undefined && { expiresAt }) });
+    typeCodes.push(opcode);
     expiresAt = undefined;
   }
   const end = cursor.at;
@@ -281,5 +285,13 @@ export const readRdb = (file: Buffer): ParsedRdb => {
   if (cursor.at !== file.length) {
     throw new RdbError(`${file.length - cursor.at} bytes follow the end of the RDB data (byte ${cursor.at})`);
   }
-  return { format: magic === 'VALKEY' || aux['valkey-ver'] ? 'valkey' : 'redis', magic, version, aux, keys, checksum };
+  return {
+    format: magic === 'VALKEY' || aux['valkey-ver'] ? 'valkey' : 'redis',
+    magic,
+    version,
+    aux,
+    keys,
+    typeCodes,
+    checksum,
+  };
 };
