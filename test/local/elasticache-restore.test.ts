@@ -4,6 +4,7 @@
 // refusal at request time, and the restores that end `create-failed` / `restore-failed` (a corrupt file, a file the
 // engine version cannot load).
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import {
   CopySnapshotCommand,
@@ -381,5 +382,66 @@ describe('restores that fail while the cluster is created', () => {
     ).toBe('REDIS0011');
     expect(await settledGroup(older)).toBe('create-failed');
     expect(await settledGroup(newer)).toBe('available');
+  });
+});
+
+describe('a restored group after a restart', () => {
+  it('keeps its keys: an emulator started again on the data folder exports what the files held', async () => {
+    // Arrange
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'local-aws-restore-restart-'));
+    const keys: KeyRecord[] = [
+      { key: 'queue:restart', type: 'list', items: ['a', 'b'] },
+      { key: 'session:restart', type: 'string', value: 'kept', expiresAt: Date.now() + 86_400_000 },
+    ];
+    const before = await startHarness({ dataDir });
+    before.aws.s3.seedBucket({ name: 'restart-seed', grantElastiCache: true });
+    before.aws.s3.putObject(
+      'restart-seed',
+      'seed.rdb',
+      writeRdb({ engine: 'valkey', engineVersion: '8.0', createdAt: new Date(), keys }),
+    );
+    const client = before.elastiCache();
+    await client.send(
+      new CreateReplicationGroupCommand({
+        ReplicationGroupId: 'kept-after-restart',
+        ReplicationGroupDescription: 'restored, then restarted',
+        Engine: 'valkey',
+        EngineVersion: '8.0',
+        SnapshotArns: ['arn:aws:s3:::restart-seed/seed.rdb'],
+      }),
+    );
+    await before.stop();
+
+    // Act
+    const after = await startHarness({ dataDir });
+    const again = after.elastiCache();
+    try {
+      const settled = await eventually(async () => {
+        const { ReplicationGroups } = await again.send(
+          new DescribeReplicationGroupsCommand({ ReplicationGroupId: 'kept-after-restart' }),
+        );
+        return ReplicationGroups?.[0]?.Status === 'available' ? 'available' : undefined;
+      });
+      await again.send(new CreateSnapshotCommand({ ReplicationGroupId: 'kept-after-restart', SnapshotName: 'after' }));
+      await eventually(async () => (after.aws.elastiCache.snapshotStatus('after') === 'available' ? true : undefined));
+      await again.send(
+        new CopySnapshotCommand({
+          SourceSnapshotName: 'after',
+          TargetSnapshotName: 'after',
+          TargetBucket: 'restart-seed',
+        }),
+      );
+      await eventually(async () =>
+        after.aws.s3.listObjects('restart-seed').some((object) => object.key === 'after-0001.rdb') ? true : undefined,
+      );
+      const file = fs.readFileSync(after.aws.s3.objectFile('restart-seed', 'after-0001.rdb') ?? '');
+
+      // Assert
+      expect(settled).toBe('available');
+      expect(byKey(readRdb(file).keys)).toEqual(byKey(keys));
+    } finally {
+      await after.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
