@@ -25,7 +25,7 @@
 // rdbLoadRio); Valkey 9 also accepts REDIS magic up to 11 (rdbIsVersionAccepted) and refuses 12-79, the range it
 // reserves for non-open-source Redis formats.
 //
-// Aux fields (rdbSaveInfoAuxFields): Redis writes `redis-ver`, Valkey writes `valkey-ver` (valkey 7.2.7 and later),
+// Aux fields (rdbSaveInfoAuxFields): Redis writes `redis-ver`, Valkey writes `valkey-ver` (valkey 7.2.5 to 8.0.1),
 // then `redis-bits`, `ctime`, `used-mem`, and `aof-preamble` (5.0, 6.x) or `aof-base` (7.0 and later).
 
 /** What an engine version writes: the magic prefix, the RDB version, and the aux field naming its version. */
@@ -82,7 +82,7 @@ export const rdbFormatFor = (engine: string, engineVersion: string): RdbFormat =
     magic: valkeyMagic ? 'VALKEY' : 'REDIS',
     version: rdbVersion,
     reads: rdbVersion,
-    // valkey-io/valkey 7.2.7 src/rdb.c rdbSaveInfoAuxFields writes valkey-ver.
+    // valkey-io/valkey 7.2.5, 7.2.6, 7.2.7 and 8.0.1 src/rdb.c rdbSaveInfoAuxFields write valkey-ver.
     versionAux: name === 'valkey' ? 'valkey-ver' : 'redis-ver',
     aofAux: rdbVersion >= 10 ? 'aof-base' : 'aof-preamble',
   };
@@ -108,7 +108,10 @@ export const engineReads = (reader: RdbFormat, file: { magic: 'REDIS' | 'VALKEY'
 /** The engines (ElastiCache names) that load this file, for messages. */
 export const readersOf = (file: { magic: 'REDIS' | 'VALKEY'; version: number }): string => {
   if (file.magic === 'VALKEY') return `Valkey ${file.version >= 81 ? '9.2' : '9.0'} or later`;
-  if (file.version <= 9) return 'any Redis OSS 5.0 or later, or Valkey';
+  if (file.version <= 9) {
+    const from = file.version <= 7 ? '3.2' : file.version === 8 ? '4.0' : '5.0';
+    return `Redis OSS ${from} or later, or Valkey`;
+  }
   if (file.version === 10) return 'Redis OSS 7.0 or later, or Valkey';
   if (file.version === 11) return 'Redis OSS 7.2, or Valkey 7.2 or later';
   return 'no ElastiCache engine (a format of non-open-source Redis)';
