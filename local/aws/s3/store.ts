@@ -202,6 +202,8 @@ export class S3Store {
         ...(input.cacheControl && { cacheControl: input.cacheControl }),
         ...(input.contentDisposition && { contentDisposition: input.contentDisposition }),
         ...(input.contentLanguage && { contentLanguage: input.contentLanguage }),
+        ...(input.serverSideEncryption && { serverSideEncryption: input.serverSideEncryption }),
+        ...(input.sseKmsKeyId && { sseKmsKeyId: input.sseKmsKeyId }),
       };
       entry.objects.set(key, record);
       this.saveMeta(bucket);
