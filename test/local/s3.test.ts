@@ -632,6 +632,31 @@ describe('ListObjectsV2', () => {
     expect(pages).toEqual([keys.slice(0, 3), keys.slice(3, 6), keys.slice(6)]);
   });
 
+  it('keeps UTF-8 binary order as objects are put, replaced and deleted after a listing', async () => {
+    // Arrange
+    const name = await createBucket(bucketName('ordering'));
+    const put = (key: string, body = key) => s3.send(new PutObjectCommand({ Bucket: name, Key: key, Body: body }));
+    for (const key of ['m', 'c']) await put(key);
+    const first = await s3.send(new ListObjectsV2Command({ Bucket: name }));
+
+    // Act: after the listing, keys before, between and after the listed ones; one replaced, one deleted.
+    for (const key of ['z', 'a', 'é', 'n', 'Z']) await put(key);
+    await put('m', 'replaced');
+    await s3.send(new DeleteObjectCommand({ Bucket: name, Key: 'c' }));
+    const second = await s3.send(new ListObjectsV2Command({ Bucket: name }));
+
+    // Assert ('Z' < 'a' < 'z' < 'é' in UTF-8 bytes)
+    expect(first.Contents?.map((object) => object.Key)).toEqual(['c', 'm']);
+    expect(second.Contents?.map((object) => [object.Key, object.Size])).toEqual([
+      ['Z', 1],
+      ['a', 1],
+      ['m', 8],
+      ['n', 1],
+      ['z', 1],
+      ['é', 2],
+    ]);
+  });
+
   it('filters by prefix and reports sizes and dates', async () => {
     // Act
     const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'b/' }));

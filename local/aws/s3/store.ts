@@ -47,7 +47,24 @@ interface BucketEntry {
   bucket: BucketRecord;
   objects: Map<string, ObjectRecord>;
   journal: KeyedJournal<ObjectRecord, BucketRecord>;
+  /** The objects in listing order, made on the first listing and kept in order as objects come and go. */
+  sorted?: ObjectRecord[];
 }
+
+/** S3 lists keys in UTF-8 binary order. */
+const keyOrder = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+/** Where `key` is in `sorted`, or where it would go. */
+const sortedIndex = (sorted: readonly ObjectRecord[], key: string): number => {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (keyOrder((sorted[middle] as ObjectRecord).key, key) < 0) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+};
 
 /** Buckets and objects on disk; every change is written through, so a restart finds them again. */
 export class S3Store {
@@ -163,10 +180,12 @@ export class S3Store {
     entry?.journal.remove();
   }
 
-  /** Objects of a bucket sorted by key (UTF-8 binary order, as S3 lists them). */
-  public listObjects(bucket: string): ObjectRecord[] {
-    const objects = [...(this.buckets.get(bucket)?.objects.values() ?? [])];
-    return objects.sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
+  /** Objects of a bucket sorted by key (UTF-8 binary order, as S3 lists them); not to be changed by the caller. */
+  public listObjects(bucket: string): readonly ObjectRecord[] {
+    const entry = this.buckets.get(bucket);
+    if (!entry) return [];
+    entry.sorted ??= [...entry.objects.values()].sort((a, b) => keyOrder(a.key, b.key));
+    return entry.sorted;
   }
 
   public headObject(bucket: string, key: string): ObjectRecord | undefined {
@@ -245,6 +264,10 @@ export class S3Store {
         ...(input.contentLanguage && { contentLanguage: input.contentLanguage }),
       };
       entry.objects.set(key, record);
+      if (entry.sorted) {
+        const index = sortedIndex(entry.sorted, key);
+        entry.sorted.splice(index, entry.sorted[index]?.key === key ? 1 : 0, record);
+      }
       entry.journal.set(key, record);
       return record;
     } finally {
@@ -267,6 +290,8 @@ export class S3Store {
     const record = entry?.objects.get(key);
     if (!entry || !record) return false;
     entry.objects.delete(key);
+    const index = entry.sorted ? sortedIndex(entry.sorted, key) : -1;
+    if (entry.sorted?.[index]?.key === key) entry.sorted.splice(index, 1);
     this.removeFile(bucket, record.file);
     entry.journal.delete(key);
     return true;
