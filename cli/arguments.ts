@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { EXPORT_STATUSES, MAX_LIST_LIMIT } from '../handlers/lib/exports-api.js';
+import { EXPORT_STATUSES } from '../handlers/lib/exports-api.js';
+import { MAX_LIST_LIMIT } from '../handlers/lib/exports-query.js';
 import type { ExportCommandFlags } from './commands/export.js';
 import type { ListFlags } from './commands/list.js';
 import type { PrepareBucketFlags } from './commands/prepare-bucket.js';

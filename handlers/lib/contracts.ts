@@ -1,6 +1,5 @@
 // The service's contracts: the export request schema (API body and scheduled input), the state machine's
 // state, and the outcome document. Types are derived from the schemas where input is untrusted.
-import * as z from 'zod';
 import { InvalidRequestError } from './errors.js';
 import {
   bucketNameProblems,
@@ -15,6 +14,7 @@ import {
   TARGET_SNAPSHOT_NAME_MAX_LENGTH,
   TARGET_SNAPSHOT_NAME_PATTERN,
 } from './naming.js';
+import * as z from './zod.js';
 
 /** EXPORT_DEADLINE_MINUTES when unset: 12 hours. */
 export const DEFAULT_DEADLINE_MINUTES = 720;
@@ -24,85 +24,100 @@ export const MAX_DEADLINE_MINUTES = 2880;
 /** Largest accepted request body, in bytes. */
 export const MAX_REQUEST_BYTES = 16 * 1024;
 
-const bucketName = z.string().superRefine((name, ctx) => {
-  for (const problem of bucketNameProblems(name)) {
-    ctx.addIssue({ code: 'custom', message: `S3 bucket name ${problem}` });
-  }
-});
+const bucketName = z.string().check(
+  z.superRefine((name, ctx) => {
+    for (const problem of bucketNameProblems(name)) {
+      ctx.addIssue({ code: 'custom', message: `S3 bucket name ${problem}` });
+    }
+  }),
+);
 
 const clusterId = (what: string, max: number) =>
   z
     .string()
-    .min(1)
-    .max(max, `${what} must be at most ${max} characters`)
-    .regex(
-      CLUSTER_ID_PATTERN,
-      `${what} must start with a letter and contain only letters, digits and single hyphens, not ending in a hyphen`,
+    .check(
+      z.minLength(1),
+      z.maxLength(max, `${what} must be at most ${max} characters`),
+      z.regex(
+        CLUSTER_ID_PATTERN,
+        `${what} must start with a letter and contain only letters, digits and single hyphens, not ending in a hyphen`,
+      ),
     );
 
 /** The fields of an export request: the body of `POST /exports`, and a schedule's `input`. */
 const requestShape = {
-  sourceSnapshotName: z
-    .string()
-    .min(1)
-    .max(255, 'sourceSnapshotName must be at most 255 characters')
-    .regex(SOURCE_SNAPSHOT_NAME_PATTERN, 'sourceSnapshotName must be an ElastiCache snapshot name')
-    .optional(),
+  sourceSnapshotName: z.optional(
+    z
+      .string()
+      .check(
+        z.minLength(1),
+        z.maxLength(255, 'sourceSnapshotName must be at most 255 characters'),
+        z.regex(SOURCE_SNAPSHOT_NAME_PATTERN, 'sourceSnapshotName must be an ElastiCache snapshot name'),
+      ),
+  ),
   /** A snapshot of an ElastiCache Serverless cache, exported with ExportServerlessCacheSnapshot. */
-  serverlessCacheSnapshotName: z
-    .string()
-    .min(1)
-    .max(255, 'serverlessCacheSnapshotName must be at most 255 characters')
-    .regex(SOURCE_SNAPSHOT_NAME_PATTERN, 'serverlessCacheSnapshotName must be an ElastiCache snapshot name')
-    .optional(),
+  serverlessCacheSnapshotName: z.optional(
+    z
+      .string()
+      .check(
+        z.minLength(1),
+        z.maxLength(255, 'serverlessCacheSnapshotName must be at most 255 characters'),
+        z.regex(SOURCE_SNAPSHOT_NAME_PATTERN, 'serverlessCacheSnapshotName must be an ElastiCache snapshot name'),
+      ),
+  ),
   /**
    * An ElastiCache Serverless cache: its newest available snapshot is exported, or with `freshSnapshot` a new one
    * (ExportServerlessCacheSnapshot).
    */
-  serverlessCacheName: clusterId('serverlessCacheName', 40).optional(),
-  replicationGroupId: clusterId('replicationGroupId', 40).optional(),
-  cacheClusterId: clusterId('cacheClusterId', 50).optional(),
-  targetSnapshotName: z
-    .string()
-    .min(1)
-    .max(
-      TARGET_SNAPSHOT_NAME_MAX_LENGTH,
-      `targetSnapshotName must be at most ${TARGET_SNAPSHOT_NAME_MAX_LENGTH} characters`,
-    )
-    .regex(
-      TARGET_SNAPSHOT_NAME_PATTERN,
-      "targetSnapshotName must start with a letter or digit and contain only letters, digits, '.', '_' and '-' (it becomes the S3 key; there is no prefix)",
-    )
-    .optional(),
-  targetBucket: bucketName.optional(),
+  serverlessCacheName: z.optional(clusterId('serverlessCacheName', 40)),
+  replicationGroupId: z.optional(clusterId('replicationGroupId', 40)),
+  cacheClusterId: z.optional(clusterId('cacheClusterId', 50)),
+  targetSnapshotName: z.optional(
+    z
+      .string()
+      .check(
+        z.minLength(1),
+        z.maxLength(
+          TARGET_SNAPSHOT_NAME_MAX_LENGTH,
+          `targetSnapshotName must be at most ${TARGET_SNAPSHOT_NAME_MAX_LENGTH} characters`,
+        ),
+        z.regex(
+          TARGET_SNAPSHOT_NAME_PATTERN,
+          "targetSnapshotName must start with a letter or digit and contain only letters, digits, '.', '_' and '-' (it becomes the S3 key; there is no prefix)",
+        ),
+      ),
+  ),
+  targetBucket: z.optional(bucketName),
   /** Take a new snapshot of the replication group or cluster and export that one (then delete it). */
-  freshSnapshot: z.boolean().optional(),
+  freshSnapshot: z.optional(z.boolean()),
   /** With freshSnapshot: keep the snapshot after the export instead of deleting it. */
-  keepSnapshot: z.boolean().optional(),
+  keepSnapshot: z.optional(z.boolean()),
 };
 
 /** A schedule's retention policy (the schedules file's `retention`). */
 export const retentionSchema = z
   .strictObject({
-    keepLast: z.number().int().min(1).max(1000).optional(),
-    maxAgeDays: z.number().int().min(1).max(3650).optional(),
+    keepLast: z.optional(z.int().check(z.minimum(1), z.maximum(1000))),
+    maxAgeDays: z.optional(z.int().check(z.minimum(1), z.maximum(3650))),
   })
-  .refine((policy) => policy.keepLast !== undefined || policy.maxAgeDays !== undefined, {
-    message: 'retention needs keepLast, maxAgeDays or both',
-  });
+  .check(
+    z.refine((policy) => policy.keepLast !== undefined || policy.maxAgeDays !== undefined, {
+      message: 'retention needs keepLast, maxAgeDays or both',
+    }),
+  );
 
 export type RetentionPolicy = z.infer<typeof retentionSchema>;
 
 /** What runSchedule adds to a scheduled run's execution input; never accepted from `POST /exports`. */
 const scheduleRunSchema = z.strictObject({
-  name: z.string().regex(SCHEDULE_NAME_PATTERN, 'schedule.name must be a schedule name'),
+  name: z.string().check(z.regex(SCHEDULE_NAME_PATTERN, 'schedule.name must be a schedule name')),
   scheduledTime: z.iso.datetime({ message: 'schedule.scheduledTime must be an ISO 8601 UTC time' }),
-  retention: retentionSchema.optional(),
+  retention: z.optional(retentionSchema),
 });
 
 type RequestFields = { [K in keyof typeof requestShape]?: unknown } & { schedule?: unknown };
 
-const requestRules = (request: RequestFields, ctx: z.RefinementCtx): void => {
+const requestRules = (request: RequestFields, ctx: z.core.$RefinementCtx<RequestFields>): void => {
   const sources = [
     request.sourceSnapshotName,
     request.serverlessCacheSnapshotName,
@@ -163,7 +178,7 @@ const requestRules = (request: RequestFields, ctx: z.RefinementCtx): void => {
  * ValidateExport finds it: none may be given), or the fresh snapshot's, which this service names, and may only
  * create and delete under FRESH_SERVERLESS_PREFIX (IAM) unless a schedule names it.
  */
-const serverlessCacheRules = (request: RequestFields, ctx: z.RefinementCtx): void => {
+const serverlessCacheRules = (request: RequestFields, ctx: z.core.$RefinementCtx<RequestFields>): void => {
   if (request.serverlessCacheName === undefined || typeof request.targetSnapshotName !== 'string') return;
   // A scheduled run's name (runSchedule's): the run's export id and, for a fresh snapshot, the snapshot's name, which
   // IAM allows per schedule (config/serverless-vars.cjs).
@@ -202,12 +217,12 @@ const isScheduledRunName = (schedule: unknown, targetSnapshotName: string): bool
 };
 
 /** The body of `POST /exports`, and a schedule's `input`. Unknown fields are rejected. */
-export const exportRequestSchema = z.strictObject(requestShape).superRefine(requestRules);
+export const exportRequestSchema = z.strictObject(requestShape).check(z.superRefine(requestRules));
 
 /** A Step Functions execution's input: a request, plus `schedule` when runSchedule started it. */
 export const executionInputSchema = z
-  .strictObject({ ...requestShape, schedule: scheduleRunSchema.optional() })
-  .superRefine(requestRules);
+  .strictObject({ ...requestShape, schedule: z.optional(scheduleRunSchema) })
+  .check(z.superRefine(requestRules));
 
 export type ExportRequestBody = z.infer<typeof exportRequestSchema>;
 export type ScheduledRunInput = z.infer<typeof scheduleRunSchema>;
