@@ -7,6 +7,7 @@ import path from 'node:path';
 import { runEmulatorMemoryBenchmark } from './emulator-memory.js';
 import { formatGoal, type Goal } from './first-invocation.js';
 import { runPollingBenchmark } from './polling.js';
+import { runPostLatencyBenchmark } from './post-latency.js';
 
 /**
  * The first-invocation benchmark in a Node process of its own: the local stack it starts imports the handlers in
@@ -32,10 +33,13 @@ const runFirstInvocation = async (): Promise<Goal[]> => {
 };
 
 const main = async (): Promise<void> => {
-  await runPollingBenchmark();
+  const pollingGoals = await runPollingBenchmark();
+  const postGoals = await runPostLatencyBenchmark();
   const goals = await runFirstInvocation();
   await runEmulatorMemoryBenchmark();
-  process.stdout.write(`\nGoals (issue 12):\n${goals.map(formatGoal).join('\n')}\n`);
+  process.stdout.write(
+    `\nGoals (issue 12):\n${[...pollingGoals, ...postGoals, ...goals].map(formatGoal).join('\n')}\n`,
+  );
 };
 
 main().catch((error: unknown) => {
