@@ -96,7 +96,11 @@ const bodyOf = (run: number): Record<string, unknown> =>
     ? { sourceSnapshotName: 'orders-nightly', targetSnapshotName: `orders-${run}`, targetBucket: BUCKET }
     : { replicationGroupId: 'orders', freshSnapshot: true, targetSnapshotName: `orders-fresh-${run}` };
 
-/** An API Gateway REST API (v1) proxy event for POST /exports, signed with SigV4 (AWS_IAM), as the stage sends it. */
+/**
+ * An API Gateway REST API (v1) proxy event for POST /exports, signed with SigV4 (AWS_IAM), as the stage sends it.
+ * Built here, not with local/api-server.ts toApiGatewayEvent: that module loads local/lambda.ts, which puts the
+ * process in the local runner's concurrent mode (an InvokeStore the logger then keeps its state in), not Lambda's.
+ */
 const eventOf = (run: number): APIGatewayProxyEvent => {
   const now = new Date();
   const amzDate = now
