@@ -7,6 +7,7 @@ import path from 'node:path';
 import { runEmulatorMemoryBenchmark } from './emulator-memory.js';
 import { formatGoal, type Goal } from './first-invocation.js';
 import { runPollingBenchmark } from './polling.js';
+import { runPostLatencyBenchmark } from './post-latency.js';
 import { runScaleBenchmarkInOwnProcess } from './scale.js';
 
 /**
@@ -33,11 +34,14 @@ const runFirstInvocation = async (): Promise<Goal[]> => {
 };
 
 const main = async (): Promise<void> => {
-  await runPollingBenchmark();
+  const pollingGoals = await runPollingBenchmark();
+  const postGoals = await runPostLatencyBenchmark();
   const goals = await runFirstInvocation();
   await runEmulatorMemoryBenchmark();
-  goals.push(...(await runScaleBenchmarkInOwnProcess()));
-  process.stdout.write(`\nGoals (issue 12):\n${goals.map(formatGoal).join('\n')}\n`);
+  const scaleGoals = await runScaleBenchmarkInOwnProcess();
+  process.stdout.write(
+    `\nGoals (issue 12):\n${[...pollingGoals, ...postGoals, ...goals, ...scaleGoals].map(formatGoal).join('\n')}\n`,
+  );
 };
 
 main().catch((error: unknown) => {

@@ -7,8 +7,8 @@
 // a Task entered, scheduled, started, succeeded or failed, exited (5), each retry one more scheduled, started,
 // failed (3); any other state entered and exited (2); the execution started and ended (2).
 //
-// Used by config/serverless-vars.cjs (package time), CheckExport's polling budget (handlers/lib/backoff.ts holds
-// the cap both must agree on) and test/statemachine/bounds.test.ts, which asserts the bounds on the file itself.
+// Used by config/serverless-vars.cjs (package time) and test/statemachine/bounds.test.ts, which asserts the bounds
+// on the file itself (handlers/lib/backoff.ts holds the cap the ASL must carry).
 
 export const HISTORY_EVENT_LIMIT = 25_000;
 
@@ -118,32 +118,83 @@ export const pollingLoops = (definition: BoundedDefinition): string[][] => {
   return loops;
 };
 
+/** Whether the states in `names`, following `next` and only into `names`, contain a cycle. */
+const hasCycle = (names: string[], next: (name: string) => string[]): boolean => {
+  const inside = new Set(names);
+  const state = new Map<string, 'open' | 'done'>();
+  const visit = (name: string): boolean => {
+    if (state.get(name) === 'done') return false;
+    if (state.get(name) === 'open') return true;
+    state.set(name, 'open');
+    if (next(name).some((other) => inside.has(other) && visit(other))) return true;
+    state.set(name, 'done');
+    return false;
+  };
+  return names.some(visit);
+};
+
+/** The cap rules of a loop: `NumericGreaterThanEquals` on `$.poll.attempt` in its Choice states. */
+const capRulesOf = (definition: BoundedDefinition, loop: string[]): Array<{ state: string; cap: number }> =>
+  loop.flatMap((name) =>
+    (definition.States[name]?.Choices ?? [])
+      .filter((choice) => choice.Variable === '$.poll.attempt' && typeof choice.NumericGreaterThanEquals === 'number')
+      .map((choice) => ({ state: name, cap: choice.NumericGreaterThanEquals as number })),
+  );
+
+/**
+ * The transitions of a state that do not advance `$.poll.attempt`. A Task's Next does (CheckSnapshot's and
+ * CheckExport's function advances it in every answer it gives; test/unit/handlers/check-export.test.ts), its Catch
+ * does not (the function gave no answer); a Pass that writes `$.poll` with `States.MathAdd($.poll.attempt, 1)` (the
+ * count of a failed check) does; nothing else does.
+ */
+const nonAdvancingSuccessors = (state: BoundedState): string[] => {
+  if (state.Type === 'Task') return (state.Catch ?? []).map((c) => c.Next);
+  const parameters = state.Parameters as Record<string, unknown> | undefined;
+  if (state.Type === 'Pass' && state.ResultPath === '$.poll') {
+    if (parameters?.['attempt.$'] === 'States.MathAdd($.poll.attempt, 1)') return [];
+  }
+  return successorsOf(state);
+};
+
 /**
  * The loops' cap: the `NumericGreaterThanEquals` on `$.poll.attempt` of the Choice state in each loop. Every loop
- * must have it, with the same value: the counter is one (CheckSnapshot and CheckExport both advance it and nothing
- * resets it), so the cap bounds the visits of all loops together.
+ * must have one, with the same value, and every way round a loop must pass that Choice and a state that advances
+ * the counter (without either, some cycle could run unbounded): the counter is one (CheckSnapshot and CheckExport
+ * both advance it, so do the counts of failed checks, and nothing resets it), so the cap bounds the rounds of all
+ * loops together.
  */
 export const pollCapOf = (definition: BoundedDefinition): number => {
   const loops = pollingLoops(definition);
-  const caps = loops.map((loop) =>
-    loop.flatMap((name) =>
-      (definition.States[name]?.Choices ?? [])
-        .filter((choice) => choice.Variable === '$.poll.attempt' && typeof choice.NumericGreaterThanEquals === 'number')
-        .map((choice) => choice.NumericGreaterThanEquals as number),
-    ),
-  );
+  const caps = loops.map((loop) => capRulesOf(definition, loop));
   if (loops.length === 0 || caps.some((found) => found.length !== 1)) {
     throw new Error(`Expected one poll cap on $.poll.attempt in each loop, found ${JSON.stringify(caps)}`);
   }
-  const values = new Set(caps.flat());
+  const values = new Set(caps.flat().map((rule) => rule.cap));
   if (values.size !== 1) throw new Error(`The loops' caps differ: ${[...values].join(', ')}`);
-  return caps[0]?.[0] as number;
+  for (const [index, loop] of loops.entries()) {
+    const capState = caps[index]?.[0]?.state;
+    const stateOf = (name: string) => definition.States[name] as BoundedState;
+    if (
+      hasCycle(
+        loop.filter((name) => name !== capState),
+        (name) => successorsOf(stateOf(name)),
+      )
+    ) {
+      throw new Error(`A cycle of the loop ${loop.join(', ')} bypasses its cap in ${capState}`);
+    }
+    if (hasCycle(loop, (name) => nonAdvancingSuccessors(stateOf(name)))) {
+      throw new Error(`A cycle of the loop ${loop.join(', ')} does not advance $.poll.attempt`);
+    }
+  }
+  return caps[0]?.[0]?.cap as number;
 };
 
 /**
  * An upper bound of the history events of one execution: every state outside the loops once (all branches, though
- * only one is taken), `pollCap` visits of the costliest loop (the loops share one counter, so their visits
- * together are at most the cap), every retry spent, and the execution's own two events.
+ * only one is taken), `pollCap` rounds of the costliest loop with every state of the loop in every round (the
+ * successful check's way round and the failed check's, whichever is taken; the loops share one counter, so their
+ * rounds together are at most the cap), every retry spent, and the execution's own two events. A failed check is
+ * caught and counted rather than retried, so the checks carry no Retry and a round costs a few events, not fifty.
  */
 export const worstHistoryEvents = (definition: BoundedDefinition): number => {
   const loops = pollingLoops(definition);
@@ -162,9 +213,11 @@ export const worstHistoryEvents = (definition: BoundedDefinition): number => {
 
 /**
  * The execution's TimeoutSeconds for an export deadline: the deadline (counted from the execution's start, and
- * enforced by CheckExport), plus what may run after it: the longest wait, one last check and the longest publish,
- * every retry spent; plus the steps before polling, for a deadline shorter than they can take. Rounded up to the
- * minute. A timed-out execution therefore means the machine's own bounds failed, which the alarm reports.
+ * enforced by CheckExport and, for a failed check, by the loop's Choice after it), plus what may run after it: a
+ * check under way at the deadline, the longest wait, one last check, and the longest publish with its clean-up,
+ * every retry spent; plus the steps before polling, for a deadline shorter than they can take (the last two are
+ * the tasks outside the loops). Rounded up to the minute. A timed-out execution therefore means the machine's own
+ * bounds failed, which the alarm reports.
  */
 export const executionTimeoutSeconds = (
   definition: BoundedDefinition,
@@ -176,9 +229,10 @@ export const executionTimeoutSeconds = (
   const worstOutsideLoop = tasks
     .filter(([name]) => !loop.has(name))
     .reduce((sum, [, state]) => sum + worstTaskSeconds(state), 0);
-  const worstInLoop = tasks
-    .filter(([name]) => loop.has(name))
-    .reduce((sum, [, state]) => sum + worstTaskSeconds(state), 0);
-  const seconds = deadlineMinutes * 60 + longestWaitSeconds + worstInLoop + worstOutsideLoop;
+  const worstCheck = Math.max(
+    0,
+    ...tasks.filter(([name]) => loop.has(name)).map(([, state]) => worstTaskSeconds(state)),
+  );
+  const seconds = deadlineMinutes * 60 + worstCheck + longestWaitSeconds + worstCheck + worstOutsideLoop;
   return Math.ceil(seconds / 60) * 60;
 };

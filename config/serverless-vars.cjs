@@ -287,7 +287,7 @@ const definition = async ({ resolveVariable }) => {
   const region = String(await resolveVariable('self:provider.region'));
   const asl = JSON.parse(partition.withPartition(readFileSync(DEFINITION_FILE, 'utf8'), region));
   const minutes = await deadlineMinutes(resolveVariable);
-  const longestWait = backoff.backoffForDeadline(minutes * 60).maxSeconds;
+  const longestWait = backoff.DEFAULT_BACKOFF.maxSeconds;
   return { ...asl, TimeoutSeconds: bounds.executionTimeoutSeconds(asl, minutes, longestWait) };
 };
 

@@ -5,7 +5,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import middy from '@middy/core';
 import { findServerlessSnapshot, findSnapshot, nodeGroupCount } from './lib/aws/elasticache.js';
 import { listObjects } from './lib/aws/s3.js';
-import { type BackoffPolicy, backoffForDeadline, DEFAULT_BACKOFF, nextWaitSeconds } from './lib/backoff.js';
+import { DEFAULT_BACKOFF, nextWaitSeconds } from './lib/backoff.js';
 import { elastiCache } from './lib/clients/elasticache.js';
 import { s3 } from './lib/clients/s3.js';
 import type { ExportedObject, ExportState, PollState, SnapshotSummary } from './lib/contracts.js';
@@ -42,13 +42,11 @@ const GRACE_CHECKS = 1;
 
 const byKey = (a: ExportedObject, b: ExportedObject): number => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
-/** The polling policy of this export: the default, with a longer cap on the wait for a very long deadline. */
-const policyOf = (state: ExportState): BackoffPolicy => {
-  const deadlineSeconds = (Date.parse(state.deadline) - Date.parse(state.startedAt)) / 1000;
-  return Number.isFinite(deadlineSeconds) ? backoffForDeadline(deadlineSeconds) : DEFAULT_BACKOFF;
-};
-
-/** The next poll after this check: the wait just done counts towards the elapsed time the backoff grows with. */
+/**
+ * The next poll after this check: the wait just done counts towards the elapsed time the backoff grows with; the
+ * failed checks so far (counted by the ASL, whose Catch bypasses this code) are carried, as they are budgeted per
+ * execution.
+ */
 const advance = (
   state: ExportState,
   status: PollState['status'],
@@ -60,9 +58,10 @@ const advance = (
   return {
     attempt: poll.attempt + 1,
     elapsedSeconds,
-    waitSeconds: waitSeconds ?? nextWaitSeconds(elapsedSeconds, policyOf(state)),
+    waitSeconds: waitSeconds ?? nextWaitSeconds(elapsedSeconds),
     status,
     missingChecks,
+    failedChecks: poll.failedChecks ?? 0,
   };
 };
 

@@ -92,6 +92,7 @@ export const validateExport = async (context: ExecutionContext, deps: ValidateDe
       waitSeconds: nextWaitSeconds(0),
       status: fresh ? 'snapshotting' : 'exporting',
       missingChecks: 0,
+      failedChecks: 0,
     },
     objects: [],
     ...(fresh && { fresh }),

@@ -404,6 +404,15 @@ export interface PollState {
   status: PollStatus;
   /** Consecutive checks that found the source `available` but the objects missing. */
   missingChecks: number;
+  /**
+   * Checks that failed so far in this execution (counted by the ASL's CountFailed*Check states; at the budget,
+   * handlers/lib/backoff.ts FAILED_CHECK_BUDGET, the export fails). Absent in executions started before it existed.
+   */
+  failedChecks?: number;
+  /** The last failed check's error, as the ASL's Catch recorded it; dropped by the next check that runs. */
+  lastFailure?: { Error: string; Cause?: string };
+  /** When the ASL counted the last failed check (`$$.State.EnteredTime`), compared with the deadline. */
+  failedAt?: string;
 }
 
 /** The state object every task after ValidateExport receives and returns (input spread plus new fields). */

@@ -47,7 +47,10 @@ export class ExportDeadlineError extends DetailedError {
   }
 }
 
-/** AWS throttled the call even after the SDK's own retries; the state machine retries with backoff. */
+/**
+ * AWS throttled the call even after the SDK's own retries; the state machine retries with backoff (a polling check:
+ * counts it as a failed check and checks again after the usual wait).
+ */
 export class AwsThrottledError extends DetailedError {
   public constructor(message: string, details: FailureDetails = {}, options?: ErrorOptions) {
     super(message, details, options);

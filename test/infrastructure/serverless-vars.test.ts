@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { executionTimeoutSeconds } from '../../config/execution-bounds';
+import { DEFAULT_BACKOFF } from '../../handlers/lib/backoff';
 import { withPartition } from '../../handlers/lib/partition';
 import { DEFINITION_PATH } from '../../local/statemachine';
 import { SERVICE_DIR } from './serverless-package';
@@ -575,7 +576,7 @@ describe('definition', () => {
     const { TimeoutSeconds: _committed, ...rest } = committed as { TimeoutSeconds?: number };
     expect(twelveHours.value).toEqual({
       ...rest,
-      TimeoutSeconds: executionTimeoutSeconds(committed as never, 720, 120),
+      TimeoutSeconds: executionTimeoutSeconds(committed as never, 720, DEFAULT_BACKOFF.maxSeconds),
     });
     const timeouts = [twelveHours, fourHours].map(
       (result) => (result.value as { TimeoutSeconds: number }).TimeoutSeconds,

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { executionTimeoutSeconds } from '../../config/execution-bounds';
+import { DEFAULT_BACKOFF } from '../../handlers/lib/backoff';
 import { partitionOf, withPartition } from '../../handlers/lib/partition';
 import {
   ACCOUNT_ID,
@@ -723,7 +724,7 @@ describe('the state machine', () => {
       return Array.isArray(getAtt) ? getAttPlaceholder(functionLogicalId(String(getAtt[0])), 'Arn') : value;
     }) as { QueryLanguage?: string; TimeoutSeconds?: number };
     // Packaging derives the execution timeout from the deadline (720 minutes by default).
-    expected.TimeoutSeconds = executionTimeoutSeconds(readRawDefinition() as never, 720, 120);
+    expected.TimeoutSeconds = executionTimeoutSeconds(readRawDefinition() as never, 720, DEFAULT_BACKOFF.maxSeconds);
 
     // Act
     const deployed = JSON.parse(String(properties(defaults, STATE_MACHINE).DefinitionString)) as {
@@ -747,7 +748,7 @@ describe('the state machine', () => {
         .TimeoutSeconds;
 
     // Assert: 720 and 240 minutes, each plus the same worst case of what may run after the deadline.
-    const tail = executionTimeoutSeconds(readRawDefinition() as never, 0, 120);
+    const tail = executionTimeoutSeconds(readRawDefinition() as never, 0, DEFAULT_BACKOFF.maxSeconds);
     expect(timeoutOf(defaults)).toBe(Math.ceil((720 * 60 + tail) / 60) * 60);
     expect(timeoutOf(configured)).toBe(Math.ceil((240 * 60 + tail) / 60) * 60);
     // Every Task outside the polling loops at its worst, the fresh snapshot's and both clean-ups' included.

@@ -1,7 +1,7 @@
 // The state machine's own limits, computed from statemachine/export-snapshot.asl.json with every Retry counted:
 // its history stays under Step Functions' 25,000 events (beyond, the execution fails with no Catch and no
-// notification), its polling cap is the one CheckExport budgets for, and its TimeoutSeconds covers the longest
-// deadline plus what may run after it.
+// notification), its polling cap is the one handlers/lib/backoff.ts computes for the longest deadline and the
+// failed-check budget, and its TimeoutSeconds covers the longest deadline plus what may run after it.
 import {
   type BoundedDefinition,
   executionTimeoutSeconds,
@@ -13,19 +13,26 @@ import {
   worstStateEvents,
   worstTaskSeconds,
 } from '../../config/execution-bounds';
-import { backoffForDeadline, MAX_CHECKS } from '../../handlers/lib/backoff';
+import { DEFAULT_BACKOFF, FAILED_CHECK_BUDGET, MAX_CHECKS } from '../../handlers/lib/backoff';
 import { MAX_DEADLINE_MINUTES } from '../../handlers/lib/contracts';
 import { readRawDefinition } from '../../local/statemachine';
 
 const definition = readRawDefinition() as unknown as BoundedDefinition;
 
+/** The definition with `change` applied to a deep copy. */
+const changed = (change: (copy: BoundedDefinition) => void): BoundedDefinition => {
+  const copy = JSON.parse(JSON.stringify(definition)) as BoundedDefinition;
+  change(copy);
+  return copy;
+};
+
 describe('the history of one execution', () => {
-  it('polls in two loops, the fresh snapshot and the export: wait, check, decide', () => {
+  it('polls in two loops, the fresh snapshot and the export: wait, check, count a failed check, decide', () => {
     expect(pollingLoops(definition)).toEqual([
-      ['WaitForSnapshot', 'CheckSnapshot', 'IsSnapshotReady'],
-      ['WaitForExport', 'CheckExport', 'IsExportFinished'],
+      ['WaitForSnapshot', 'CheckSnapshot', 'CountFailedSnapshotCheck', 'AfterFailedSnapshotCheck', 'IsSnapshotReady'],
+      ['WaitForExport', 'CheckExport', 'CountFailedExportCheck', 'AfterFailedExportCheck', 'IsExportFinished'],
     ]);
-    expect(loopStates(definition)).toHaveLength(6);
+    expect(loopStates(definition)).toHaveLength(10);
   });
 
   it('refuses loops whose caps differ: the one counter bounds both only with one cap', () => {
@@ -35,23 +42,70 @@ describe('the history of one execution', () => {
     expect(() => pollCapOf(uneven)).toThrow(/caps differ/);
   });
 
-  it('caps the polls at the number CheckExport budgets its waits for', () => {
+  it('refuses a way round a loop that bypasses the cap', () => {
+    // Arrange: a failed check that goes straight back to the wait.
+    const bypass = changed((copy) => {
+      const after = copy.States.AfterFailedExportCheck as { Default?: string };
+      after.Default = 'WaitForExport';
+    });
+
+    // Assert
+    expect(() => pollCapOf(bypass)).toThrow(/bypasses its cap in IsExportFinished/);
+  });
+
+  it('refuses a way round a loop that does not advance the counter', () => {
+    // Arrange: a count of failed checks that forgets the attempt.
+    const stuck = changed((copy) => {
+      const count = copy.States.CountFailedExportCheck as unknown as { Parameters: Record<string, string> };
+      count.Parameters['attempt.$'] = '$.poll.attempt';
+    });
+
+    // Assert
+    expect(() => pollCapOf(stuck)).toThrow(/does not advance \$\.poll\.attempt/);
+  });
+
+  it('caps the polls at the number the backoff computes for the longest deadline and the failed-check budget', () => {
     expect(pollCapOf(definition)).toBe(MAX_CHECKS);
   });
 
-  it('stays under 25,000 events in the worst case, every retry of every visit spent', () => {
+  it('ends the export when the failed checks spend the budget, in both loops', () => {
+    for (const name of ['AfterFailedSnapshotCheck', 'AfterFailedExportCheck']) {
+      const budget = definition.States[name]?.Choices?.find((rule) => rule.Variable === '$.poll.failedChecks');
+      expect({ name, budget: budget?.NumericGreaterThanEquals }).toEqual({ name, budget: FAILED_CHECK_BUDGET });
+    }
+  });
+
+  it('stays under 25,000 events in the worst case, every state of a loop in every round, every retry spent', () => {
     // Act
     const worst = worstHistoryEvents(definition);
 
-    // Assert: and a cap one tenth higher would not, so the cap is not needlessly low.
+    // Assert
     expect(worst).toBeLessThanOrEqual(HISTORY_EVENT_LIMIT);
-    const higher = JSON.parse(
-      JSON.stringify(definition).replaceAll(
-        `"NumericGreaterThanEquals":${MAX_CHECKS}`,
-        `"NumericGreaterThanEquals":${Math.round(MAX_CHECKS * 1.1)}`,
-      ),
-    ) as BoundedDefinition;
-    expect(worstHistoryEvents(higher)).toBeGreaterThan(HISTORY_EVENT_LIMIT);
+  });
+
+  it('would not with the per-check Retry blocks it replaced, nor with two more states in the export loop', () => {
+    // Arrange: the Retry CheckExport had (4 + 6 + 4 attempts), and two Pass states between check and decision.
+    const withRetry = changed((copy) => {
+      (copy.States.CheckExport as { Retry?: unknown }).Retry = [
+        { ErrorEquals: ['Lambda.ServiceException'], MaxAttempts: 4 },
+        { ErrorEquals: ['AwsThrottledError'], MaxAttempts: 6 },
+        { ErrorEquals: ['AwsUnavailableError'], MaxAttempts: 4 },
+      ];
+    });
+    const longer = changed((copy) => {
+      const check = copy.States.CheckExport as { Next: string };
+      copy.States.LogCheck = { Type: 'Pass', Next: 'LogCheckAgain' };
+      copy.States.LogCheckAgain = { Type: 'Pass', Next: check.Next };
+      check.Next = 'LogCheck';
+      for (let extra = 0; extra < 4; extra += 1) {
+        copy.States[`Note${extra}`] = { Type: 'Pass', Next: extra === 3 ? 'IsExportFinished' : `Note${extra + 1}` };
+      }
+      (copy.States.LogCheckAgain as { Next: string }).Next = 'Note0';
+    });
+
+    // Assert
+    expect(worstHistoryEvents(withRetry)).toBeGreaterThan(HISTORY_EVENT_LIMIT);
+    expect(worstHistoryEvents(longer)).toBeGreaterThan(HISTORY_EVENT_LIMIT);
   });
 
   it('counts a Task visit as 5 events plus 3 per retry', () => {
@@ -66,22 +120,31 @@ describe('the history of one execution', () => {
 describe('the execution timeout', () => {
   it('is, in the committed file, the bound for the longest deadline', () => {
     // Arrange
-    const longestWait = backoffForDeadline(MAX_DEADLINE_MINUTES * 60).maxSeconds;
+    const longestWait = DEFAULT_BACKOFF.maxSeconds;
 
     // Assert
     expect(definition.TimeoutSeconds).toBe(executionTimeoutSeconds(definition, MAX_DEADLINE_MINUTES, longestWait));
   });
 
-  it('leaves room after the deadline for the longest wait, a last check and a publish with every retry spent', () => {
+  it('leaves room after the deadline for a check under way, the longest wait, a last check and a publish', () => {
     // Arrange
     const states = definition.States;
     const after =
-      backoffForDeadline(MAX_DEADLINE_MINUTES * 60).maxSeconds +
       worstTaskSeconds(states.CheckExport as never) +
+      DEFAULT_BACKOFF.maxSeconds +
+      worstTaskSeconds(states.CheckExport as never) +
+      worstTaskSeconds(states.CleanUpAfterFailure as never) +
       worstTaskSeconds(states.PublishFailure as never);
 
     // Assert
     expect((definition.TimeoutSeconds ?? 0) - MAX_DEADLINE_MINUTES * 60).toBeGreaterThanOrEqual(after);
+  });
+
+  it('ends the loop at the deadline after a failed check too, so failures cannot outlast the timeout', () => {
+    for (const name of ['AfterFailedSnapshotCheck', 'AfterFailedExportCheck']) {
+      const rule = definition.States[name]?.Choices?.find((choice) => choice.Variable === '$.poll.failedAt');
+      expect({ name, rule }).toMatchObject({ name, rule: { TimestampGreaterThanPath: '$.deadline' } });
+    }
   });
 
   it('counts every attempt to its TimeoutSeconds and each retry after its longest delay', () => {

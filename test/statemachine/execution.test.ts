@@ -3,7 +3,7 @@
 import { ElastiCacheServiceException, InvalidParameterValueException } from '@aws-sdk/client-elasticache';
 import type { PublishCommandInput } from '@aws-sdk/client-sns';
 import { checkExport } from '../../handlers/check-export';
-import { MAX_CHECKS } from '../../handlers/lib/backoff';
+import { FAILED_CHECK_BUDGET, MAX_CHECKS } from '../../handlers/lib/backoff';
 import { elastiCache } from '../../handlers/lib/clients/elasticache';
 import { s3 } from '../../handlers/lib/clients/s3';
 import type { ExportState, Outcome } from '../../handlers/lib/contracts';
@@ -466,5 +466,74 @@ describe('export state machine: exports that do not land', () => {
     expect(run.status).toBe('FAILED');
     expect(aws.published).toHaveLength(1);
     expect(aws.published[0]?.TopicArn).toBe(DEFAULT_TOPIC);
+  });
+});
+
+describe('export state machine: failed checks are counted against one budget per execution, not retried', () => {
+  it('polls on after failed checks and succeeds, counting them in the state', async () => {
+    // Arrange: two throttled looks at the source while it is exported, one Lambda service error.
+    aws.exportPlan = { checksUntilDone: 3, result: 'objects' };
+    aws.checkFailures = [throttling(), throttling()];
+    let calls = 0;
+    const realCheck = lambdaInvokeTask(HANDLERS.checkExport as never, 'checkExport');
+    const flaky = async (input: { FunctionName: string; Payload: unknown }) => {
+      calls += 1;
+      if (calls === 4) throw new LambdaFunctionError('Lambda.ServiceException', 'Service unavailable', []);
+      return realCheck(input);
+    };
+
+    // Act
+    const run = await runExportStateMachine(request(), { taskOverrides: { CheckExport: flaky } });
+
+    // Assert: no Retry; each failure is a check of its own, counted, then the usual wait.
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.events.filter((event) => event.type === 'StateRetried')).toHaveLength(0);
+    expect(run.visits.CountFailedExportCheck).toBe(3);
+    expect(run.visits.WaitForExport).toBe(run.visits.CheckExport);
+    const lastCheck = run.events
+      .filter((event) => event.type === 'StateExited' && event.state?.name === 'IsExportFinished')
+      .at(-1)?.state?.output as ExportState;
+    expect(lastCheck.poll).toMatchObject({ status: 'exported', failedChecks: 3, attempt: run.visits.CheckExport });
+    expect(onlyNotification().outcome.status).toBe('SUCCEEDED');
+  });
+
+  it('fails with the last error, in one notification, once the failed checks spend the budget', async () => {
+    // Arrange: AWS throttles every look at the source.
+    aws.exportPlan = { checksUntilDone: Number.POSITIVE_INFINITY, result: 'objects' };
+    aws.checkFailures = Array.from({ length: FAILED_CHECK_BUDGET + 10 }, throttling);
+
+    // Act
+    const run = await runExportStateMachine(request());
+
+    // Assert
+    const { outcome } = expectFailureNotified(run, 'Throttled');
+    expect(run.visits.CheckExport).toBe(FAILED_CHECK_BUDGET);
+    expect(run.visits.CheckBudgetSpent).toBe(1);
+    expect(aws.checkFailures).toHaveLength(10);
+    expect(outcome.error).toMatchObject({ awsErrorCode: 'APICallRateForCustomerExceeded' });
+  });
+
+  it('fails as past its deadline when a check fails after the deadline, with no further check', async () => {
+    // Arrange: an export whose deadline has passed by the time its first check fails in Lambda itself (an AWS error
+    // on that look CheckExport turns into the deadline error on its own).
+    const realValidate = lambdaInvokeTask(HANDLERS.validateExport as never, 'validateExport');
+    const pastDeadline = async (input: { FunctionName: string; Payload: unknown }) => {
+      const result = (await realValidate(input)) as { Payload: ExportState };
+      return { ...result, Payload: { ...result.Payload, deadline: new Date(Date.now() - 1000).toISOString() } };
+    };
+    const failing = async () => {
+      throw new LambdaFunctionError('Lambda.ServiceException', 'Service unavailable', []);
+    };
+
+    // Act
+    const run = await runExportStateMachine(request(), {
+      taskOverrides: { ValidateExport: pastDeadline, CheckExport: failing },
+    });
+
+    // Assert
+    const { outcome } = expectFailureNotified(run, 'DeadlinePassed');
+    expect(run.visits.CheckExport).toBe(1);
+    expect(run.visits.DeadlinePassedAfterFailedCheck).toBe(1);
+    expect(outcome.error?.message).toMatch(/did not finish by its deadline .*failed with Lambda\.ServiceException\./);
   });
 });

@@ -96,6 +96,8 @@ export class FakeAws {
   public exportPlan: FakeExportPlan = { checksUntilDone: 2, result: 'objects' };
   /** Errors CopySnapshot throws, one per call, before it succeeds. */
   public copyFailures: Error[] = [];
+  /** Errors DescribeSnapshots of the source throws while it is exported (CheckExport's look), one per call. */
+  public checkFailures: Error[] = [];
   /** Simulated seconds since the export started, for time-based export plans. */
   public elapsedSeconds = 0;
   private checksLeft = 0;
@@ -125,6 +127,7 @@ export class FakeAws {
     this.published.length = 0;
     this.copyCalls.length = 0;
     this.copyFailures = [];
+    this.checkFailures = [];
     this.exportPlan = { checksUntilDone: 2, result: 'objects' };
     this.exporting = undefined;
     this.elapsedSeconds = 0;
@@ -154,6 +157,8 @@ export class FakeAws {
   private wire(): void {
     this.elastiCacheMock.on(DescribeSnapshotsCommand).callsFake((input: Record<string, string | undefined>) => {
       if (input.SnapshotName) {
+        const failure = this.exporting?.source === input.SnapshotName ? this.checkFailures.shift() : undefined;
+        if (failure) throw failure;
         const found = this.snapshots.get(input.SnapshotName);
         if (!found) {
           throw new SnapshotNotFoundFault({ message: `Snapshot ${input.SnapshotName} not found.`, $metadata: {} });

@@ -1,6 +1,7 @@
 // Structural checks of statemachine/export-snapshot.asl.json (HOUSE-STYLE rule 17): the definition is valid ASL,
-// every transition lands on a state, every Lambda task retries transient errors and is caught, every error name
-// we match is one our handlers can throw, and every function reference is a function in serverless.yml.
+// every transition lands on a state, every Lambda task retries transient errors (a polling check: catches them into
+// the count of failed checks, then polls on) and is caught, every error name we match is one our handlers can throw,
+// and every function reference is a function in serverless.yml.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import aslValidator from 'asl-validator';
@@ -19,6 +20,18 @@ const TRANSIENT_LAMBDA_ERRORS = [
 const definition = readRawDefinition();
 const states = Object.entries(definition.States);
 const tasks = states.filter(([, state]) => state.Type === 'Task');
+
+/** The polling checks: their transient errors are caught and counted (CountFailed*Check), not retried. */
+const CHECKS: Record<string, string> = {
+  CheckSnapshot: 'CountFailedSnapshotCheck',
+  CheckExport: 'CountFailedExportCheck',
+};
+
+/** Errors a task survives: those it retries, and for a check those it catches into the count of failed checks. */
+const survivedErrors = (name: string, state: AslState): string[] => [
+  ...(state.Retry ?? []).flatMap((retrier) => retrier.ErrorEquals),
+  ...(state.Catch ?? []).filter((catcher) => catcher.Next === CHECKS[name]).flatMap((catcher) => catcher.ErrorEquals),
+];
 
 const transitionsOf = (state: AslState): string[] => [
   ...(state.Next ? [state.Next] : []),
@@ -69,9 +82,9 @@ describe('export-snapshot state machine definition', () => {
     expect([...reachable].sort()).toEqual([...names].sort());
   });
 
-  it('gives every Lambda task a timeout and a retry of the transient Lambda errors', () => {
+  it('gives every Lambda task a timeout and a retry of the transient Lambda errors (a check: a count)', () => {
     for (const [name, state] of tasks) {
-      const retried = (state.Retry ?? []).flatMap((retrier) => retrier.ErrorEquals);
+      const retried = survivedErrors(name, state);
       expect({ name, missing: TRANSIENT_LAMBDA_ERRORS.filter((error) => !retried.includes(error)) }).toEqual({
         name,
         missing: [],
@@ -84,7 +97,7 @@ describe('export-snapshot state machine definition', () => {
     // Lambda's own timeout (serverless.yml sets it below TimeoutSeconds) reaches Step Functions as Sandbox.Timedout,
     // not States.Timeout, so retrying States.Timeout alone never retries a timed-out invocation.
     for (const [name, state] of tasks) {
-      const retried = (state.Retry ?? []).flatMap((retrier) => retrier.ErrorEquals).includes('Sandbox.Timedout');
+      const retried = survivedErrors(name, state).includes('Sandbox.Timedout');
       expect({ name, retried }).toEqual({ name, retried: !name.startsWith('Publish') });
     }
   });
@@ -92,13 +105,20 @@ describe('export-snapshot state machine definition', () => {
   it('retries an unhandled Lambda error (out of memory, function timeout) on the idempotent tasks only', () => {
     // Step Functions guide, "Handle Lambda service exceptions": these reach the state machine as Lambda.Unknown.
     for (const [name, state] of tasks) {
-      const retried = (state.Retry ?? []).flatMap((retrier) => retrier.ErrorEquals).includes('Lambda.Unknown');
+      const retried = survivedErrors(name, state).includes('Lambda.Unknown');
       expect({ name, retried }).toEqual({ name, retried: !name.startsWith('Publish') });
     }
   });
 
-  it('retries throttling with backoff and jitter on every task', () => {
+  it('retries throttling with backoff and jitter on every task but the checks, which count it and poll on', () => {
     for (const [name, state] of tasks) {
+      if (CHECKS[name]) {
+        expect({ name, survived: survivedErrors(name, state) }).toEqual({
+          name,
+          survived: expect.arrayContaining(['AwsThrottledError', 'AwsUnavailableError']),
+        });
+        continue;
+      }
       const throttling = (state.Retry ?? []).find((retrier) => retrier.ErrorEquals.includes('AwsThrottledError'));
       expect({ name, backoff: throttling?.BackoffRate, jitter: throttling?.JitterStrategy }).toEqual({
         name,
@@ -123,9 +143,13 @@ describe('export-snapshot state machine definition', () => {
           : cleanUps.has(name)
             ? { ErrorEquals: ['States.ALL'], ResultPath: '$.cleanupError', Next: state.Next }
             : { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'NeedsCleanUpAfterFailure' };
+      const counted = CHECKS[name]
+        ? [{ ErrorEquals: survivedErrors(name, state), ResultPath: '$.poll.lastFailure', Next: CHECKS[name] }]
+        : [];
 
-      // Assert
-      expect({ name, catch: state.Catch }).toEqual({ name, catch: [expected] });
+      // Assert: a check catches its transient errors into the count first; everything else fails the export.
+      expect({ name, catch: state.Catch }).toEqual({ name, catch: [...counted, expected] });
+      if (CHECKS[name]) expect(state.Retry).toBeUndefined();
     }
     // A failure cleans up only what it took, then publishes; clean-up never loops back into the export.
     const afterFailure = definition.States.NeedsCleanUpAfterFailure;
@@ -163,6 +187,19 @@ describe('export-snapshot state machine definition', () => {
       expect(definition.States[cap?.Next ?? '']?.Next).toBe('NeedsCleanUpAfterFailure');
     },
   );
+
+  it('ends the failed-check path in the failure path, or polls on through the attempt cap', () => {
+    for (const [check, count] of Object.entries(CHECKS)) {
+      const after = definition.States[definition.States[count]?.Next ?? ''];
+      const decision = definition.States[check]?.Next ?? '';
+      expect(after?.Type).toBe('Choice');
+      expect(after?.Default).toBe(decision);
+      for (const rule of after?.Choices ?? []) {
+        expect(definition.States[rule.Next]?.Next).toBe('NeedsCleanUpAfterFailure');
+        expect(definition.States[rule.Next]?.ResultPath).toBe('$.error');
+      }
+    }
+  });
 
   it('only retries or catches errors that our handlers can throw', () => {
     // Arrange

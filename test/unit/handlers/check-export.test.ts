@@ -52,17 +52,18 @@ describe('checkExport', () => {
 
     // Act
     const result = await checkExport(
-      exportState({ poll: poll({ attempt: 4, elapsedSeconds: 160, waitSeconds: 20 }) }),
+      exportState({ poll: poll({ attempt: 4, elapsedSeconds: 380, waitSeconds: 45 }) }),
       deps(),
     );
 
-    // Assert: 160 + 20 = 180 s elapsed; the next wait is 10 % of it.
+    // Assert: 380 + 45 = 425 s elapsed; the next wait is 12 % of it, rounded down (51).
     expect(result.poll).toEqual({
       attempt: 5,
-      elapsedSeconds: 180,
-      waitSeconds: 18,
+      elapsedSeconds: 425,
+      waitSeconds: 51,
       status: 'exporting',
       missingChecks: 0,
+      failedChecks: 0,
     });
     expect(s3Mock).not.toHaveReceivedCommand(ListObjectsV2Command);
   });
@@ -73,12 +74,38 @@ describe('checkExport', () => {
 
     // Act
     const result = await checkExport(
-      exportState({ poll: poll({ attempt: 40, elapsedSeconds: 7000, waitSeconds: 120 }) }),
+      exportState({ poll: poll({ attempt: 40, elapsedSeconds: 7000, waitSeconds: 180 }) }),
       deps(),
     );
 
     // Assert
-    expect(result.poll).toMatchObject({ attempt: 41, elapsedSeconds: 7120, waitSeconds: 120, status: 'exporting' });
+    expect(result.poll).toMatchObject({ attempt: 41, elapsedSeconds: 7180, waitSeconds: 180, status: 'exporting' });
+  });
+
+  it('carries the failed checks the state machine counted, and drops the last failure it recorded', async () => {
+    // Arrange: two checks failed earlier in this execution (CountFailedExportCheck wrote them).
+    sourceIs('copying');
+    const earlier = poll({
+      attempt: 9,
+      elapsedSeconds: 600,
+      waitSeconds: 72,
+      failedChecks: 2,
+      lastFailure: { Error: 'Lambda.ServiceException', Cause: 'Service unavailable' },
+      failedAt: '2026-11-25T03:05:00.000Z',
+    });
+
+    // Act
+    const result = await checkExport(exportState({ poll: earlier }), deps());
+
+    // Assert: the budget is per execution, so the count survives a check that worked.
+    expect(result.poll).toEqual({
+      attempt: 10,
+      elapsedSeconds: 672,
+      waitSeconds: 80,
+      status: 'exporting',
+      missingChecks: 0,
+      failedChecks: 2,
+    });
   });
 
   it('treats a source that is still creating as an export in progress', async () => {
@@ -150,9 +177,10 @@ describe('checkExport', () => {
     expect(result.poll).toEqual({
       attempt: 7,
       elapsedSeconds: 345,
-      waitSeconds: 15,
+      waitSeconds: 30,
       status: 'settling',
       missingChecks: 1,
+      failedChecks: 0,
     });
   });
 
@@ -376,7 +404,7 @@ describe('checkExport', () => {
     expect(error).toMatchObject({ details: { code: 'ExportNoObjects' } });
   });
 
-  it('lets AWS throttling through for the state machine to retry', async () => {
+  it('lets AWS throttling through for the state machine to count as a failed check', async () => {
     // Arrange
     elastiCacheMock
       .on(DescribeSnapshotsCommand)

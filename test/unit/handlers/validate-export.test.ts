@@ -194,7 +194,7 @@ describe('a valid export', () => {
       },
       topicArn: DEFAULT_TOPIC_ARN,
       deadline: '2026-11-25T15:00:00.000Z',
-      poll: { attempt: 0, elapsedSeconds: 0, waitSeconds: 15, status: 'exporting', missingChecks: 0 },
+      poll: { attempt: 0, elapsedSeconds: 0, waitSeconds: 30, status: 'exporting', missingChecks: 0, failedChecks: 0 },
       objects: [],
     };
     expect(state).toEqual(expected);

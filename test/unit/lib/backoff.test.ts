@@ -1,8 +1,8 @@
 import {
   type BackoffPolicy,
-  backoffForDeadline,
   checkSchedule,
   DEFAULT_BACKOFF,
+  FAILED_CHECK_BUDGET,
   LONGEST_DEADLINE_SECONDS,
   MAX_CHECKS,
   nextWaitSeconds,
@@ -20,15 +20,15 @@ describe('nextWaitSeconds', () => {
 
   it('waits a fixed share of the time already spent once that exceeds the minimum', () => {
     // Act
-    const waits = [nextWaitSeconds(100), nextWaitSeconds(180), nextWaitSeconds(600)];
+    const waits = [nextWaitSeconds(100), nextWaitSeconds(300), nextWaitSeconds(600), nextWaitSeconds(1004)];
 
-    // Assert: 10 % of 180 and 600 seconds; 10 % of 100 is below the 15 s minimum.
-    expect(waits).toEqual([15, 18, 60]);
+    // Assert: 12 % of 300, 600 and 1004 seconds, rounded down (120.48 to 120); 12 % of 100 is below the 30 s minimum.
+    expect(waits).toEqual([30, 36, 72, 120]);
   });
 
   it('never waits longer than the maximum', () => {
     // Act
-    const waits = [nextWaitSeconds(1200), nextWaitSeconds(86_400)];
+    const waits = [nextWaitSeconds(1500), nextWaitSeconds(86_400)];
 
     // Assert
     expect(waits).toEqual([DEFAULT_BACKOFF.maxSeconds, DEFAULT_BACKOFF.maxSeconds]);
@@ -65,54 +65,73 @@ describe('checkSchedule', () => {
     const times = checkSchedule(120);
 
     // Assert
-    expect(times.slice(0, 3)).toEqual([15, 30, 45]);
+    expect(times.slice(0, 3)).toEqual([30, 60, 90]);
     expect(times.at(-1)).toBeGreaterThanOrEqual(120);
     expect(times.at(-2)).toBeLessThan(120);
   });
 
-  it('notices a finished export within about the ratio of its duration plus the minimum', () => {
-    // Arrange
-    const duration = 2 * 3600;
+  it('notices the end of any export within 12 % of its duration or 30 s, and never later than 3 minutes', () => {
+    // Arrange: the worst delay for an export ending in a check interval is that interval (it ends just after the
+    // check that began it), so each interval is held to the bound at its start, the shortest duration inside it.
+    const times = [0, ...checkSchedule(LONGEST_DEADLINE_SECONDS)];
 
     // Act
-    const firstCheckAfter = checkSchedule(duration).find((time) => time >= duration) ?? Number.POSITIVE_INFINITY;
+    const late = times.slice(1).flatMap((end, index) => {
+      const start = times[index] ?? 0;
+      const interval = end - start;
+      return interval > Math.max(0.12 * start, 30) || interval > 180 ? [{ start, interval }] : [];
+    });
 
     // Assert
-    expect(firstCheckAfter - duration).toBeLessThanOrEqual(DEFAULT_BACKOFF.maxSeconds);
+    expect(late).toEqual([]);
   });
 
-  it('keeps a twelve-hour export below the check cap of the state machine with the default policy', () => {
-    // Act
-    const checks = checkSchedule(12 * 3600).length;
+  it('never checks more often than a fixed 30 s loop', () => {
+    // Arrange
+    const times = checkSchedule(LONGEST_DEADLINE_SECONDS);
 
-    // Assert: 12 h at the 120 s cap is 360 checks, plus the short early ones.
-    expect(checks).toBeLessThan(400);
+    // Assert: by any time, no more checks than every 30 s would have made.
+    for (const [index, time] of times.entries()) expect(index + 1).toBeLessThanOrEqual(Math.ceil(time / 30));
+  });
+
+  it('checks a two-hour export at most 58 times (a quarter of a fixed 30 s loop in state transitions)', () => {
+    expect(checkSchedule(2 * 3600).length).toBeLessThanOrEqual(58);
   });
 });
 
-describe('backoffForDeadline', () => {
-  it('keeps the default policy for the default twelve-hour deadline', () => {
-    expect(backoffForDeadline(12 * 3600)).toEqual(DEFAULT_BACKOFF);
-  });
+describe('MAX_CHECKS', () => {
+  it('covers the checks until the longest deadline, the grace check, the last look and the failed-check budget', () => {
+    // Arrange
+    const untilDeadline = checkSchedule(LONGEST_DEADLINE_SECONDS).length;
 
-  it.each([1, 12, 14, 24, 36, 48])('fits the checks of a %i-hour deadline under the cap', (hours) => {
-    // Act
-    const policy = backoffForDeadline(hours * 3600);
-
-    // Assert: room for the grace check and the last look, and the wait cap raised no more than needed.
-    expect(checkSchedule(hours * 3600, policy).length).toBeLessThanOrEqual(MAX_CHECKS - 5);
-    const shorter = { ...policy, maxSeconds: policy.maxSeconds - 30 };
-    if (policy.maxSeconds > DEFAULT_BACKOFF.maxSeconds) {
-      expect(checkSchedule(hours * 3600, shorter).length).toBeGreaterThan(MAX_CHECKS - 5);
-    }
-  });
-
-  it('treats a deadline beyond the longest allowed as the longest', () => {
-    expect(backoffForDeadline(100 * 365 * 86400)).toEqual(backoffForDeadline(LONGEST_DEADLINE_SECONDS));
+    // Assert
+    expect(MAX_CHECKS).toBeGreaterThanOrEqual(untilDeadline + 2 + FAILED_CHECK_BUDGET);
     expect(LONGEST_DEADLINE_SECONDS).toBe(MAX_DEADLINE_MINUTES * 60);
   });
 
-  it('waits at most seven minutes between checks at the longest deadline (48 h)', () => {
-    expect(backoffForDeadline(48 * 3600).maxSeconds).toBeLessThanOrEqual(420);
+  it('stays ahead of the deadline wherever the failed checks fall: a failed check keeps its wait', () => {
+    // Arrange: the checks until the longest deadline when the budget's failures start at check `first`, one after
+    // another, or every other check (the ASL's CountFailed*Check keeps the wait; a check that runs computes the next).
+    const checksWith = (failed: (check: number) => boolean): number => {
+      let elapsed = 0;
+      let wait = nextWaitSeconds(0);
+      let checks = 0;
+      while (elapsed < LONGEST_DEADLINE_SECONDS) {
+        elapsed += wait;
+        checks += 1;
+        if (!failed(checks)) wait = nextWaitSeconds(elapsed);
+      }
+      return checks;
+    };
+    const firsts = Array.from({ length: 250 }, (_, index) => 4 * index + 1);
+
+    // Act
+    const inARow = firsts.map((first) => checksWith((check) => check >= first && check < first + FAILED_CHECK_BUDGET));
+    const spread = firsts.map((first) =>
+      checksWith((check) => check >= first && (check - first) % 2 === 0 && check < first + 2 * FAILED_CHECK_BUDGET),
+    );
+
+    // Assert
+    expect(Math.max(...inARow, ...spread)).toBeLessThan(MAX_CHECKS);
   });
 });
