@@ -28,7 +28,7 @@ beforeAll(async () => {
     }),
   );
   await harness.s3({ accessKeyId: '111111111111' }).send(new CreateBucketCommand({ Bucket: NOT_OWNED_BUCKET }));
-});
+}, 120_000);
 
 afterAll(async () => {
   await harness.stop();

@@ -51,7 +51,7 @@ beforeAll(async () => {
   harness = await startStackHarness({
     config: { allowedTargetBuckets: ['elasticache-exports-local', BUCKETS.policy, BUCKETS.acl] },
   });
-});
+}, 120_000);
 
 afterAll(async () => {
   await harness.stop();
