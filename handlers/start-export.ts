@@ -116,14 +116,17 @@ const explainRefusal = async (
     const ours = objects.some((object) => isExportObjectKey(state.targetSnapshotName, object.key));
     return ours ? { kind: 'ours', evidence: 'object-exists' } : undefined;
   }
-  if (!(await sourceExporting(error.details.awsErrorCode, deps, state))) return undefined;
-  if (attempted) return { kind: 'ours', evidence: 'source-copying' };
+  const source = await sourceState(error.details.awsErrorCode, deps, state);
+  if (source === 'exporting' && attempted) return { kind: 'ours', evidence: 'source-copying' };
+  // First attempt: refused for its state although ValidateExport found it available, so another request was using
+  // it; found available again, that request has finished in between (two exports of one snapshot at once).
+  if (source === undefined || (source === 'available' && attempted)) return undefined;
   return {
     kind: 'busy',
     error: new ExportRejectedError(
       state.snapshot.kind === 'serverless'
         ? `Serverless cache snapshot ${state.sourceSnapshotName} is being exported by another request, so ElastiCache refused to export it to s3://${state.targetBucket} now.`
-        : `Snapshot ${state.sourceSnapshotName} is being exported or copied by another request (status copying), so ElastiCache refused to export it to s3://${state.targetBucket} now.`,
+        : `Snapshot ${state.sourceSnapshotName} is being exported or copied by another request (status ${source === 'exporting' ? 'copying' : 'available again, that request just finished'}), so ElastiCache refused to export it to s3://${state.targetBucket} now.`,
       { ...error.details, code: 'SnapshotBusy' },
       { cause: error },
     ),
@@ -131,23 +134,25 @@ const explainRefusal = async (
 };
 
 /**
- * Whether a refusal for the source's state finds the source being exported: a node-based snapshot `copying` after
- * InvalidSnapshotState, a serverless one in any status but the settled ones after
- * InvalidServerlessCacheSnapshotStateFault (its export status is not documented: check-export.ts).
+ * After a refusal for the source's state, what the source is now: `exporting` (a node-based snapshot `copying`
+ * after InvalidSnapshotState, a serverless one in any status but the settled ones after
+ * InvalidServerlessCacheSnapshotStateFault: its export status is not documented, check-export.ts), `available`
+ * again, or undefined for anything else (another refusal, the source gone or failed).
  */
-const sourceExporting = async (
+const sourceState = async (
   awsErrorCode: string | undefined,
   deps: StartExportDeps,
   state: ExportState,
-): Promise<boolean> => {
+): Promise<'exporting' | 'available' | undefined> => {
   if (state.snapshot.kind === 'serverless') {
-    if (awsErrorCode !== 'InvalidServerlessCacheSnapshotStateFault') return false;
+    if (awsErrorCode !== 'InvalidServerlessCacheSnapshotStateFault') return undefined;
     const source = await findServerlessSnapshot(deps.elastiCache, state.sourceSnapshotName);
-    return source !== undefined && !SETTLED_SERVERLESS_STATUSES.has(source.Status ?? 'unknown');
+    const status = source?.Status ?? 'unknown';
+    return status === 'available' ? 'available' : SETTLED_SERVERLESS_STATUSES.has(status) ? undefined : 'exporting';
   }
-  if (awsErrorCode !== 'InvalidSnapshotState') return false;
-  const source = await findSnapshot(deps.elastiCache, state.sourceSnapshotName);
-  return source?.SnapshotStatus === 'copying';
+  if (awsErrorCode !== 'InvalidSnapshotState') return undefined;
+  const status = (await findSnapshot(deps.elastiCache, state.sourceSnapshotName))?.SnapshotStatus;
+  return status === 'copying' ? 'exporting' : status === 'available' ? 'available' : undefined;
 };
 
 /** Statuses of a serverless snapshot in which no export of it is running. */

@@ -232,6 +232,21 @@ describe('the first attempt, when the source is held by another request', () => 
     expect((error as Error).message).toContain('being exported or copied by another request');
   });
 
+  it('fails as SnapshotBusy when the other export has already finished by the time the source is looked at', async () => {
+    // Arrange: refused for the source's state, which is available again a moment later.
+    elastiCacheMock.on(CopySnapshotCommand).rejects(snapshotBusy());
+    elastiCacheMock
+      .on(DescribeSnapshotsCommand, { SnapshotName: 'nightly' })
+      .resolves({ Snapshots: [source('available')] });
+
+    // Act
+    const error: unknown = await startExport(exportState(), deps(), 0).catch((reason: unknown) => reason);
+
+    // Assert
+    expect(catalogueCodeOf(error as Error)).toBe('SnapshotBusy');
+    expect((error as Error).message).toContain('available again, that request just finished');
+  });
+
   it('takes the source copying as its own export when the SDK sent the call twice (a lost response)', async () => {
     // Arrange
     const afterRetry = Object.assign(snapshotBusy(), { $metadata: { httpStatusCode: 400, attempts: 2 } });
