@@ -96,6 +96,8 @@ export interface Goal {
   figure: number;
   target: number;
   ok: boolean;
+  /** Printed after the figure and the target; default `×` (a ratio). */
+  unit?: string;
 }
 
 const median = (values: number[]): number => {
@@ -291,8 +293,10 @@ const goalsOf = (functions: Measured[], floors: Map<string, Measured>): Goal[] =
     ];
   });
 
-export const formatGoal = (goal: Goal): string =>
-  `goal ${goal.name}: ${goal.figure.toFixed(2)}× (target ≤ ${goal.target.toFixed(2)}×) ${goal.ok ? 'ok' : 'FAIL'}`;
+export const formatGoal = (goal: Goal): string => {
+  const unit = goal.unit ?? '×';
+  return `goal ${goal.name}: ${goal.figure.toFixed(2)}${unit} (target ≤ ${goal.target.toFixed(2)}${unit}) ${goal.ok ? 'ok' : 'FAIL'}`;
+};
 
 export const runFirstInvocationBenchmark = async (): Promise<Goal[]> => {
   const root = mkdtempSync(path.join(tmpdir(), 'bench-first-invocation-bundles-'));
