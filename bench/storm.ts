@@ -27,6 +27,8 @@ const RATE = Number(process.env.BENCH_STORM_RATE ?? 20);
 /** The bucket's size; AWS does not publish ElastiCache's, so one second of the rate. */
 const BURST = Number(process.env.BENCH_STORM_BURST ?? RATE);
 const TIME_SCALE = Number(process.env.BENCH_STORM_TIME_SCALE ?? 0.2);
+/** BENCH_STORM_IAM=off leaves out the local IAM evaluation of every call (less CPU for a loaded machine). */
+const IAM = process.env.BENCH_STORM_IAM === 'off' ? 'off' : 'on';
 /** Emulated seconds over which the exports are started, evenly. */
 const START_WINDOW_SECONDS = 60;
 const MAKESPAN_GOAL = 1.3;
@@ -78,7 +80,7 @@ const measureStorm = async (): Promise<StormResult> => {
   const realStart = Date.now();
   const stack = await startLocalStack({
     env: {},
-    config: { awsPort: 0, apiPort: 0, dataDir, timeScale: TIME_SCALE },
+    config: { awsPort: 0, apiPort: 0, dataDir, timeScale: TIME_SCALE, iam: IAM },
     elastiCache: { apiRate: { ratePerSecond: RATE, burst: BURST } },
   });
   const { config } = stack;
@@ -227,7 +229,7 @@ const report = (result: StormResult): string => {
   return [
     `\nSchedule storm: ${result.exports} exports of ${result.exports} snapshots started within ${START_WINDOW_SECONDS} s, ` +
       `ElastiCache limited to ${result.ratePerSecond} calls/s (burst ${result.burst}) per account and Region; ` +
-      `emulated seconds (time scale ${result.timeScale}, ${result.realSeconds.toFixed(0)} s real):`,
+      `emulated seconds (time scale ${result.timeScale}, IAM ${IAM}, ${result.realSeconds.toFixed(0)} s real):`,
     `  one export alone         ${result.aloneSeconds.toFixed(1)} s, ${result.aloneCalls} ElastiCache calls`,
     `  ElastiCache calls/export ${result.callsPerExport.toFixed(2)} (${perAction(result.callsByAction)})`,
     `  throttled calls/export   ${result.throttledPerExport.toFixed(2)} (${perAction(result.throttledByAction) || 'none'})`,
