@@ -7,6 +7,7 @@ import path from 'node:path';
 import { runEmulatorMemoryBenchmark } from './emulator-memory.js';
 import { formatGoal, type Goal } from './first-invocation.js';
 import { runPollingBenchmark } from './polling.js';
+import { runStormBenchmark } from './storm.js';
 
 /**
  * The first-invocation benchmark in a Node process of its own: the local stack it starts imports the handlers in
@@ -34,6 +35,7 @@ const runFirstInvocation = async (): Promise<Goal[]> => {
 const main = async (): Promise<void> => {
   await runPollingBenchmark();
   const goals = await runFirstInvocation();
+  goals.push(...(await runStormBenchmark()));
   await runEmulatorMemoryBenchmark();
   process.stdout.write(`\nGoals (issue 12):\n${goals.map(formatGoal).join('\n')}\n`);
 };

@@ -54,6 +54,8 @@ export interface StormResult {
   longestExportSeconds: number;
   lowerBoundSeconds: number;
   failed: number;
+  /** Failed exports by what went wrong. */
+  failureKinds: Record<string, number>;
   failures: string[];
   realSeconds: number;
 }
@@ -168,11 +170,21 @@ const measureStorm = async (): Promise<StormResult> => {
     // Give the last notifications' bookkeeping a moment; the executions have ended, so they are published.
     const notifications = stack.aws.sns.messages();
     const failures: string[] = [];
+    const kinds: Record<string, number> = {};
     for (const execution of ended) {
       const exportId = execution.name ?? '';
       const sent = notifications.filter((message) => message.messageAttributes.exportId?.StringValue === exportId);
       const statuses = sent.map((message) => message.messageAttributes.status?.StringValue ?? '?');
       if (execution.status !== 'SUCCEEDED' || statuses.length !== 1 || statuses[0] !== 'SUCCEEDED') {
+        const kind =
+          execution.status !== 'SUCCEEDED'
+            ? `execution ${execution.status}`
+            : statuses.length === 0
+              ? 'no notification'
+              : statuses.every((status) => status === 'SUCCEEDED')
+                ? 'success notified more than once'
+                : 'failure notified';
+        kinds[kind] = (kinds[kind] ?? 0) + 1;
         const told = sent.map((message) => {
           const text = (JSON.parse(message.message) as { default?: string }).default ?? '';
           return `${message.messageAttributes.errorCode?.StringValue ?? message.messageAttributes.status?.StringValue} at ${message.timestamp}: ${text.slice(0, 160)}`;
@@ -203,6 +215,7 @@ const measureStorm = async (): Promise<StormResult> => {
       longestExportSeconds: durations[durations.length - 1] ?? Number.NaN,
       lowerBoundSeconds: (callsPerExport * EXPORTS) / RATE + aloneSeconds,
       failed: failures.length,
+      failureKinds: kinds,
       failures,
       realSeconds: (Date.now() - realStart) / 1000,
     };
@@ -236,7 +249,8 @@ const report = (result: StormResult): string => {
     `  makespan                 ${result.makespanSeconds.toFixed(1)} s; lower bound ${result.lowerBoundSeconds.toFixed(1)} s ` +
       `(${result.callsPerExport.toFixed(2)} × ${result.exports} / ${result.ratePerSecond} + ${result.aloneSeconds.toFixed(1)})`,
     `  starts spread over       ${result.startSpreadSeconds.toFixed(1)} s; each export took ${result.medianExportSeconds.toFixed(1)} s (median), ${result.longestExportSeconds.toFixed(1)} s (longest)`,
-    `  failed                   ${result.failed}${result.failures.length > 0 ? `: ${result.failures.slice(0, 5).join('; ')}` : ''}`,
+    `  failed                   ${result.failed}${result.failed > 0 ? ` (${JSON.stringify(result.failureKinds)})` : ''}`,
+    ...result.failures.slice(0, 3).map((failure) => `    ${failure}`),
     '',
   ].join('\n');
 };
