@@ -107,7 +107,7 @@ export interface Goal {
   figure: number;
   target: number;
   ok: boolean;
-  /** The figure's unit (`s`, `ms`); without one, the figure is a ratio (`×`). */
+  /** The figure's unit (`s`, `ms`; `''` for a count); without one, the figure is a ratio (`×`). */
   unit?: string;
 }
 
@@ -307,7 +307,7 @@ const goalsOf = (functions: Measured[], floors: Map<string, Measured>): Goal[] =
   });
 
 export const formatGoal = (goal: Goal): string => {
-  const unit = goal.unit ? ` ${goal.unit}` : '×';
+  const unit = goal.unit === undefined ? '×' : goal.unit ? ` ${goal.unit}` : '';
   return `goal ${goal.name}: ${goal.figure.toFixed(2)}${unit} (target ≤ ${goal.target.toFixed(2)}${unit}) ${goal.ok ? 'ok' : 'FAIL'}`;
 };
 

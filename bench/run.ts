@@ -9,6 +9,7 @@ import { formatGoal, type Goal } from './first-invocation.js';
 import { runPollingBenchmark } from './polling.js';
 import { runPostLatencyBenchmark } from './post-latency.js';
 import { runScaleBenchmarkInOwnProcess } from './scale.js';
+import { runStormBenchmark } from './storm.js';
 
 /**
  * The first-invocation benchmark in a Node process of its own: the local stack it starts imports the handlers in
@@ -37,6 +38,7 @@ const main = async (): Promise<void> => {
   const pollingGoals = await runPollingBenchmark();
   const postGoals = await runPostLatencyBenchmark();
   const goals = await runFirstInvocation();
+  goals.push(...(await runStormBenchmark()));
   await runEmulatorMemoryBenchmark();
   const scaleGoals = await runScaleBenchmarkInOwnProcess();
   process.stdout.write(

@@ -62,6 +62,12 @@ export interface LocalConfig {
   snapshotTopics?: string;
   /** SCHEDULES_FILE, relative to the repository, as serverless.yml reads it (default config/schedules.yml). */
   schedulesFile: string;
+  /**
+   * ElastiCache's API rate limit (local/aws/elasticache/rate-limit.ts): LOCAL_ELASTICACHE_RATE calls per emulated
+   * second, LOCAL_ELASTICACHE_BURST at once from full (default: one second of the rate). Absent: no limit (AWS
+   * publishes none for ElastiCache).
+   */
+  elastiCacheRate?: { ratePerSecond: number; burst?: number };
 }
 
 const fail = (name: string, raw: string, rule: string): never => {
@@ -86,6 +92,21 @@ const positive = (env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
 
 const text = (env: NodeJS.ProcessEnv, name: string, fallback: string): string => env[name]?.trim() || fallback;
 
+/** LOCAL_ELASTICACHE_RATE and LOCAL_ELASTICACHE_BURST; a burst without a rate is a mistake worth saying. */
+const elastiCacheRate = (env: NodeJS.ProcessEnv): LocalConfig['elastiCacheRate'] => {
+  const rate = env.LOCAL_ELASTICACHE_RATE?.trim();
+  const burst = env.LOCAL_ELASTICACHE_BURST?.trim();
+  if (!rate) {
+    return burst ? fail('LOCAL_ELASTICACHE_BURST', burst, 'set together with LOCAL_ELASTICACHE_RATE') : undefined;
+  }
+  const ratePerSecond = positive(env, 'LOCAL_ELASTICACHE_RATE', 1);
+  if (!burst) return { ratePerSecond };
+  const size = Number(burst);
+  return Number.isFinite(size) && size >= 1
+    ? { ratePerSecond, burst: size }
+    : fail('LOCAL_ELASTICACHE_BURST', burst, 'a number >= 1 (calls the bucket holds)');
+};
+
 const iamMode = (env: NodeJS.ProcessEnv): LocalIamMode => {
   const raw = env.LOCAL_IAM?.trim().toLowerCase();
   if (!raw || raw === 'on') return 'on';
@@ -95,7 +116,8 @@ const iamMode = (env: NodeJS.ProcessEnv): LocalIamMode => {
 /**
  * Reads the local stack's settings: LOCAL_AWS_PORT, LOCAL_API_PORT, LOCAL_TIME_SCALE, LOCAL_DATA_DIR,
  * LOCAL_ACCOUNT_ID, LOCAL_STATE_MACHINE_NAME, LOCAL_IAM, LOCAL_IAM_CACHE_DIR, AWS_REGION, ALLOWED_TARGET_BUCKETS,
- * DEFAULT_TARGET_BUCKET, EXPORT_DEADLINE_MINUTES, SNAPSHOT_TOPICS, SCHEDULES_FILE. `overrides` win over the environment (tests, the
+ * DEFAULT_TARGET_BUCKET, EXPORT_DEADLINE_MINUTES, SNAPSHOT_TOPICS, SCHEDULES_FILE, LOCAL_ELASTICACHE_RATE,
+ * LOCAL_ELASTICACHE_BURST. `overrides` win over the environment (tests, the
  * demo).
  */
 export const readLocalConfig = (
@@ -108,6 +130,7 @@ export const readLocalConfig = (
   if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) fail('AWS_REGION', region, 'a Region name such as us-east-1');
   const allowed = env.ALLOWED_TARGET_BUCKETS?.trim() ? parseAllowList(env.ALLOWED_TARGET_BUCKETS) : [DEMO.bucket];
   const dataDir = path.resolve(REPOSITORY_ROOT, text(env, 'LOCAL_DATA_DIR', '.local-data'));
+  const rateLimit = elastiCacheRate(env);
   const config: LocalConfig = {
     host: DEFAULT_HOST,
     awsPort: port(env, 'LOCAL_AWS_PORT', DEFAULT_AWS_PORT),
@@ -129,6 +152,7 @@ export const readLocalConfig = (
     iamCacheDir: path.resolve(REPOSITORY_ROOT, text(env, 'LOCAL_IAM_CACHE_DIR', DEFAULT_IAM_CACHE_DIR)),
     schedulesFile: text(env, 'SCHEDULES_FILE', DEFAULT_SCHEDULES_FILE),
     ...(env.SNAPSHOT_TOPICS !== undefined && { snapshotTopics: env.SNAPSHOT_TOPICS }),
+    ...(rateLimit && { elastiCacheRate: rateLimit }),
     ...overrides,
   };
   return config;

@@ -163,7 +163,12 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       clock,
       services: [stepFunctions],
       ...(iam && { iam }),
-      ...(options.elastiCache && { elastiCache: options.elastiCache }),
+      ...((options.elastiCache || config.elastiCacheRate) && {
+        elastiCache: {
+          ...(config.elastiCacheRate && { apiRate: config.elastiCacheRate }),
+          ...options.elastiCache,
+        },
+      }),
     });
     cleanups.push(() => aws.stop());
     cleanups.push(applyEnvironment(handlerEnvironment(config, aws.url)));

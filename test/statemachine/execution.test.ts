@@ -1,5 +1,8 @@
 // The real state machine definition executed with the real handlers against an in-memory AWS: one test per path.
 // Every path must end in exactly one notification, and the execution status must match the outcome.
+
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { ElastiCacheServiceException, InvalidParameterValueException } from '@aws-sdk/client-elasticache';
 import type { PublishCommandInput } from '@aws-sdk/client-sns';
 import { checkExport } from '../../handlers/check-export';
@@ -10,6 +13,17 @@ import type { ExportState, Outcome } from '../../handlers/lib/contracts';
 import { LambdaFunctionError, lambdaInvokeTask } from '../../local/lambda';
 import { FakeAws, snapshot } from './fake-aws';
 import { HANDLERS, runExportStateMachine } from './run-asl';
+
+/** A retrier of StartExport in the ASL, by the error it names. */
+const startExportRetrier = (error: string): { MaxAttempts?: number } => {
+  const file = path.join(__dirname, '..', '..', 'statemachine', 'export-snapshot.asl.json');
+  const definition = JSON.parse(readFileSync(file, 'utf8')) as {
+    States: Record<string, { Retry?: Array<{ ErrorEquals: string[]; MaxAttempts?: number }> }>;
+  };
+  const retrier = definition.States.StartExport?.Retry?.find((candidate) => candidate.ErrorEquals.includes(error));
+  if (!retrier) throw new Error(`StartExport has no Retry on ${error}`);
+  return retrier;
+};
 
 const DEFAULT_TOPIC = process.env.DEFAULT_TOPIC_ARN ?? '';
 const SNAPSHOT_TOPIC = 'arn:aws:sns:us-east-1:123456789012:orders-events';
@@ -368,7 +382,9 @@ describe('export state machine: exports that do not land', () => {
 
     // Assert
     const { outcome } = expectFailureNotified(run, 'Throttled');
-    expect(aws.copyCalls).toHaveLength(7);
+    // The first attempt and every retry of StartExport's Retry on AwsThrottledError.
+    const retries = startExportRetrier('AwsThrottledError').MaxAttempts ?? 3;
+    expect(aws.copyCalls).toHaveLength(1 + retries);
     expect(outcome.error).toMatchObject({ awsErrorCode: 'APICallRateForCustomerExceeded', requestId: 'req-throttle' });
   });
 

@@ -1,11 +1,12 @@
 // What every ElastiCache resource module works with: the saved state, the clock its durations run on, the S3 store
-// exports write into, the emulated durations, the limits, the serverless export settings and the staged faults; and the
+// exports write into, the emulated durations, the limits, the serverless export settings, the staged faults and the API rate limit; and the
 // ARN of a resource.
 import type { Clock } from '../../clock.js';
 import type { FaultQueue } from '../faults.js';
 import type { S3Store } from '../s3/store.js';
 import { partitionFor } from '../sigv4.js';
 import type { ElastiCacheLimits, ElastiCacheTimings, Scope, ServerlessExportSettings } from './model.js';
+import type { ApiRateLimit } from './rate-limit.js';
 import type { ElastiCacheState } from './state.js';
 
 export interface ElastiCacheContext {
@@ -16,6 +17,8 @@ export interface ElastiCacheContext {
   limits: ElastiCacheLimits;
   serverlessExport: ServerlessExportSettings;
   faults: FaultQueue;
+  /** ElastiCache's API rate limit, per account and Region (off unless configured). */
+  rateLimit: ApiRateLimit;
 }
 
 export type ArnKind = 'cluster' | 'replicationgroup' | 'snapshot' | 'serverlesscache' | 'serverlesscachesnapshot';

@@ -6,9 +6,10 @@
 // The public API is here: createElastiCacheService and the handle tests and the server use. The rest is by concern:
 // wire.ts and serverless-wire.ts (query/XML), replication-groups.ts, backups.ts (taking snapshots), snapshots.ts,
 // exports.ts, serverless-caches.ts, serverless-backups.ts, serverless-snapshots.ts, serverless-exports.ts (the model),
-// handlers/lib/naming.ts (the objects an export writes), shapes.ts (XML shapes), params.ts (parameter checks), rdb.ts (RDB files:
-// rdb-format.ts, rdb-write.ts, rdb-read.ts, rdb-encodings.ts), key-data.ts and demo-data.ts (what caches and snapshots
-// hold), restores.ts (seeding from .rdb files in S3, SnapshotArns), ../faults.ts (staged faults), state.ts
+// handlers/lib/naming.ts (the objects an export writes), rate-limit.ts (the API rate limit), shapes.ts (XML shapes),
+// params.ts (parameter checks), rdb.ts (RDB files: rdb-format.ts, rdb-write.ts, rdb-read.ts, rdb-encodings.ts),
+// key-data.ts and demo-data.ts (what caches and snapshots hold), restores.ts (seeding from .rdb files in S3,
+// SnapshotArns), ../faults.ts (staged faults), state.ts
 // (state and persistence).
 //
 // Error messages quoted by the CopySnapshot reference are reproduced word for word; messages of other faults are
@@ -28,6 +29,7 @@ import {
   type Scope,
 } from './model.js';
 import { checkEngineVersion } from './params.js';
+import { type ApiCallCounts, ApiRateLimit } from './rate-limit.js';
 import { addReplicationGroup, findCluster, findGroup, finishResourceWork } from './replication-groups.js';
 import { finishServerlessSnapshotWork, takeServerlessSnapshot } from './serverless-backups.js';
 import { addServerlessCache, findServerlessCache, finishServerlessCacheWork } from './serverless-caches.js';
@@ -47,6 +49,7 @@ export {
   type ElastiCacheTimings,
   type ServerlessExportSettings,
 } from './model.js';
+export type { ApiCallCounts, ApiRateSettings } from './rate-limit.js';
 export { crc64Redis, type KeyRecord, type ParsedRdb, RdbError, rdbFormatFor, readRdb, writeRdb } from './rdb.js';
 
 export interface SeedReplicationGroupInput {
@@ -134,6 +137,8 @@ export interface ElastiCacheHandle {
   stageFault(fault: ElastiCacheFault): void;
   pendingFaults(): ElastiCacheFault[];
   clearFaults(): void;
+  /** The ElastiCache calls answered so far, per action: let through, and answered Throttling by the rate limit. */
+  apiCallCounts(): ApiCallCounts;
   /**
    * Stops the timers of pending emulated work (creations, exports); the server calls it on stop. The work stays
    * saved: an emulator started later on the same data folder completes it.
@@ -232,6 +237,7 @@ export const createElastiCacheService = (deps: {
     },
     serverlessExport: serverlessExportSettings(deps.settings),
     faults: new FaultQueue(),
+    rateLimit: new ApiRateLimit(deps.clock, deps.settings.apiRate),
   };
   state.resume();
 
@@ -332,6 +338,7 @@ export const createElastiCacheService = (deps: {
     stageFault: (fault) => context.faults.stage(fault),
     pendingFaults: () => context.faults.pending(),
     clearFaults: () => context.faults.clear(),
+    apiCallCounts: () => context.rateLimit.callCounts(),
     stopWork: () => state.stop(),
   };
 

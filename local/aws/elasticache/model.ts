@@ -3,6 +3,7 @@
 // (a creation, a snapshot, a copy, an export, a deletion) with the wall-clock time it completes at, and the limits
 // ElastiCache enforces that a test may want to lower.
 import type { ExportOutcome } from '../faults.js';
+import type { ApiRateSettings } from './rate-limit.js';
 import type { KeyRecord } from './rdb-format.js';
 
 /** Emulated durations, in seconds of emulated time (the clock scales them). */
@@ -56,7 +57,12 @@ export const DEFAULT_SERVERLESS_EXPORT: ServerlessExportSettings = {
 };
 
 /** The emulator's ElastiCache settings: durations and limits (AwsEmulatorOptions.elastiCache). */
-export type ElastiCacheSettings = ElastiCacheTimings & ElastiCacheLimits & ServerlessExportSettings;
+export type ElastiCacheSettings = ElastiCacheTimings &
+  ElastiCacheLimits &
+  ServerlessExportSettings & {
+    /** ElastiCache's API rate limit (rate-limit.ts); undefined: no limit, the default. */
+    apiRate: ApiRateSettings | undefined;
+  };
 
 /**
  * `snapshotting` while a snapshot of it is taken (CreateSnapshot, an automatic backup). A restore whose data cannot be

@@ -1,6 +1,6 @@
 // ElastiCache's wire: the query protocol (Action=…&Version=2015-02-02, form-encoded) in, XML out. Each action reads
 // its parameters, calls the model (replication-groups.ts, backups.ts, snapshots.ts; the serverless actions are in
-// serverless-wire.ts) and renders the answer (shapes.ts); errors become ErrorResponse documents with the modeled HTTP status. Staged call faults are applied here, before the action.
+// serverless-wire.ts) and renders the answer (shapes.ts); errors become ErrorResponse documents with the modeled HTTP status. The API rate limit (rate-limit.ts) and staged call faults are applied here, before the action.
 import { AwsError, queryErrorResponse } from '../errors.js';
 import type { AwsRequest, AwsResponse, EmulatedService } from '../types.js';
 import { QueryParams, queryResponse, type XmlValue, xmlList } from '../xml.js';
@@ -200,6 +200,8 @@ export const createElastiCacheWire = (context: ElastiCacheContext): EmulatedServ
             400,
           );
         }
+        // The API rate limit first (rate-limit.ts): a throttled call reaches neither a staged fault nor the action.
+        context.rateLimit.take(request.caller, action);
         const fault = context.faults.takeCallFault(action);
         if (fault) throw fault;
         return run(params, request);
