@@ -19,6 +19,7 @@ import {
 } from './bundles.js';
 import { type BenchStack, type Invocation, startBenchStack } from './events.js';
 import { buildBaselines, EMPTY_BASELINE, type Floor } from './floors.js';
+import { type Goal, writeGoalsOrPrint } from './goals.js';
 
 /** Measured first invocations per bundle (BENCH_RUNS, default 5); the figures are medians. One more round runs first and is discarded. */
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -100,15 +101,6 @@ interface Measured {
   cpuMs: number;
   importCpuMs: number;
   rss: number;
-}
-
-export interface Goal {
-  name: string;
-  figure: number;
-  target: number;
-  ok: boolean;
-  /** The figure's unit (`s`, `ms`; `''` for a count); without one, the figure is a ratio (`×`). */
-  unit?: string;
 }
 
 const median = (values: number[]): number => {
@@ -306,11 +298,6 @@ const goalsOf = (functions: Measured[], floors: Map<string, Measured>): Goal[] =
     ];
   });
 
-export const formatGoal = (goal: Goal): string => {
-  const unit = goal.unit === undefined ? '×' : goal.unit ? ` ${goal.unit}` : '';
-  return `goal ${goal.name}: ${goal.figure.toFixed(2)}${unit} (target ≤ ${goal.target.toFixed(2)}${unit}) ${goal.ok ? 'ok' : 'FAIL'}`;
-};
-
 export const runFirstInvocationBenchmark = async (): Promise<Goal[]> => {
   const root = mkdtempSync(path.join(tmpdir(), 'bench-first-invocation-bundles-'));
   let bench: BenchStack | undefined;
@@ -345,16 +332,9 @@ export const runFirstInvocationBenchmark = async (): Promise<Goal[]> => {
 };
 
 if (require.main === module) {
-  runFirstInvocationBenchmark().then(
-    (goals) => {
-      // `npm run bench` reads the goals from here to print them last; alone, they are printed now.
-      const file = process.env.BENCH_GOALS_FILE;
-      if (file) writeFileSync(file, JSON.stringify(goals));
-      else process.stdout.write(`${goals.map(formatGoal).join('\n')}\n`);
-    },
-    (error: unknown) => {
-      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-      process.exitCode = 1;
-    },
-  );
+  // `npm run bench` reads the goals from BENCH_GOALS_FILE to print them last; alone, they are printed now.
+  runFirstInvocationBenchmark().then(writeGoalsOrPrint, (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  });
 }

@@ -21,7 +21,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import type { Goal } from './first-invocation.js';
+import { type Goal, writeGoalsOrPrint } from './goals.js';
 
 const WARM_UP = 500;
 const RUNS = 2000;
@@ -333,11 +333,7 @@ if (require.main === module) {
   const file = process.env.BENCH_RESULT_FILE;
   (file
     ? measure().then((latency) => writeFileSync(file, JSON.stringify(latency)))
-    : runPostLatencyBenchmark().then((goals) => {
-        // Loaded here only: the measuring process must not carry the first-invocation benchmark's modules.
-        const { formatGoal } = require('./first-invocation.js') as typeof import('./first-invocation.js');
-        process.stdout.write(`${goals.map(formatGoal).join('\n')}\n`);
-      })
+    : runPostLatencyBenchmark().then(writeGoalsOrPrint)
   ).catch((error: unknown) => {
     process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exitCode = 1;

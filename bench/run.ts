@@ -1,11 +1,8 @@
 // `npm run bench`: every benchmark, figures printed as ratios against a baseline measured in the same run, and the
 // goals last, one line each.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runEmulatorMemoryBenchmark } from './emulator-memory.js';
-import { formatGoal, type Goal } from './first-invocation.js';
+import { formatGoal, type Goal, runInOwnProcess } from './goals.js';
 import { runPollingBenchmark } from './polling.js';
 import { runPostLatencyBenchmark } from './post-latency.js';
 import { runScaleBenchmarkInOwnProcess } from './scale.js';
@@ -15,24 +12,8 @@ import { runStormBenchmark } from './storm.js';
  * The first-invocation benchmark in a Node process of its own: the local stack it starts imports the handlers in
  * process, with the stack's environment, and the polling benchmark has imported them here with its own.
  */
-const runFirstInvocation = async (): Promise<Goal[]> => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'bench-goals-'));
-  const file = path.join(dir, 'goals.json');
-  try {
-    const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'first-invocation.ts')], {
-        env: { ...process.env, BENCH_GOALS_FILE: file },
-        stdio: 'inherit',
-      });
-      child.once('error', reject);
-      child.once('close', resolve);
-    });
-    if (code !== 0) throw new Error(`The first-invocation benchmark failed (exit ${code})`);
-    return JSON.parse(readFileSync(file, 'utf8')) as Goal[];
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-};
+const runFirstInvocation = (): Promise<Goal[]> =>
+  runInOwnProcess(path.join(__dirname, 'first-invocation.ts'), 'first-invocation');
 
 const main = async (): Promise<void> => {
   const pollingGoals = await runPollingBenchmark();

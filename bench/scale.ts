@@ -10,13 +10,12 @@
 // which other load on the machine disturbs less.
 //   node --import tsx bench/scale.ts                             (also part of `npm run bench`)
 //   BENCH_SCALE_EXPORTS=300 node --import tsx bench/scale.ts     (a smaller last size)
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CreateSnapshotCommand, DescribeSnapshotsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { type LocalStack, startLocalStack } from '../local/start.js';
-import { formatGoal, type Goal } from './first-invocation.js';
+import { type Goal, runInOwnProcess, writeGoalsOrPrint } from './goals.js';
 
 /** The sizes reported: the stack after this many exports. */
 const SIZES = [100, Number(process.env.BENCH_SCALE_EXPORTS ?? 1000)];
@@ -221,35 +220,11 @@ export const runScaleBenchmark = async (): Promise<Goal[]> => {
  * The benchmark in a Node process of its own (as `npm run bench` runs it): the stack imports the handlers in process
  * with its own environment, and handlers imported earlier keep their SDK clients.
  */
-export const runScaleBenchmarkInOwnProcess = async (): Promise<Goal[]> => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'bench-scale-goals-'));
-  const file = path.join(dir, 'goals.json');
-  try {
-    const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', __filename], {
-        env: { ...process.env, BENCH_GOALS_FILE: file },
-        stdio: 'inherit',
-      });
-      child.once('error', reject);
-      child.once('close', resolve);
-    });
-    if (code !== 0) throw new Error(`The scale benchmark failed (exit ${code})`);
-    return JSON.parse(readFileSync(file, 'utf8')) as Goal[];
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-};
+export const runScaleBenchmarkInOwnProcess = (): Promise<Goal[]> => runInOwnProcess(__filename, 'scale');
 
 if (require.main === module) {
-  runScaleBenchmark().then(
-    (goals) => {
-      const file = process.env.BENCH_GOALS_FILE;
-      if (file) writeFileSync(file, JSON.stringify(goals));
-      else process.stdout.write(`${goals.map(formatGoal).join('\n')}\n`);
-    },
-    (error: unknown) => {
-      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-      process.exitCode = 1;
-    },
-  );
+  runScaleBenchmark().then(writeGoalsOrPrint, (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  });
 }

@@ -16,12 +16,11 @@
 //                     (ElastiCache calls per export × 500 / 20 per second + one export's duration): at most 1.3×
 //   node --import tsx bench/storm.ts                (also part of `npm run bench`, in a process of its own)
 //   BENCH_STORM_EXPORTS=100 BENCH_STORM_TIME_SCALE=0.5 node --import tsx bench/storm.ts
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type ExecutionListItem, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
-import type { Goal } from './first-invocation.js';
+import { type Goal, runInOwnProcess, writeGoalsOrPrint } from './goals.js';
 
 const EXPORTS = Number(process.env.BENCH_STORM_EXPORTS ?? 500);
 const RATE = Number(process.env.BENCH_STORM_RATE ?? 20);
@@ -261,36 +260,13 @@ const report = (result: StormResult): string => {
 };
 
 /** `npm run bench`: the storm in a Node process of its own (the stack imports the handlers with its environment). */
-export const runStormBenchmark = async (): Promise<Goal[]> => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'bench-storm-goals-'));
-  const file = path.join(dir, 'goals.json');
-  try {
-    const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', __filename], {
-        env: { ...process.env, BENCH_GOALS_FILE: file },
-        stdio: 'inherit',
-      });
-      child.once('error', reject);
-      child.once('close', resolve);
-    });
-    if (code !== 0) throw new Error(`The storm benchmark failed (exit ${code})`);
-    return JSON.parse(readFileSync(file, 'utf8')) as Goal[];
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-};
+export const runStormBenchmark = (): Promise<Goal[]> => runInOwnProcess(__filename, 'storm');
 
 if (require.main === module) {
   measureStorm().then(
     (result) => {
       process.stdout.write(report(result));
-      const goals = stormGoals(result);
-      if (process.env.BENCH_GOALS_FILE) writeFileSync(process.env.BENCH_GOALS_FILE, JSON.stringify(goals));
-      else {
-        import('./first-invocation.js').then(({ formatGoal }) =>
-          process.stdout.write(`${goals.map(formatGoal).join('\n')}\n`),
-        );
-      }
+      writeGoalsOrPrint(stormGoals(result));
     },
     (error: unknown) => {
       process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
