@@ -283,6 +283,13 @@ const allowedTargetObjectArns = async ({ resolveVariable }) => {
   return buckets.map((bucket) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${bucket}/*` }));
 };
 
+/** The export objects (`*.rdb`) of every allowed bucket: what CheckExport reads to verify them. */
+const allowedTargetRdbObjectArns = async ({ resolveVariable }) => {
+  const buckets = await allowList(resolveVariable);
+  if (buckets.length === 0) return [{ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::no-allowed-target-bucket/*.rdb` }];
+  return buckets.map((bucket) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${bucket}/*.rdb` }));
+};
+
 // An SNS topic name (CreateTopic: 1-256 letters, digits, hyphens and underscores), here with IAM wildcards.
 const TOPIC_NAME_PATTERN = /^[A-Za-z0-9_*?-]{1,256}$/;
 
@@ -321,6 +328,7 @@ module.exports = {
   hasAllowedTargetBuckets,
   allowedTargetBucketArns,
   allowedTargetObjectArns,
+  allowedTargetRdbObjectArns,
   publishTopicArns,
   definition,
 };
