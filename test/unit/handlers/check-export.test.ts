@@ -38,7 +38,7 @@ const bucketHolds = (objects: Array<{ key: string; size: number }>): void => {
   s3Mock.on(ListObjectsV2Command).resolves({ Contents: objects.map(({ key, size }) => ({ Key: key, Size: size })) });
 };
 
-// Verification of the objects' bytes is tested in check-export-verification.test.ts.
+// Verification of the objects' bytes is tested in test/unit/lib/export-verification.test.ts and test/integration/export-verification.test.ts.
 const deps = () => ({
   elastiCache: new ElastiCacheClient({}),
   s3: new S3Client({}),
