@@ -14,6 +14,7 @@ import {
 } from '../s3/bucket-access.js';
 import type { BucketRecord, Permission } from '../s3/model.js';
 import { isOptInRegion, partitionFor } from '../sigv4.js';
+import { damagedExportBody } from '../faults.js';
 import type { ElastiCacheContext } from './context.js';
 import type { Scope, SnapshotModel, Work } from './model.js';
 import { invalidCombination, invalidValue } from './params.js';
@@ -116,7 +117,9 @@ export const finishExport = (
         createdAt: takenAt === undefined ? context.clock.now() : new Date(takenAt),
         entries: shardEntries(source.name, shard + 1),
       });
-      context.s3Store.putObject(work.bucket, key, body, { contentType: 'application/octet-stream' });
+      context.s3Store.putObject(work.bucket, key, damagedExportBody(work.outcome, shard, body), {
+        contentType: 'application/octet-stream',
+      });
     });
   }
   source.status = 'available';

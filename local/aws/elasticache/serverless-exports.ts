@@ -20,6 +20,7 @@
 
 import { serverlessExportKeys } from '../../../handlers/lib/naming.js';
 import { AwsError } from '../errors.js';
+import { damagedExportBody } from '../faults.js';
 import type { ElastiCacheContext } from './context.js';
 import { checkExportBucket } from './exports.js';
 import type { Scope, ServerlessSnapshotModel, Work } from './model.js';
@@ -92,7 +93,9 @@ export const finishServerlessExport = (
         createdAt: new Date(snapshot.createdAt),
         entries: shardEntries(snapshot.name, shard + 1),
       });
-      context.s3Store.putObject(work.bucket, key, body, { contentType: 'application/octet-stream' });
+      context.s3Store.putObject(work.bucket, key, damagedExportBody(work.outcome, shard, body), {
+        contentType: 'application/octet-stream',
+      });
     });
   }
   snapshot.status = 'available';
