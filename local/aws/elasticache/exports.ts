@@ -6,6 +6,7 @@
 // reference (reference/aws-cli-elasticache-copy-snapshot.rst).
 
 import { exportKeys } from '../../../handlers/lib/naming.js';
+import { damagedExportBody } from '../faults.js';
 import {
   aclGrants,
   elastiCacheCanonicalIdFor,
@@ -14,7 +15,6 @@ import {
 } from '../s3/bucket-access.js';
 import type { BucketRecord, Permission } from '../s3/model.js';
 import { isOptInRegion, partitionFor } from '../sigv4.js';
-import { damagedExportBody } from '../faults.js';
 import type { ElastiCacheContext } from './context.js';
 import type { Scope, SnapshotModel, Work } from './model.js';
 import { invalidCombination, invalidValue } from './params.js';
