@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { runCrc64Benchmark } from './crc64.js';
 import { runEmulatorMemoryBenchmark } from './emulator-memory.js';
 import { formatGoal, type Goal } from './first-invocation.js';
 import { runPollingBenchmark } from './polling.js';
@@ -35,7 +36,9 @@ const main = async (): Promise<void> => {
   await runPollingBenchmark();
   const goals = await runFirstInvocation();
   await runEmulatorMemoryBenchmark();
+  const crcGoals = await runCrc64Benchmark();
   process.stdout.write(`\nGoals (issue 12):\n${goals.map(formatGoal).join('\n')}\n`);
+  process.stdout.write(`\nGoals (issue 9):\n${crcGoals.map(formatGoal).join('\n')}\n`);
 };
 
 main().catch((error: unknown) => {

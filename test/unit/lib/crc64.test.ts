@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import { Crc64, crc64, crc64Combine, crc64Hex, crc64Reference } from '../../../handlers/lib/crc64';
+import { CRC64_ENGINE, Crc64, crc64, crc64Combine, crc64Hex, crc64Reference } from '../../../handlers/lib/crc64';
+import { CRC64_WASM_BASE64 } from '../../../handlers/lib/crc64-wasm-module';
+import { crc64WasmBytes } from '../../../scripts/generate-crc64-wasm';
 
 describe('crc64 (CRC-64/Jones, as Redis computes RDB checksums)', () => {
   it('gives the check value of redis src/crc64.c for "123456789"', () => {
@@ -46,6 +48,18 @@ describe('crc64 (CRC-64/Jones, as Redis computes RDB checksums)', () => {
         },
       ),
     );
+  });
+
+  it('computes with the WebAssembly loop, which agrees with the JavaScript one across its 1 MiB copy window', () => {
+    expect(CRC64_ENGINE).toBe('wasm');
+    for (const length of [512, 513, 1000, 1024 * 1024 - 1, 1024 * 1024 + 17, 2 * 1024 * 1024 + 3]) {
+      const data = randomBytes(length);
+      expect({ length, crc: crc64(data) }).toEqual({ length, crc: new Crc64().updateJs(data).value() });
+    }
+  });
+
+  it('ships the module scripts/generate-crc64-wasm.ts assembles', () => {
+    expect(CRC64_WASM_BASE64).toBe(crc64WasmBytes().toString('base64'));
   });
 
   it('continues from a given CRC as if the earlier bytes had been fed', () => {
