@@ -7,7 +7,8 @@
 //   node --import tsx bench/crc64.ts           (also part of `npm run bench`)
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, createReadStream, mkdtempSync, openSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -69,19 +70,26 @@ const writeRdb = (file: string, mib: number): number => {
   }
 };
 
-/** Our CRC64 over the file read in 8 MiB chunks: the same work as redis-check-rdb's checksum, from the same cache. */
-const crcOfFile = (file: string): bigint => {
-  const fd = openSync(file, 'r');
-  const buffer = Buffer.allocUnsafe(8 * MIB);
+/**
+ * Our CRC64 over the file, read in 8 MiB chunks from the page cache (as redis-check-rdb reads it), the next chunk
+ * read while the CRC runs over this one: the same overlap of I/O and checksum as the ranged GETs of a verification.
+ */
+const crcOfFile = async (file: string): Promise<bigint> => {
+  const handle = await open(file, 'r');
+  const buffers = [Buffer.allocUnsafe(8 * MIB), Buffer.allocUnsafe(8 * MIB)];
   const crc = new Crc64();
   try {
+    let turn = 0;
+    let pending = handle.read(buffers[0] as Buffer, 0, 8 * MIB, null);
     for (;;) {
-      const read = readSync(fd, buffer, 0, buffer.length, null);
-      if (read === 0) break;
-      crc.update(buffer.subarray(0, read));
+      const { bytesRead, buffer } = await pending;
+      if (bytesRead === 0) break;
+      turn ^= 1;
+      pending = handle.read(buffers[turn] as Buffer, 0, 8 * MIB, null);
+      crc.update(buffer.subarray(0, bytesRead));
     }
   } finally {
-    closeSync(fd);
+    await handle.close();
   }
   return crc.value();
 };
@@ -105,7 +113,7 @@ export const runCrc64Benchmark = async (): Promise<Goal[]> => {
   try {
     const size = writeRdb(file, mib);
     const bodyBytes = size - 8;
-    crcOfFile(file); // warm the page cache
+    await crcOfFile(file); // warm the page cache
 
     // Our CRC64: in memory (256 MiB buffer, the pure loop), and over the file.
     const memory = randomBytes(Math.min(256 * MIB, size));
@@ -165,14 +173,18 @@ export const runCrc64Benchmark = async (): Promise<Goal[]> => {
       [
         `\nCRC64 (CRC-64/Jones), ${(size / MIB).toFixed(0)} MiB RDB file of ${mib} string values, median of ${runs}:`,
         `  ours, in memory (256 MiB buffer)         ${mbps(memory.length, median(memoryTimes)).toFixed(0).padStart(6)} MB/s`,
-        `  ours, over the file                      ${ours.toFixed(0).padStart(6)} MB/s`,
+        `  ours, over the file (8 MiB reads)        ${ours.toFixed(0).padStart(6)} MB/s`,
         `  redis-check-rdb (checksum + parse)       ${redis.toFixed(0).padStart(6)} MB/s   (${median(redisTimes).toFixed(2)} s)`,
         `  full verification via the local S3      ${verify.toFixed(0).padStart(6)} MB/s   (${median(verifyTimes).toFixed(2)} s: header, trailer, ${Math.ceil(bodyBytes / (64 * MIB))} ranged GETs of 64 MiB, 4 at a time)`,
         `  largest shard verified in full at this rate: ${largest(50)} in CheckExport's 50 s, ${largest(900)} in a 15-minute Lambda`,
         '  (rate × (timeout − 5 s margin); in Lambda the rate follows the CPU share of the memory size and S3 throughput)\n',
       ].join('\n'),
     );
-    return [{ name: 'crc64-time-vs-redis-check-rdb', figure: redis / ours, target: 1, ok: redis / ours <= 1 }];
+    // Time per byte relative to redis-check-rdb's (below 1: faster than it).
+    return [
+      { name: 'crc64-time-vs-redis-check-rdb', figure: redis / ours, target: 1, ok: redis / ours <= 1 },
+      { name: 'full-verification-time-vs-redis-check-rdb', figure: redis / verify, target: 1, ok: redis / verify <= 1 },
+    ];
   } finally {
     s3?.destroy();
     emulator?.child.kill();
