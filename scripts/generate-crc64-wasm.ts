@@ -64,6 +64,8 @@ const op = {
   i32Add: 0x6a,
   i32Sub: 0x6b,
   i32Shl: 0x74,
+  i32And: 0x71,
+  i32ShrU: 0x76,
   i64And: 0x83,
   i64Xor: 0x85,
   i64ShrU: 0x88,
@@ -75,6 +77,11 @@ const OFFSET = 1;
 const LENGTH = 2;
 const WORD = 3;
 const NEXT = 4;
+// The two words' 32-bit halves: the table indexes are taken from them with one shift and one mask each.
+const WORD_LO = 5;
+const WORD_HI = 6;
+const NEXT_LO = 7;
+const NEXT_HI = 8;
 
 /** table[k][(x >> shift) & 0xff] pushed: the index scaled by 8 and the table's place as the load's static offset. */
 const lookup = (local: number, shift: number, table: number): number[] => [
@@ -89,6 +96,36 @@ const lookup = (local: number, shift: number, table: number): number[] => [
   op.i64Load,
   3,
   ...uleb(TABLES_OFFSET + table * 2048),
+];
+
+/** table[k][byte of a 32-bit half] pushed: ((half >>> (8·byte − 3)) & 0x7f8) is the byte already scaled by 8. */
+const lookup32 = (local: number, byte: number, table: number): number[] => [
+  op.localGet,
+  local,
+  ...(byte === 0 ? [op.i32Const, 3, op.i32Shl] : [op.i32Const, ...sleb(8 * byte - 3), op.i32ShrU]),
+  op.i32Const,
+  ...sleb(0x7f8),
+  op.i32And,
+  op.i64Load,
+  3,
+  ...uleb(TABLES_OFFSET + table * 2048),
+];
+
+/** Splits an i64 local into two i32 locals. */
+const halves = (word: number, lo: number, hi: number): number[] => [
+  op.localGet,
+  word,
+  op.i32WrapI64,
+  op.localSet,
+  lo,
+  op.localGet,
+  word,
+  op.i64Const,
+  32,
+  op.i64ShrU,
+  op.i32WrapI64,
+  op.localSet,
+  hi,
 ];
 
 const advance = (bytes: number): number[] => [
@@ -109,7 +146,10 @@ const advance = (bytes: number): number[] => [
 ];
 
 const body = [
-  ...vector([[2, 0x7e]]), // two locals: WORD and NEXT, i64
+  ...vector([
+    [2, 0x7e],
+    [4, 0x7f],
+  ]), // locals: WORD and NEXT (i64), their halves (i32)
   // while (length >= 16): word = crc ^ load64(data), next = load64(data + 8);
   //   crc = T15[word b0] ^ ... ^ T8[word b7] ^ T7[next b0] ^ ... ^ T0[next b7]
   op.block,
@@ -140,11 +180,16 @@ const body = [
   ...uleb(DATA_OFFSET + 8),
   op.localSet,
   NEXT,
+  ...halves(WORD, WORD_LO, WORD_HI),
+  ...halves(NEXT, NEXT_LO, NEXT_HI),
   ...Array.from({ length: 8 }, (_, byte) => [
-    ...lookup(WORD, byte * 8, 15 - byte),
+    ...lookup32(byte < 4 ? WORD_LO : WORD_HI, byte % 4, 15 - byte),
     ...(byte > 0 ? [op.i64Xor] : []),
   ]).flat(),
-  ...Array.from({ length: 8 }, (_, byte) => [...lookup(NEXT, byte * 8, 7 - byte), op.i64Xor]).flat(),
+  ...Array.from({ length: 8 }, (_, byte) => [
+    ...lookup32(byte < 4 ? NEXT_LO : NEXT_HI, byte % 4, 7 - byte),
+    op.i64Xor,
+  ]).flat(),
   op.localSet,
   CRC,
   ...advance(16),

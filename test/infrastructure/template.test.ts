@@ -526,7 +526,8 @@ describe('IAM', () => {
         's3:GetObject': objects,
         's3:DeleteObject': objects,
       },
-      checkExport: { 's3:ListBucket': buckets },
+      // Reading the exported objects back to verify them: only .rdb keys (handlers/lib/export-verification.ts).
+      checkExport: { 's3:ListBucket': buckets, 's3:GetObject': buckets.map((bucket) => `${bucket}/*.rdb`) },
       takeSnapshot: {},
       // The fixture's schedules have no retention policy: nothing to prune (see 'schedules' for one that has).
       cleanUp: {},
