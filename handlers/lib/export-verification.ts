@@ -62,10 +62,29 @@ export interface VerificationResult {
 const corrupt = (key: string, what: string): ExportFailedError =>
   new ExportFailedError(`The exported object ${key} is not a complete RDB file: ${what}.`, { code: 'ExportCorrupt' });
 
+/**
+ * A body that broke off while streaming (connection reset) is S3's or the network's failure, not the file's: it is
+ * thrown as AwsUnavailableError, which the state machine retries. Our own errors pass through.
+ */
+const asReadFailure = (key: string, error: unknown): Error => {
+  if (error instanceof ExportFailedError || error instanceof AwsUnavailableError) return error;
+  if (error instanceof Error && /^Aws|^Export/.test(error.name)) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new AwsUnavailableError(
+    `Reading ${key} from S3 broke off: ${message}; the check is retried.`,
+    {},
+    { cause: error },
+  );
+};
+
 /** All of a body's bytes (for the small header and trailer reads). */
-const collect = async (body: AsyncIterable<Uint8Array>): Promise<Buffer> => {
+const collect = async (key: string, body: AsyncIterable<Uint8Array>): Promise<Buffer> => {
   const chunks: Uint8Array[] = [];
-  for await (const chunk of body) chunks.push(chunk);
+  try {
+    for await (const chunk of body) chunks.push(chunk);
+  } catch (error) {
+    throw asReadFailure(key, error);
+  }
   return Buffer.concat(chunks);
 };
 
@@ -85,7 +104,7 @@ const checkEnds = async (object: ExportedObject, read: RangeReader): Promise<End
     );
   }
   const first = await read(object.key, { start: 0, end: RDB_HEADER_SIZE - 1 });
-  const headerBytes = await collect(first.body);
+  const headerBytes = await collect(object.key, first.body);
   const header = parseRdbHeader(headerBytes);
   if ('problem' in header) throw corrupt(object.key, header.problem);
   const problem = headerProblem(header);
@@ -95,7 +114,7 @@ const checkEnds = async (object: ExportedObject, read: RangeReader): Promise<End
     end: object.size - 1,
     ...(first.etag !== undefined && { ifMatch: first.etag }),
   });
-  const trailer = parseRdbTrailer(await collect(last.body));
+  const trailer = parseRdbTrailer(await collect(object.key, last.body));
   if ('problem' in trailer) throw corrupt(object.key, trailer.problem);
   return {
     header,
@@ -164,7 +183,7 @@ const fullCrc = async (
     return crcs.reduce((whole, part) => crc64Combine(whole, part.crc, part.length), 0n);
   } catch (error) {
     if (controller.signal.aborted) throw new OutOfTime();
-    throw error;
+    throw asReadFailure(key, error);
   } finally {
     clearTimeout(timer);
     controller.abort();

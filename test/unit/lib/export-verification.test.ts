@@ -1,5 +1,5 @@
 import { crc64, crc64Hex } from '../../../handlers/lib/crc64';
-import { ConfigError, ExportFailedError } from '../../../handlers/lib/errors';
+import { AwsUnavailableError, ConfigError, ExportFailedError } from '../../../handlers/lib/errors';
 import { parseVerifyMode, type RangeReader, verifyExportObjects } from '../../../handlers/lib/export-verification';
 import { enginesReading, parseRdbHeader } from '../../../handlers/lib/rdb-format';
 import { buildRdb } from '../../../local/aws/elasticache/rdb';
@@ -135,6 +135,27 @@ describe('verifyExportObjects', () => {
     );
     expect(result.objects[0]?.rdb?.verified).toBe('header');
     expect(result.summary.notes[0]).toMatch(/did not finish in the time left/);
+  });
+
+  it('throws a body that breaks off while streaming as AwsUnavailableError, which the state machine retries', async () => {
+    const files = { 'a.rdb': rdb(100) };
+    const { read } = readerOf(files);
+    const breaking: RangeReader = async (key, range) => {
+      const part = await read(key, range);
+      if (range.start === 0 && range.end !== undefined && range.end > 100) {
+        return {
+          ...part,
+          body: (async function* () {
+            yield Buffer.alloc(10);
+            throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+          })(),
+        };
+      }
+      return part;
+    };
+    const error = await rejectionOf(verifyExportObjects(listed(files), options(breaking)));
+    expect(error).toBeInstanceOf(AwsUnavailableError);
+    expect((error as Error).message).toMatch(/Reading a\.rdb from S3 broke off: socket hang up/);
   });
 
   it('reports SSE-KMS objects, which ElastiCache cannot seed from', async () => {
