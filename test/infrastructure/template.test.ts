@@ -45,6 +45,7 @@ const CONFIGURED: PackageConfig = {
     ALLOWED_TARGET_BUCKETS: 'exports-bucket,other-allowed-bucket',
     DEFAULT_TARGET_BUCKET: 'other-allowed-bucket',
     EXPORT_DEADLINE_MINUTES: '240',
+    VERIFY_EXPORTS: 'header',
     LOG_LEVEL: 'WARN',
     SNAPSHOT_TOPICS: 'elasticache-*,orders-events',
   },
@@ -651,6 +652,7 @@ describe('configuration', () => {
             ALLOWED_TARGET_BUCKETS: '',
             DEFAULT_TARGET_BUCKET: '',
             EXPORT_DEADLINE_MINUTES: '720',
+            VERIFY_EXPORTS: 'full',
             DEFAULT_TOPIC_ARN: refPlaceholder('OutcomesTopic'),
             STATE_MACHINE_ARN: `arn:aws:states:us-east-1:${ACCOUNT_ID}:stateMachine:exportSnapshot-dev`,
             // The safety net keeps its records there, and publishOutcome the record of each notification it sent;
@@ -676,6 +678,7 @@ describe('configuration', () => {
       ALLOWED_TARGET_BUCKETS: 'exports-bucket,other-allowed-bucket',
       DEFAULT_TARGET_BUCKET: 'other-allowed-bucket',
       EXPORT_DEADLINE_MINUTES: '240',
+      VERIFY_EXPORTS: 'header',
     });
   });
 
