@@ -34,9 +34,11 @@ import { readFileSync, writeSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 const [url, eventFile, functionName, timeoutSeconds, memory, region, accountId] = process.argv.slice(1);
 const event = JSON.parse(readFileSync(eventFile, 'utf8'));
+const cpuAtStart = process.cpuUsage();
 const started = performance.now();
 const loaded = await import(url);
 const imported = performance.now();
+const importCpu = process.cpuUsage(cpuAtStart);
 const deadline = Date.now() + Number(timeoutSeconds) * 1000;
 const context = {
   functionName,
@@ -57,11 +59,14 @@ try {
   error = caught instanceof Error ? { name: caught.name, message: caught.message } : { name: 'Error', message: String(caught) };
 }
 const invoked = performance.now();
+const cpu = process.cpuUsage(cpuAtStart);
 const memoryUsage = process.memoryUsage();
 writeSync(3, JSON.stringify({
   bootMs: started,
   importMs: imported - started,
   invokeMs: invoked - imported,
+  cpuMs: (cpu.user + cpu.system) / 1000,
+  importCpuMs: (importCpu.user + importCpu.system) / 1000,
   rss: memoryUsage.rss,
   result: result ?? null,
   error,
@@ -74,6 +79,9 @@ interface Sample {
   bootMs: number;
   importMs: number;
   invokeMs: number;
+  /** The child's own CPU time (user and system) for the import and the invocation. */
+  cpuMs: number;
+  importCpuMs: number;
   rss: number;
   result: unknown;
   error?: { name: string; message: string };
@@ -88,6 +96,9 @@ interface Measured {
   firstMs: number;
   minFirstMs: number;
   maxFirstMs: number;
+  /** CPU time of the import and invocation in the child: what the function itself costs, less sensitive to a busy machine than firstMs. */
+  cpuMs: number;
+  importCpuMs: number;
   rss: number;
 }
 
@@ -233,6 +244,8 @@ const measureAll = async (
       firstMs: median(first),
       minFirstMs: Math.min(...first),
       maxFirstMs: Math.max(...first),
+      cpuMs: median(own.map((sample) => sample.cpuMs)),
+      importCpuMs: median(own.map((sample) => sample.importCpuMs)),
       rss: median(own.map((sample) => sample.rss)),
     };
   });
@@ -249,21 +262,21 @@ const report = (functions: Measured[], floors: Map<string, Measured>, empty: Mea
     `First invocation: import of each packaged bundle plus one invocation against the local stack, in a fresh Node ${process.version} process (NODE_OPTIONS=${nodeOptions}, as deployed), median of ${RUNS} (bench/first-invocation.ts)`,
   );
   out.push(
-    `${'function'.padEnd(16)}${pad('zip KiB', 8)}${pad('bundle KiB', 11)}${pad('floor KiB', 10)}${pad('bytes/floor', 12)}${pad('import ms', 10)}${pad('invoke ms', 10)}${pad('first ms', 9)}${pad('(min-max)', 12)}${pad('floor ms', 9)}${pad('first/floor', 12)}${pad('RSS MiB', 8)}${pad('floor RSS', 10)}`,
+    `${'function'.padEnd(16)}${pad('zip KiB', 8)}${pad('bundle KiB', 11)}${pad('floor KiB', 10)}${pad('bytes/floor', 12)}${pad('import ms', 10)}${pad('invoke ms', 10)}${pad('first ms', 9)}${pad('(min-max)', 12)}${pad('floor ms', 9)}${pad('first/floor', 12)}${pad('CPU ms', 8)}${pad('floor CPU', 10)}${pad('CPU/floor', 10)}${pad('import CPU/floor', 17)}${pad('RSS MiB', 8)}${pad('floor RSS', 10)}`,
   );
   for (const r of functions) {
     const floor = floors.get(r.functionKey);
     if (!floor) throw new Error(`No floor for ${r.functionKey}`);
     out.push(
-      `${r.functionKey.padEnd(16)}${pad(((r.bundle.zipBytes ?? 0) / KIB).toFixed(0), 8)}${pad((r.bundle.bundleBytes / KIB).toFixed(0), 11)}${pad((floor.bundle.bundleBytes / KIB).toFixed(0), 10)}${pad((r.bundle.bundleBytes / floor.bundle.bundleBytes).toFixed(2), 12)}${pad(r.importMs.toFixed(0), 10)}${pad(r.invokeMs.toFixed(0), 10)}${pad(r.firstMs.toFixed(0), 9)}${pad(`(${r.minFirstMs.toFixed(0)}-${r.maxFirstMs.toFixed(0)})`, 12)}${pad(floor.firstMs.toFixed(0), 9)}${pad((r.firstMs / floor.firstMs).toFixed(2), 12)}${pad((r.rss / MIB).toFixed(0), 8)}${pad((floor.rss / MIB).toFixed(0), 10)}`,
+      `${r.functionKey.padEnd(16)}${pad(((r.bundle.zipBytes ?? 0) / KIB).toFixed(0), 8)}${pad((r.bundle.bundleBytes / KIB).toFixed(0), 11)}${pad((floor.bundle.bundleBytes / KIB).toFixed(0), 10)}${pad((r.bundle.bundleBytes / floor.bundle.bundleBytes).toFixed(2), 12)}${pad(r.importMs.toFixed(0), 10)}${pad(r.invokeMs.toFixed(0), 10)}${pad(r.firstMs.toFixed(0), 9)}${pad(`(${r.minFirstMs.toFixed(0)}-${r.maxFirstMs.toFixed(0)})`, 12)}${pad(floor.firstMs.toFixed(0), 9)}${pad((r.firstMs / floor.firstMs).toFixed(2), 12)}${pad(r.cpuMs.toFixed(0), 8)}${pad(floor.cpuMs.toFixed(0), 10)}${pad((r.cpuMs / floor.cpuMs).toFixed(2), 10)}${pad(`${r.importCpuMs.toFixed(0)}/${floor.importCpuMs.toFixed(0)} ${(r.importCpuMs / floor.importCpuMs).toFixed(2)}`, 17)}${pad((r.rss / MIB).toFixed(0), 8)}${pad((floor.rss / MIB).toFixed(0), 10)}`,
     );
   }
   out.push(
-    `${EMPTY_BASELINE.padEnd(16)}${pad('-', 8)}${pad((empty.bundle.bundleBytes / KIB).toFixed(1), 11)}${pad('', 10)}${pad('', 12)}${pad(empty.importMs.toFixed(1), 10)}${pad(empty.invokeMs.toFixed(1), 10)}${pad(empty.firstMs.toFixed(1), 9)}${pad('', 12)}${pad('', 9)}${pad('', 12)}${pad((empty.rss / MIB).toFixed(0), 8)}`,
+    `${EMPTY_BASELINE.padEnd(16)}${pad('-', 8)}${pad((empty.bundle.bundleBytes / KIB).toFixed(1), 11)}${pad('', 10)}${pad('', 12)}${pad(empty.importMs.toFixed(1), 10)}${pad(empty.invokeMs.toFixed(1), 10)}${pad(empty.firstMs.toFixed(1), 9)}${pad('', 12)}${pad('', 9)}${pad('', 12)}${pad(empty.cpuMs.toFixed(1), 8)}${pad('', 10)}${pad('', 10)}${pad('', 17)}${pad((empty.rss / MIB).toFixed(0), 8)}`,
   );
   out.push('');
   out.push(
-    "first ms = import + invocation; the floor is the same for the function's own SDK clients only, each sending one cheap call (floor clients per function below). zip KiB is the deployed artifact (bundle and source map). RSS after the invocation.",
+    "first ms = import + invocation; the floor is the same for the function's own SDK clients only, each sending one cheap call (floor clients per function below). zip KiB is the deployed artifact (bundle and source map). RSS after the invocation. CPU ms is the child's own CPU time (user and system) for the import and the invocation, median: the stack's work and the machine's other load are outside it; import CPU/floor is the import's alone (function/floor ms, ratio), before the invocation's own calls.",
   );
   for (const floor of floors.values()) {
     const packages = (floor.bundle as Floor).packages ?? [];

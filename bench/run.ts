@@ -8,6 +8,7 @@ import { runCrc64Benchmark } from './crc64.js';
 import { runEmulatorMemoryBenchmark } from './emulator-memory.js';
 import { formatGoal, type Goal } from './first-invocation.js';
 import { runPollingBenchmark } from './polling.js';
+import { runScaleBenchmarkInOwnProcess } from './scale.js';
 
 /**
  * The first-invocation benchmark in a Node process of its own: the local stack it starts imports the handlers in
@@ -36,6 +37,7 @@ const main = async (): Promise<void> => {
   await runPollingBenchmark();
   const goals = await runFirstInvocation();
   await runEmulatorMemoryBenchmark();
+  goals.push(...(await runScaleBenchmarkInOwnProcess()));
   const crcGoals = await runCrc64Benchmark();
   process.stdout.write(`\nGoals (issue 12):\n${goals.map(formatGoal).join('\n')}\n`);
   process.stdout.write(`\nGoals (issue 9):\n${crcGoals.map(formatGoal).join('\n')}\n`);

@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { EXPORT_STATUSES, MAX_LIST_LIMIT } from '../handlers/lib/exports-api.js';
+import { EXPORT_STATUSES } from '../handlers/lib/exports-api.js';
+import { MAX_LIST_LIMIT } from '../handlers/lib/exports-query.js';
 import type { ExportCommandFlags } from './commands/export.js';
 import type { ListFlags } from './commands/list.js';
 import type { PrepareBucketFlags } from './commands/prepare-bucket.js';
@@ -63,9 +64,13 @@ const addExportFlags = (command: Command): Command =>
     .option('--replication-group <id>', 'export the newest available snapshot of this replication group')
     .option('--cluster <id>', 'export the newest available snapshot of this cache cluster')
     .option('--serverless-snapshot <name>', 'export this snapshot of an ElastiCache Serverless cache')
+    .option(
+      '--serverless-cache <name>',
+      'export the newest available snapshot of this ElastiCache Serverless cache (with --fresh-snapshot: a new one)',
+    )
     .option('--bucket <bucket>', "target S3 bucket (default: the stack's DEFAULT_TARGET_BUCKET)")
     .option('--target-name <name>', 'target snapshot name, the S3 key prefix (default: <source>-<yyyyMMdd-HHmm>)')
-    .option('--fresh-snapshot', 'take a new snapshot of the group or cluster and export that one')
+    .option('--fresh-snapshot', 'take a new snapshot of the group, cluster or serverless cache and export that one')
     .option('--keep-snapshot', 'with --fresh-snapshot: keep that snapshot afterwards');
 
 const EXPORT_FLAG_NAMES = [
@@ -73,6 +78,7 @@ const EXPORT_FLAG_NAMES = [
   'replicationGroup',
   'cluster',
   'serverlessSnapshot',
+  'serverlessCache',
   'bucket',
   'targetName',
   'freshSnapshot',

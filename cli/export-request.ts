@@ -8,6 +8,7 @@ export interface ExportFlags {
   cluster?: string | undefined;
   snapshot?: string | undefined;
   serverlessSnapshot?: string | undefined;
+  serverlessCache?: string | undefined;
   bucket?: string | undefined;
   targetName?: string | undefined;
   freshSnapshot?: boolean | undefined;
@@ -20,6 +21,7 @@ const FLAG_OF: Readonly<Record<string, string>> = {
   replicationGroupId: '--replication-group',
   cacheClusterId: '--cluster',
   serverlessCacheSnapshotName: '--serverless-snapshot',
+  serverlessCacheName: '--serverless-cache',
   targetBucket: '--bucket',
   targetSnapshotName: '--target-name',
   freshSnapshot: '--fresh-snapshot',
@@ -36,6 +38,7 @@ export const exportRequestBody = (flags: ExportFlags): Record<string, string | b
     ...(flags.replicationGroup !== undefined && { replicationGroupId: flags.replicationGroup }),
     ...(flags.cluster !== undefined && { cacheClusterId: flags.cluster }),
     ...(flags.serverlessSnapshot !== undefined && { serverlessCacheSnapshotName: flags.serverlessSnapshot }),
+    ...(flags.serverlessCache !== undefined && { serverlessCacheName: flags.serverlessCache }),
     ...(flags.bucket !== undefined && { targetBucket: flags.bucket }),
     ...(flags.targetName !== undefined && { targetSnapshotName: flags.targetName }),
     ...(flags.freshSnapshot && { freshSnapshot: true }),

@@ -73,6 +73,7 @@ export const sourceOf = (request: unknown): string | undefined => {
   const fresh = request.freshSnapshot === true ? ' (fresh snapshot)' : '';
   if (typeof request.replicationGroupId === 'string') return `replication group ${request.replicationGroupId}${fresh}`;
   if (typeof request.cacheClusterId === 'string') return `cluster ${request.cacheClusterId}${fresh}`;
+  if (typeof request.serverlessCacheName === 'string') return `serverless cache ${request.serverlessCacheName}${fresh}`;
   return undefined;
 };
 

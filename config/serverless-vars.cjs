@@ -118,6 +118,19 @@ const checkSchedule = (file, entry, index, context) => {
   if (request && !context.allowedBuckets.includes(request.targetBucket)) {
     problems.push(`${at}.input: target bucket ${request.targetBucket} is not in ALLOWED_TARGET_BUCKETS`);
   }
+  // The export of a serverless cache's newest snapshot is named after that snapshot, not after the run: no key of it
+  // has the schedule's prefix, so retention could never find (or prune) it.
+  if (
+    retention !== undefined &&
+    input &&
+    typeof input === 'object' &&
+    input.serverlessCacheName !== undefined &&
+    input.freshSnapshot !== true
+  ) {
+    problems.push(
+      `${at}.retention needs "freshSnapshot": true with serverlessCacheName (the newest snapshot's export is named after that snapshot, not after the schedule)`,
+    );
+  }
   // A fixed target name is fine once; a recurring schedule would collide with its own previous export.
   if (
     input &&
@@ -217,6 +230,25 @@ const retentionObjectArns = async ({ resolveVariable }) => {
   if (targets.length === 0) return [{ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::no-retention-bucket/*` }];
   return targets.map((target) => ({
     'Fn::Sub': `arn:\${AWS::Partition}:s3:::${target.bucket}/${naming.scheduleKeyPrefix(target.name)}*`,
+  }));
+};
+
+/**
+ * The serverless cache snapshots this service may create and delete: its fresh snapshots are named after their
+ * export's target (handlers/lib/naming.ts FRESH_SERVERLESS_PREFIX), so `export-*` for requests, and
+ * `<lowercased schedule name>-*` for each schedule that takes a fresh snapshot of a serverless cache.
+ */
+const freshServerlessSnapshotArns = async ({ resolveVariable }) => {
+  const { naming } = core();
+  const { schedules } = await checkedSchedules(resolveVariable);
+  const prefixes = [
+    naming.FRESH_SERVERLESS_PREFIX,
+    ...schedules
+      .filter((entry) => entry.input?.serverlessCacheName !== undefined && entry.input?.freshSnapshot === true)
+      .map((entry) => naming.scheduleKeyPrefix(entry.name)),
+  ];
+  return [...new Set(prefixes)].map((prefix) => ({
+    'Fn::Sub': `arn:\${AWS::Partition}:elasticache:\${AWS::Region}:\${AWS::AccountId}:serverlesscachesnapshot:${prefix}*`,
   }));
 };
 
@@ -327,6 +359,7 @@ module.exports = {
   hasRetentionSchedules,
   retentionBucketArns,
   retentionObjectArns,
+  freshServerlessSnapshotArns,
   hasAllowedTargetBuckets,
   allowedTargetBucketArns,
   allowedTargetObjectArns,

@@ -8,7 +8,7 @@ import { getObjectRange, listObjects } from './lib/aws/s3.js';
 import { type BackoffPolicy, backoffForDeadline, DEFAULT_BACKOFF, nextWaitSeconds } from './lib/backoff.js';
 import { elastiCache } from './lib/clients/elasticache.js';
 import { s3 } from './lib/clients/s3.js';
-import type { ExportedObject, ExportState, PollState, VerifyMode } from './lib/contracts.js';
+import type { ExportedObject, ExportState, PollState, SnapshotSummary, VerifyMode } from './lib/contracts.js';
 import { ExportDeadlineError, ExportFailedError } from './lib/errors.js';
 import { parseVerifyMode, verifyExportObjects } from './lib/export-verification.js';
 import { logger } from './lib/logger.js';
@@ -219,30 +219,27 @@ const sourceStatus = async (state: ExportState, deps: CheckExportDeps): Promise<
  */
 const checkFreshSnapshot = async (state: ExportState, deps: CheckExportDeps): Promise<ExportState> => {
   const name = state.sourceSnapshotName;
-  const owner = state.snapshot.replicationGroupId
-    ? `replication group ${state.snapshot.replicationGroupId}`
-    : `cluster ${state.snapshot.cacheClusterId ?? '?'}`;
+  const owner = state.snapshot.serverlessCacheName
+    ? `serverless cache ${state.snapshot.serverlessCacheName}`
+    : state.snapshot.replicationGroupId
+      ? `replication group ${state.snapshot.replicationGroupId}`
+      : `cluster ${state.snapshot.cacheClusterId ?? '?'}`;
   const now = deps.now();
   const deadline = Date.parse(state.deadline);
   const deadlinePassed = !Number.isNaN(deadline) && now.getTime() > deadline;
-  const snapshot = await findSnapshot(deps.elastiCache, name);
+  const snapshot = await freshSnapshotFacts(state, deps);
   if (!snapshot) {
     throw new ExportFailedError(`The fresh snapshot ${name} of ${owner} disappeared while it was being taken.`, {
       code: 'SnapshotFailed',
     });
   }
-  const status = snapshot.SnapshotStatus ?? 'unknown';
+  const { status, facts } = snapshot;
   if (status === 'available') {
     logger.info('Fresh snapshot available', { snapshotName: name, attempt: state.poll.attempt + 1 });
     return {
       ...state,
-      snapshot: {
-        ...state.snapshot,
-        numNodeGroups: nodeGroupCount(snapshot),
-        ...(snapshot.EngineVersion && { engineVersion: snapshot.EngineVersion }),
-        ...(snapshot.TopicArn && { topicArn: snapshot.TopicArn }),
-      },
-      ...(snapshot.TopicArn && { topicArn: snapshot.TopicArn }),
+      snapshot: { ...state.snapshot, ...facts },
+      ...(facts.topicArn && { topicArn: facts.topicArn }),
       poll: advance(state, 'snapshotted', 0),
     };
   }
@@ -260,6 +257,32 @@ const checkFreshSnapshot = async (state: ExportState, deps: CheckExportDeps): Pr
   const poll = advance(state, 'snapshotting', 0);
   logger.info('Fresh snapshot still being taken', { snapshotName: name, snapshotStatus: status, poll });
   return { ...state, poll };
+};
+
+/**
+ * The fresh snapshot's status, and once it is taken what ElastiCache says of it; undefined when it is gone. A
+ * serverless snapshot is one object's worth (naming.ts) and carries no topic.
+ */
+const freshSnapshotFacts = async (
+  state: ExportState,
+  deps: CheckExportDeps,
+): Promise<{ status: string; facts: Partial<SnapshotSummary> } | undefined> => {
+  if (state.fresh?.kind === 'serverless') {
+    const snapshot = await findServerlessSnapshot(deps.elastiCache, state.sourceSnapshotName);
+    const version = snapshot?.ServerlessCacheConfiguration?.MajorEngineVersion;
+    return snapshot && { status: snapshot.Status ?? 'unknown', facts: version ? { engineVersion: version } : {} };
+  }
+  const snapshot = await findSnapshot(deps.elastiCache, state.sourceSnapshotName);
+  return (
+    snapshot && {
+      status: snapshot.SnapshotStatus ?? 'unknown',
+      facts: {
+        numNodeGroups: nodeGroupCount(snapshot),
+        ...(snapshot.EngineVersion && { engineVersion: snapshot.EngineVersion }),
+        ...(snapshot.TopicArn && { topicArn: snapshot.TopicArn }),
+      },
+    }
+  );
 };
 
 export const handler = middy<ExportState, ExportState>()

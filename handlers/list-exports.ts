@@ -13,9 +13,9 @@ import {
   type ExportList,
   type ExportListItem,
   matchesListFilter,
-  parseListQuery,
   toExportListItem,
 } from './lib/exports-api.js';
+import { parseListQuery } from './lib/exports-query.js';
 import { API_LOGGER_OPTIONS, httpErrors, toHttpResponse } from './lib/http.js';
 import { logger } from './lib/logger.js';
 

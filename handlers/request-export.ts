@@ -21,10 +21,9 @@ import {
   executionArnFor,
   isSameRequest,
   linksFor,
-  parseRequestQuery,
-  type QueryParameters,
   toExportStatus,
 } from './lib/exports-api.js';
+import { parseRequestQuery, type QueryParameters } from './lib/exports-query.js';
 import { API_LOGGER_OPTIONS, bodySizeLimit, httpErrors, mediaTypeNormalizer, toHttpResponse } from './lib/http.js';
 import { logger } from './lib/logger.js';
 import { exportIdFor } from './lib/naming.js';

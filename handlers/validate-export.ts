@@ -17,8 +17,9 @@ import {
 import { numberEnv, optionalEnv, requireEnv } from './lib/env.js';
 import { ConfigError } from './lib/errors.js';
 import { checkExport, throwFirstProblem } from './lib/export-checks.js';
-import { freshSnapshotName } from './lib/fresh-snapshot.js';
+import { freshSnapshotOf } from './lib/fresh-snapshot.js';
 import { logger } from './lib/logger.js';
+import { serverlessTargetName } from './lib/naming.js';
 
 export interface ValidateConfig {
   /** ALLOWED_TARGET_BUCKETS; empty means no bucket is allowed. */
@@ -58,9 +59,7 @@ export const validateExport = async (context: ExecutionContext, deps: ValidateDe
 
   // A fresh snapshot does not exist yet: its source is checked as CreateSnapshot will check it, and the snapshot
   // described once CheckSnapshot finds it available.
-  const fresh = request.freshSnapshot
-    ? { snapshotName: freshSnapshotName(context.exportId), keep: request.keepSnapshot === true }
-    : undefined;
+  const fresh = freshSnapshotOf(request, context.exportId);
   const checked = await checkExport(
     request,
     { elastiCache: deps.elastiCache, s3: deps.s3, allowedTargetBuckets: config.allowedBuckets, region: config.region },
@@ -68,18 +67,21 @@ export const validateExport = async (context: ExecutionContext, deps: ValidateDe
   );
   const summary = throwFirstProblem(checked, request.targetBucket);
   const sourceSnapshotName = summary.snapshotName;
+  // A serverless export's objects are named after its snapshot: the newest snapshot found for a serverlessCacheName.
+  const targetSnapshotName =
+    summary.kind === 'serverless' && !fresh ? serverlessTargetName(sourceSnapshotName) : request.targetSnapshotName;
 
   logger.info('Export validated', {
     exportId: context.exportId,
     sourceSnapshotName,
-    targetSnapshotName: request.targetSnapshotName,
+    targetSnapshotName,
     targetBucket: request.targetBucket,
   });
   return {
     ...context,
     request,
     sourceSnapshotName,
-    targetSnapshotName: request.targetSnapshotName,
+    targetSnapshotName,
     targetBucket: request.targetBucket,
     snapshot: summary,
     topicArn: summary.topicArn ?? config.defaultTopicArn,

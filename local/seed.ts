@@ -1,6 +1,7 @@
 // Seeds the local stack's demo data through the emulator's public AWS interface, with the real SDK clients, the way
 // an operator would prepare an account: an outcomes topic, an allowed bucket that grants ElastiCache access by ACL,
-// a two-shard Redis OSS replication group notifying the topic, and an available manual snapshot of it; and a Valkey
+// a two-shard Redis OSS replication group notifying the topic (it holds the demo shop's keys, see
+// local/aws/elasticache/demo-data.ts), and an available manual snapshot of it; and a Valkey
 // serverless cache with an available snapshot.
 // Idempotent: what already exists (the bucket persists in the data folder) is reused and brought to the right state.
 import {

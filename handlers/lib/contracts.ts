@@ -1,17 +1,20 @@
 // The service's contracts: the export request schema (API body and scheduled input), the state machine's
 // state, and the outcome document. Types are derived from the schemas where input is untrusted.
-import * as z from 'zod';
 import { InvalidRequestError } from './errors.js';
 import {
   bucketNameProblems,
   CLUSTER_ID_PATTERN,
   defaultTargetSnapshotName,
+  FRESH_SERVERLESS_PREFIX,
+  isFreshServerlessTarget,
   SCHEDULE_NAME_PATTERN,
   SOURCE_SNAPSHOT_NAME_PATTERN,
+  scheduledTargetSnapshotName,
   serverlessTargetName,
   TARGET_SNAPSHOT_NAME_MAX_LENGTH,
   TARGET_SNAPSHOT_NAME_PATTERN,
 } from './naming.js';
+import * as z from './zod.js';
 
 /** EXPORT_DEADLINE_MINUTES when unset: 12 hours. */
 export const DEFAULT_DEADLINE_MINUTES = 720;
@@ -21,83 +24,104 @@ export const MAX_DEADLINE_MINUTES = 2880;
 /** Largest accepted request body, in bytes. */
 export const MAX_REQUEST_BYTES = 16 * 1024;
 
-const bucketName = z.string().superRefine((name, ctx) => {
-  for (const problem of bucketNameProblems(name)) {
-    ctx.addIssue({ code: 'custom', message: `S3 bucket name ${problem}` });
-  }
-});
+const bucketName = z.string().check(
+  z.superRefine((name, ctx) => {
+    for (const problem of bucketNameProblems(name)) {
+      ctx.addIssue({ code: 'custom', message: `S3 bucket name ${problem}` });
+    }
+  }),
+);
 
 const clusterId = (what: string, max: number) =>
   z
     .string()
-    .min(1)
-    .max(max, `${what} must be at most ${max} characters`)
-    .regex(
-      CLUSTER_ID_PATTERN,
-      `${what} must start with a letter and contain only letters, digits and single hyphens, not ending in a hyphen`,
+    .check(
+      z.minLength(1),
+      z.maxLength(max, `${what} must be at most ${max} characters`),
+      z.regex(
+        CLUSTER_ID_PATTERN,
+        `${what} must start with a letter and contain only letters, digits and single hyphens, not ending in a hyphen`,
+      ),
     );
 
 /** The fields of an export request: the body of `POST /exports`, and a schedule's `input`. */
 const requestShape = {
-  sourceSnapshotName: z
-    .string()
-    .min(1)
-    .max(255, 'sourceSnapshotName must be at most 255 characters')
-    .regex(SOURCE_SNAPSHOT_NAME_PATTERN, 'sourceSnapshotName must be an ElastiCache snapshot name')
-    .optional(),
+  sourceSnapshotName: z.optional(
+    z
+      .string()
+      .check(
+        z.minLength(1),
+        z.maxLength(255, 'sourceSnapshotName must be at most 255 characters'),
+        z.regex(SOURCE_SNAPSHOT_NAME_PATTERN, 'sourceSnapshotName must be an ElastiCache snapshot name'),
+      ),
+  ),
   /** A snapshot of an ElastiCache Serverless cache, exported with ExportServerlessCacheSnapshot. */
-  serverlessCacheSnapshotName: z
-    .string()
-    .min(1)
-    .max(255, 'serverlessCacheSnapshotName must be at most 255 characters')
-    .regex(SOURCE_SNAPSHOT_NAME_PATTERN, 'serverlessCacheSnapshotName must be an ElastiCache snapshot name')
-    .optional(),
-  replicationGroupId: clusterId('replicationGroupId', 40).optional(),
-  cacheClusterId: clusterId('cacheClusterId', 50).optional(),
-  targetSnapshotName: z
-    .string()
-    .min(1)
-    .max(
-      TARGET_SNAPSHOT_NAME_MAX_LENGTH,
-      `targetSnapshotName must be at most ${TARGET_SNAPSHOT_NAME_MAX_LENGTH} characters`,
-    )
-    .regex(
-      TARGET_SNAPSHOT_NAME_PATTERN,
-      "targetSnapshotName must start with a letter or digit and contain only letters, digits, '.', '_' and '-' (it becomes the S3 key; there is no prefix)",
-    )
-    .optional(),
-  targetBucket: bucketName.optional(),
+  serverlessCacheSnapshotName: z.optional(
+    z
+      .string()
+      .check(
+        z.minLength(1),
+        z.maxLength(255, 'serverlessCacheSnapshotName must be at most 255 characters'),
+        z.regex(SOURCE_SNAPSHOT_NAME_PATTERN, 'serverlessCacheSnapshotName must be an ElastiCache snapshot name'),
+      ),
+  ),
+  /**
+   * An ElastiCache Serverless cache: its newest available snapshot is exported, or with `freshSnapshot` a new one
+   * (ExportServerlessCacheSnapshot).
+   */
+  serverlessCacheName: z.optional(clusterId('serverlessCacheName', 40)),
+  replicationGroupId: z.optional(clusterId('replicationGroupId', 40)),
+  cacheClusterId: z.optional(clusterId('cacheClusterId', 50)),
+  targetSnapshotName: z.optional(
+    z
+      .string()
+      .check(
+        z.minLength(1),
+        z.maxLength(
+          TARGET_SNAPSHOT_NAME_MAX_LENGTH,
+          `targetSnapshotName must be at most ${TARGET_SNAPSHOT_NAME_MAX_LENGTH} characters`,
+        ),
+        z.regex(
+          TARGET_SNAPSHOT_NAME_PATTERN,
+          "targetSnapshotName must start with a letter or digit and contain only letters, digits, '.', '_' and '-' (it becomes the S3 key; there is no prefix)",
+        ),
+      ),
+  ),
+  targetBucket: z.optional(bucketName),
   /** Take a new snapshot of the replication group or cluster and export that one (then delete it). */
-  freshSnapshot: z.boolean().optional(),
+  freshSnapshot: z.optional(z.boolean()),
   /** With freshSnapshot: keep the snapshot after the export instead of deleting it. */
-  keepSnapshot: z.boolean().optional(),
+  keepSnapshot: z.optional(z.boolean()),
 };
 
 /** A schedule's retention policy (the schedules file's `retention`). */
 export const retentionSchema = z
   .strictObject({
-    keepLast: z.number().int().min(1).max(1000).optional(),
-    maxAgeDays: z.number().int().min(1).max(3650).optional(),
+    keepLast: z.optional(z.int().check(z.minimum(1), z.maximum(1000))),
+    maxAgeDays: z.optional(z.int().check(z.minimum(1), z.maximum(3650))),
   })
-  .refine((policy) => policy.keepLast !== undefined || policy.maxAgeDays !== undefined, {
-    message: 'retention needs keepLast, maxAgeDays or both',
-  });
+  .check(
+    z.refine((policy) => policy.keepLast !== undefined || policy.maxAgeDays !== undefined, {
+      message: 'retention needs keepLast, maxAgeDays or both',
+    }),
+  );
 
 export type RetentionPolicy = z.infer<typeof retentionSchema>;
 
 /** What runSchedule adds to a scheduled run's execution input; never accepted from `POST /exports`. */
 const scheduleRunSchema = z.strictObject({
-  name: z.string().regex(SCHEDULE_NAME_PATTERN, 'schedule.name must be a schedule name'),
+  name: z.string().check(z.regex(SCHEDULE_NAME_PATTERN, 'schedule.name must be a schedule name')),
   scheduledTime: z.iso.datetime({ message: 'schedule.scheduledTime must be an ISO 8601 UTC time' }),
-  retention: retentionSchema.optional(),
+  retention: z.optional(retentionSchema),
 });
 
-type RequestFields = { [K in keyof typeof requestShape]?: unknown };
+type RequestFields = { [K in keyof typeof requestShape]?: unknown } & { schedule?: unknown };
 
-const requestRules = (request: RequestFields, ctx: z.RefinementCtx): void => {
+const requestRules = (request: RequestFields, ctx: z.core.$RefinementCtx<RequestFields>): void => {
   const sources = [
     request.sourceSnapshotName,
     request.serverlessCacheSnapshotName,
+    request.serverlessCacheName,
     request.replicationGroupId,
     request.cacheClusterId,
   ].filter((value) => value !== undefined);
@@ -106,16 +130,18 @@ const requestRules = (request: RequestFields, ctx: z.RefinementCtx): void => {
       code: 'custom',
       path: [],
       message:
-        'Give exactly one of sourceSnapshotName, replicationGroupId, cacheClusterId, serverlessCacheSnapshotName',
+        'Give exactly one of sourceSnapshotName, replicationGroupId, cacheClusterId, serverlessCacheSnapshotName, serverlessCacheName',
     });
   }
   if (request.freshSnapshot === true && request.serverlessCacheSnapshotName !== undefined) {
     ctx.addIssue({
       code: 'custom',
       path: ['freshSnapshot'],
-      message: 'freshSnapshot takes a new snapshot of a replicationGroupId or cacheClusterId, not of a snapshot',
+      message:
+        'freshSnapshot takes a new snapshot of a replicationGroupId, cacheClusterId or serverlessCacheName, not of a snapshot',
     });
   }
+  serverlessCacheRules(request, ctx);
   // ExportServerlessCacheSnapshot takes no target name: the objects are named after the snapshot (naming.ts).
   if (
     typeof request.serverlessCacheSnapshotName === 'string' &&
@@ -133,7 +159,8 @@ const requestRules = (request: RequestFields, ctx: z.RefinementCtx): void => {
     ctx.addIssue({
       code: 'custom',
       path: ['freshSnapshot'],
-      message: 'freshSnapshot takes a new snapshot of a replicationGroupId or cacheClusterId, not of a snapshot',
+      message:
+        'freshSnapshot takes a new snapshot of a replicationGroupId, cacheClusterId or serverlessCacheName, not of a snapshot',
     });
   }
   if (request.keepSnapshot !== undefined && request.freshSnapshot !== true) {
@@ -145,13 +172,57 @@ const requestRules = (request: RequestFields, ctx: z.RefinementCtx): void => {
   }
 };
 
+/**
+ * ExportServerlessCacheSnapshot takes no target name: the objects are named after the snapshot (naming.ts). So a
+ * serverlessCacheName export's target name is the snapshot's: the newest snapshot's own (not known before
+ * ValidateExport finds it: none may be given), or the fresh snapshot's, which this service names, and may only
+ * create and delete under FRESH_SERVERLESS_PREFIX (IAM) unless a schedule names it.
+ */
+const serverlessCacheRules = (request: RequestFields, ctx: z.core.$RefinementCtx<RequestFields>): void => {
+  if (request.serverlessCacheName === undefined || typeof request.targetSnapshotName !== 'string') return;
+  // A scheduled run's name (runSchedule's): the run's export id and, for a fresh snapshot, the snapshot's name, which
+  // IAM allows per schedule (config/serverless-vars.cjs).
+  if (isScheduledRunName(request.schedule, request.targetSnapshotName)) return;
+  if (request.freshSnapshot !== true) {
+    // The name normalizeExportRequest gives it (the export's id derives from it) is not a choice.
+    if (isDefaultTargetOf(request.serverlessCacheName, request.targetSnapshotName)) return;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['targetSnapshotName'],
+      message:
+        "targetSnapshotName cannot be chosen for a serverlessCacheName without freshSnapshot: the export is named after the cache's newest snapshot; leave it out",
+    });
+  } else if (!isFreshServerlessTarget(request.targetSnapshotName)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['targetSnapshotName'],
+      message: `targetSnapshotName of a fresh serverless snapshot must start with '${FRESH_SERVERLESS_PREFIX}': the snapshot is named after it, and the service may create and delete only serverless snapshots named so (or leave it out)`,
+    });
+  }
+};
+
+const isDefaultTargetOf = (cacheName: unknown, targetSnapshotName: string): boolean =>
+  typeof cacheName === 'string' &&
+  targetSnapshotName.startsWith(`${cacheName}-`) &&
+  /^\d{8}-\d{4}$/.test(targetSnapshotName.slice(cacheName.length + 1));
+
+const isScheduledRunName = (schedule: unknown, targetSnapshotName: string): boolean => {
+  const run = scheduleRunSchema.safeParse(schedule);
+  if (!run.success) return false;
+  try {
+    return scheduledTargetSnapshotName(run.data.name, new Date(run.data.scheduledTime)) === targetSnapshotName;
+  } catch {
+    return false;
+  }
+};
+
 /** The body of `POST /exports`, and a schedule's `input`. Unknown fields are rejected. */
-export const exportRequestSchema = z.strictObject(requestShape).superRefine(requestRules);
+export const exportRequestSchema = z.strictObject(requestShape).check(z.superRefine(requestRules));
 
 /** A Step Functions execution's input: a request, plus `schedule` when runSchedule started it. */
 export const executionInputSchema = z
-  .strictObject({ ...requestShape, schedule: scheduleRunSchema.optional() })
-  .superRefine(requestRules);
+  .strictObject({ ...requestShape, schedule: z.optional(scheduleRunSchema) })
+  .check(z.superRefine(requestRules));
 
 export type ExportRequestBody = z.infer<typeof exportRequestSchema>;
 export type ScheduledRunInput = z.infer<typeof scheduleRunSchema>;
@@ -160,8 +231,13 @@ export type ScheduledRunInput = z.infer<typeof scheduleRunSchema>;
 export interface ExportRequest {
   sourceSnapshotName?: string | undefined;
   serverlessCacheSnapshotName?: string | undefined;
+  serverlessCacheName?: string | undefined;
   replicationGroupId?: string | undefined;
   cacheClusterId?: string | undefined;
+  /**
+   * The export's name, from which its id derives; the S3 key base, except for a serverlessCacheName export without
+   * freshSnapshot, whose objects are named after the newest snapshot (ExportState.targetSnapshotName).
+   */
   targetSnapshotName: string;
   targetBucket: string;
   freshSnapshot?: true | undefined;
@@ -210,18 +286,26 @@ export const normalizeExportRequest = (raw: unknown, options: NormalizeOptions):
       [{ path: 'targetBucket', message: 'targetBucket is required (no DEFAULT_TARGET_BUCKET is configured)' }],
     );
   }
-  // Exactly one of the four is set (checked by the schema).
+  // Exactly one of the five is set (checked by the schema).
   const source = body.sourceSnapshotName ?? body.replicationGroupId ?? body.cacheClusterId ?? '';
   const serverless = body.serverlessCacheSnapshotName;
+  const cache = body.serverlessCacheName;
   return canonicalRequest({
     sourceSnapshotName: body.sourceSnapshotName,
     serverlessCacheSnapshotName: serverless,
+    serverlessCacheName: cache,
     replicationGroupId: body.replicationGroupId,
     cacheClusterId: body.cacheClusterId,
     targetSnapshotName:
       serverless !== undefined
         ? serverlessTargetName(serverless)
-        : (body.targetSnapshotName ?? defaultTargetSnapshotName(source, options.now)),
+        : cache !== undefined
+          ? (body.targetSnapshotName ??
+            defaultTargetSnapshotName(
+              body.freshSnapshot === true ? `${FRESH_SERVERLESS_PREFIX}${cache}` : cache,
+              options.now,
+            ))
+          : (body.targetSnapshotName ?? defaultTargetSnapshotName(source, options.now)),
     targetBucket,
     freshSnapshot: body.freshSnapshot === true ? true : undefined,
     keepSnapshot: body.freshSnapshot === true && body.keepSnapshot === true ? true : undefined,
@@ -238,6 +322,7 @@ export const canonicalRequest = (request: ExportRequest): ExportRequest => ({
   ...(request.serverlessCacheSnapshotName !== undefined && {
     serverlessCacheSnapshotName: request.serverlessCacheSnapshotName,
   }),
+  ...(request.serverlessCacheName !== undefined && { serverlessCacheName: request.serverlessCacheName }),
   ...(request.replicationGroupId !== undefined && { replicationGroupId: request.replicationGroupId }),
   ...(request.cacheClusterId !== undefined && { cacheClusterId: request.cacheClusterId }),
   targetSnapshotName: request.targetSnapshotName,
@@ -374,6 +459,8 @@ export interface ExportState extends ExecutionContext {
 
 export interface FreshSnapshotState {
   snapshotName: string;
+  /** `serverless`: a serverless cache's snapshot (CreateServerlessCacheSnapshot); absent: a node-based one. */
+  kind?: SnapshotKind;
   /** keepSnapshot: the snapshot stays after the export. */
   keep: boolean;
   /** Set by CreateSnapshot once ElastiCache accepted (or already had) the snapshot. */

@@ -29,6 +29,8 @@ const DESCRIBE_SNAPSHOTS_URL =
 const BACKUPS_URL = `${DOCS}/backups.html`;
 const EXPORT_SERVERLESS_SNAPSHOT_URL =
   'https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_ExportServerlessCacheSnapshot.html';
+const DESCRIBE_SERVERLESS_CACHES_URL =
+  'https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_DescribeServerlessCaches.html';
 const DESCRIBE_SERVERLESS_SNAPSHOTS_URL =
   'https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_DescribeServerlessCacheSnapshots.html';
 const QUOTAS_URL = 'https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/quota-limits.html';
@@ -153,10 +155,36 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     // The User Guide: no other API call on a serverless cache while it is backing up (the emulator answers
     // InvalidServerlessCacheStateFault: assumed).
     code: 'ServerlessCacheBusy',
-    codes: ['InvalidServerlessCacheStateFault'],
+    codes: ['ServerlessCacheBusy', 'InvalidServerlessCacheStateFault'],
     solution:
       'The serverless cache is backing up (or not available), and ElastiCache accepts no other call on it meanwhile. Wait until `aws elasticache describe-serverless-caches` shows it as available, then request the export again.',
     docsUrl: EXPORT_SERVERLESS_SNAPSHOT_URL,
+    retryable: true,
+  },
+  {
+    code: 'ServerlessCacheNotFound',
+    codes: ['ServerlessCacheNotFound', 'ServerlessCacheNotFoundFault'],
+    solution:
+      'The serverless cache named in the request does not exist in this Region. Check the name (a typo, another Region, a deleted cache) with `aws elasticache describe-serverless-caches`; node-based clusters are named with replicationGroupId or cacheClusterId instead. For a scheduled export, correct the schedule input.',
+    docsUrl: DESCRIBE_SERVERLESS_CACHES_URL,
+    retryable: false,
+  },
+  {
+    code: 'NoAvailableServerlessSnapshot',
+    codes: ['NoAvailableServerlessSnapshot'],
+    solution:
+      'The serverless cache has no snapshot in the available state. Set a daily snapshot time on the cache (`aws elasticache modify-serverless-cache --daily-snapshot-time`) or take one now by requesting the export with "freshSnapshot": true, then request the export again.',
+    docsUrl: DESCRIBE_SERVERLESS_SNAPSHOTS_URL,
+    retryable: true,
+  },
+  {
+    // CreateServerlessCacheSnapshot's ServerlessCacheSnapshotQuotaExceededFault: the User Guide allows 24 snapshots
+    // of a serverless cache in any 24 hours.
+    code: 'ServerlessSnapshotQuotaExceeded',
+    codes: ['ServerlessSnapshotQuotaExceeded', 'ServerlessCacheSnapshotQuotaExceededFault'],
+    solution:
+      'ElastiCache takes at most 24 snapshots of a serverless cache in any 24 hours. Fresh-snapshot exports of this cache ran more often than that (counting the daily automatic snapshot and any taken by hand): run the schedule at most about 20 times a day, or export the newest snapshot instead by dropping freshSnapshot; then request the export again.',
+    docsUrl: QUOTAS_URL,
     retryable: true,
   },
   {
@@ -187,7 +215,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   },
   {
     code: 'SnapshotAlreadyExists',
-    codes: ['SnapshotAlreadyExistsFault'],
+    codes: ['SnapshotAlreadyExistsFault', 'ServerlessCacheSnapshotAlreadyExistsFault'],
     solution: 'A snapshot with the target name already exists. Give the export a new, unique targetSnapshotName.',
     docsUrl: COPY_SNAPSHOT_URL,
     retryable: false,
@@ -308,7 +336,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     code: 'SnapshotFailed',
     codes: ['SnapshotFailed'],
     solution:
-      "ElastiCache could not complete the fresh snapshot (its status became failed, or it disappeared). Check the cluster's events with `aws elasticache describe-events --source-type replication-group --duration 1440` (or cache-cluster) for the reason, commonly too little memory for the background save (reserved-memory-percent) or a node being replaced; then request the export again.",
+      "ElastiCache could not complete the fresh snapshot (its status became failed, or it disappeared). Check the cluster's events with `aws elasticache describe-events --source-type replication-group --duration 1440` (or cache-cluster, or serverless-cache) for the reason, commonly too little memory for the background save (reserved-memory-percent) or a node being replaced; then request the export again.",
     docsUrl: `${DOCS}/backups-manual.html`,
     retryable: true,
   },
@@ -434,7 +462,10 @@ export const UNKNOWN_ENTRY: CatalogueEntry = {
   retryable: false,
 };
 
-/** The catalogue entry for a failure: message text first, then our code, the AWS code, the error name. */
+/**
+ * The catalogue entry for a failure: message text first, then our code, the AWS code, the error name (each matched
+ * against an entry's code and its `codes`).
+ */
 export const catalogueEntryFor = (failure: DecodedFailure): CatalogueEntry => {
   const byMessage = CATALOGUE.find((entry) => entry.messagePattern?.test(failure.message));
   if (byMessage) return byMessage;
@@ -442,7 +473,8 @@ export const catalogueEntryFor = (failure: DecodedFailure): CatalogueEntry => {
     (key): key is string => key !== undefined,
   );
   for (const key of keys) {
-    const byCode = CATALOGUE.find((entry) => entry.codes?.includes(key));
+    // An entry answers to its own code too: a code set by this service needs no second listing.
+    const byCode = CATALOGUE.find((entry) => entry.code === key || entry.codes?.includes(key));
     if (byCode) return byCode;
   }
   return UNKNOWN_ENTRY;

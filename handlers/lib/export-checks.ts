@@ -5,12 +5,14 @@
 // and reports each problem. Problems carry the words ValidateExport rejects an export with: for the bucket,
 // ElastiCache's own CopySnapshot messages, so the error catalogue explains them exactly as if CopySnapshot had said
 // them. No Lambda types here.
-import type { ElastiCacheClient, Snapshot } from '@aws-sdk/client-elasticache';
+import type { ElastiCacheClient, ServerlessCacheSnapshot, Snapshot } from '@aws-sdk/client-elasticache';
 import type { S3Client } from '@aws-sdk/client-s3';
 import {
   findServerlessSnapshot,
   findSnapshot,
+  listServerlessSnapshots,
   listSnapshots,
+  serverlessSnapshotTakenAt,
   snapshotTakenAt,
   toServerlessSnapshotSummary,
   toSnapshotSummary,
@@ -36,12 +38,18 @@ import { decodeFailureCause, ExportRejectedError, TargetBucketNotAllowedError } 
 import {
   checkFreshSource,
   EXPORTABLE_ENGINES,
-  freshSnapshotName,
+  freshSnapshotOf,
   type SourceCheck,
   type SourceProblem,
 } from './fresh-snapshot.js';
 import { logger } from './logger.js';
-import { expectedObjectKeys, isExportObjectKey, objectKeyBase, serverlessExportKeys } from './naming.js';
+import {
+  expectedObjectKeys,
+  isExportObjectKey,
+  objectKeyBase,
+  serverlessExportKeys,
+  serverlessTargetName,
+} from './naming.js';
 import { listSome } from './outcome.js';
 
 export interface ExportCheckDeps {
@@ -104,11 +112,14 @@ export const checkExport = async (
 
   let source: SourceCheck;
   try {
-    source = request.freshSnapshot
-      ? await checkFreshSource(deps.elastiCache, request, freshSnapshotName(options.exportId))
+    const fresh = freshSnapshotOf(request, options.exportId);
+    source = fresh
+      ? await checkFreshSource(deps.elastiCache, request, fresh.snapshotName)
       : request.serverlessCacheSnapshotName !== undefined
         ? await checkServerlessSnapshotSource(deps.elastiCache, request.serverlessCacheSnapshotName)
-        : await checkSnapshotSource(deps.elastiCache, request);
+        : request.serverlessCacheName !== undefined
+          ? await checkNewestServerlessSnapshot(deps.elastiCache, request.serverlessCacheName)
+          : await checkSnapshotSource(deps.elastiCache, request);
   } catch (error) {
     source = { problems: [refusalOf(error)] };
   }
@@ -118,16 +129,28 @@ export const checkExport = async (
 
   try {
     // Without the source, one shard: the keys of the first are the keys every export writes.
-    const keys =
-      request.serverlessCacheSnapshotName !== undefined
-        ? serverlessExportKeys(request.targetSnapshotName)
-        : expectedObjectKeys(request.targetSnapshotName, source.summary?.numNodeGroups ?? 1);
-    problems.push(...(await checkBucket(deps.s3, request, keys, deps.region)));
+    const target = targetNameOf(request, source.summary);
+    const keys = isServerlessRequest(request)
+      ? serverlessExportKeys(target)
+      : expectedObjectKeys(target, source.summary?.numNodeGroups ?? 1);
+    problems.push(...(await checkBucket(deps.s3, request.targetBucket, target, keys, deps.region)));
   } catch (error) {
     problems.push({ check: 'bucket', ...refusalOf(error) });
   }
   return { problems, ...summary };
 };
+
+const isServerlessRequest = (request: ExportRequest): boolean =>
+  request.serverlessCacheSnapshotName !== undefined || request.serverlessCacheName !== undefined;
+
+/**
+ * The name the export's objects take: the request's target, except for the newest snapshot of a serverless cache,
+ * whose export is named after that snapshot (ExportServerlessCacheSnapshot takes no target name).
+ */
+export const targetNameOf = (request: ExportRequest, summary: SnapshotSummary | undefined): string =>
+  request.serverlessCacheName !== undefined && !request.freshSnapshot && summary
+    ? serverlessTargetName(summary.snapshotName)
+    : request.targetSnapshotName;
 
 /**
  * AWS refusing a check's call (a cluster that does not exist, an access denied; `toAwsFailure` makes these
@@ -212,6 +235,11 @@ const checkServerlessSnapshotSource = async (client: ElastiCacheClient, snapshot
       ],
     };
   }
+  return judgeServerlessSnapshot(snapshot);
+};
+
+/** A serverless snapshot as ExportServerlessCacheSnapshot will judge it: engine first, then its status. */
+const judgeServerlessSnapshot = (snapshot: ServerlessCacheSnapshot): SourceCheck => {
   const summary = toServerlessSnapshotSummary(snapshot);
   const name = summary.snapshotName;
   const engine = summary.engine.toLowerCase();
@@ -229,6 +257,28 @@ const checkServerlessSnapshotSource = async (client: ElastiCacheClient, snapshot
     });
   }
   return { summary, problems };
+};
+
+/**
+ * The newest `available` snapshot of a serverless cache (automatic or manual), checked as
+ * checkServerlessSnapshotSource checks a named one. DescribeServerlessCacheSnapshots answers
+ * ServerlessCacheNotFoundFault for a cache that does not exist: refusalOf reports it.
+ */
+const checkNewestServerlessSnapshot = async (client: ElastiCacheClient, cacheName: string): Promise<SourceCheck> => {
+  const newest = (await listServerlessSnapshots(client, cacheName))
+    .filter((snapshot) => snapshot.Status === 'available')
+    .sort((a, b) => serverlessSnapshotTakenAt(b) - serverlessSnapshotTakenAt(a))[0];
+  if (!newest?.ServerlessCacheSnapshotName) {
+    return {
+      problems: [
+        {
+          message: `Serverless cache ${cacheName} has no snapshot in the available state.`,
+          details: { code: 'NoAvailableServerlessSnapshot' },
+        },
+      ],
+    };
+  }
+  return judgeServerlessSnapshot(newest);
 };
 
 /**
@@ -297,11 +347,11 @@ const describeGap = (gap: PermissionGap, region: string): string => {
  */
 const checkBucket = async (
   client: S3Client,
-  request: ExportRequest,
+  bucket: string,
+  targetSnapshotName: string,
   objectKeys: string[],
   region: string,
 ): Promise<CheckProblem[]> => {
-  const bucket = request.targetBucket;
   const owned = await listOwnedBucketNames(client);
   if (!owned.has(bucket)) {
     const presence = await bucketPresence(client, bucket);
@@ -334,7 +384,7 @@ const checkBucket = async (
   const [grants, policy, existing] = await Promise.all([
     objectOwnership === 'BucketOwnerEnforced' ? Promise.resolve([]) : bucketAclGrants(client, bucket),
     bucketPolicy(client, bucket),
-    listObjects(client, bucket, objectKeyBase(request.targetSnapshotName)),
+    listObjects(client, bucket, objectKeyBase(targetSnapshotName)),
   ]);
   const gaps = elastiCacheAccessGaps({
     region,
@@ -346,7 +396,7 @@ const checkBucket = async (
   });
   const taken = existing
     .map((object) => object.key)
-    .filter((key) => isExportObjectKey(request.targetSnapshotName, key))
+    .filter((key) => isExportObjectKey(targetSnapshotName, key))
     .sort();
 
   const problems: CheckProblem[] = gaps.map((gap) => ({

@@ -1,11 +1,10 @@
-// The HTTP API's documents (DESIGN.md "HTTP API"): how a Step Functions execution is shown as an export, the
-// list query, POST /exports' query and dry-run answer, and the execution ARN an export id stands for. Pure: no AWS
-// calls, no Lambda types.
+// The HTTP API's documents (DESIGN.md "HTTP API"): how a Step Functions execution is shown as an export, POST
+// /exports' dry-run answer, and the execution ARN an export id stands for. Pure: no AWS calls, no Lambda types, no
+// zod: getExport and cancelExport need only these views, so the query schemas live in exports-query.ts.
 import { isDeepStrictEqual } from 'node:util';
-import * as z from 'zod';
 import type { ExecutionDescription } from './aws/sfn.js';
 import type { ExportRequest, Outcome } from './contracts.js';
-import { InvalidRequestError } from './errors.js';
+import type { ListQuery } from './exports-query.js';
 import { isRecord } from './records.js';
 
 /** What a handler's core returns; the middy layer serialises `body` as JSON. */
@@ -57,7 +56,7 @@ export interface ExportListItem {
 }
 
 export interface ExportSource {
-  kind: 'snapshot' | 'serverlessCacheSnapshot' | 'replicationGroup' | 'cacheCluster';
+  kind: 'snapshot' | 'serverlessCacheSnapshot' | 'serverlessCache' | 'replicationGroup' | 'cacheCluster';
   name: string;
 }
 
@@ -151,6 +150,7 @@ export const toExportDetails = (execution: ExecutionFacts, known?: Outcome): Exp
 const SOURCE_FIELDS = [
   ['sourceSnapshotName', 'snapshot'],
   ['serverlessCacheSnapshotName', 'serverlessCacheSnapshot'],
+  ['serverlessCacheName', 'serverlessCache'],
   ['replicationGroupId', 'replicationGroup'],
   ['cacheClusterId', 'cacheCluster'],
 ] as const;
@@ -198,84 +198,6 @@ export const matchesListFilter = (item: ExportListItem, query: Pick<ListQuery, '
 export const isSameRequest = (executionInput: string | undefined, request: ExportRequest): boolean =>
   // Compared in the flat view: a request has no nested values, so an input with any is not this request.
   isDeepStrictEqual(requestOf(executionInput), JSON.parse(JSON.stringify(request)));
-
-// ---- GET /exports query -----------------------------------------------------------------------------------------
-
-export const DEFAULT_LIST_LIMIT = 20;
-export const MAX_LIST_LIMIT = 100;
-
-const limitMessage = `limit must be a whole number from 1 to ${MAX_LIST_LIMIT}`;
-
-export const listQuerySchema = z.strictObject({
-  status: z.enum(EXPORT_STATUSES, { error: `status must be one of ${EXPORT_STATUSES.join(', ')}` }).optional(),
-  limit: z
-    .string()
-    .regex(/^\d{1,3}$/, limitMessage)
-    .transform(Number)
-    .pipe(z.number().int().min(1, limitMessage).max(MAX_LIST_LIMIT, limitMessage))
-    .optional(),
-  // Step Functions' tokens are at most 1024 characters.
-  nextToken: z.string().min(1, 'nextToken must not be empty').max(1024, 'nextToken is too long').optional(),
-  source: z.string().min(1, 'source must not be empty').max(255, 'source is too long').optional(),
-  bucket: z.string().min(1, 'bucket must not be empty').max(255, 'bucket is too long').optional(),
-});
-
-export interface ListQuery {
-  status?: ExportStatus;
-  limit: number;
-  nextToken?: string;
-  /** Only exports of this source (a snapshot, replication group or cluster name). */
-  source?: string;
-  /** Only exports to this bucket. */
-  bucket?: string;
-}
-
-/** Raw query string parameters, as API Gateway passes them (the last value of a repeated name). */
-export type QueryParameters = Readonly<Record<string, string | undefined>> | null | undefined;
-
-/** Parses a query with its schema; an unknown parameter is an error too. Throws InvalidRequestError. */
-const parseQuery = <T>(schema: z.ZodType<T>, raw: QueryParameters): T => {
-  const parsed = schema.safeParse(raw ?? {});
-  if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((issue) => ({
-    path: issue.path.length === 0 ? '$' : issue.path.map(String).join('.'),
-    message:
-      issue.code === 'unrecognized_keys' ? `Unknown query parameter(s): ${issue.keys.join(', ')}` : issue.message,
-  }));
-  throw new InvalidRequestError(
-    `Invalid query: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`,
-    issues,
-  );
-};
-
-/** Parses `?status=&limit=&nextToken=&source=&bucket=`; unknown parameters are rejected. Throws InvalidRequestError. */
-export const parseListQuery = (raw: QueryParameters): ListQuery => {
-  const { status, limit, nextToken, source, bucket } = parseQuery(listQuerySchema, raw);
-  return {
-    limit: limit ?? DEFAULT_LIST_LIMIT,
-    ...(status && { status }),
-    ...(nextToken && { nextToken }),
-    ...(source && { source }),
-    ...(bucket && { bucket }),
-  };
-};
-
-// ---- POST /exports query and dry run ----------------------------------------------------------------------------
-
-// Unknown parameters are rejected here too: `?dryrun=true` (a typo) must not start the export it meant to try.
-export const requestQuerySchema = z.strictObject({
-  dryRun: z.enum(['true', 'false'], { error: 'dryRun must be true or false' }).optional(),
-});
-
-export interface RequestQuery {
-  /** `?dryRun=true`: run the checks, report every problem, start nothing. */
-  dryRun: boolean;
-}
-
-/** Parses `?dryRun=true|false` of POST /exports; anything else is rejected. Throws InvalidRequestError. */
-export const parseRequestQuery = (raw: QueryParameters): RequestQuery => ({
-  dryRun: parseQuery(requestQuerySchema, raw).dryRun === 'true',
-});
 
 /** A problem a dry run found, explained by the error catalogue as if the export had failed with it. */
 export interface ExportProblem {

@@ -4,16 +4,37 @@
 // The snapshot is named after the export (`export-<exportId>`), so a retry finds its own snapshot, and a later run,
 // the safety net or an operator can tell whose it is. No Lambda types here.
 import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
-import { deleteSnapshot, findCacheCluster, findReplicationGroup } from './aws/elasticache.js';
+import {
+  deleteServerlessSnapshot,
+  deleteSnapshot,
+  findCacheCluster,
+  findReplicationGroup,
+  findServerlessCache,
+  listServerlessSnapshots,
+} from './aws/elasticache.js';
 import type { ExportRequest, FreshSnapshotOutcome, FreshSnapshotState, SnapshotSummary } from './contracts.js';
 import type { ExportRejectedError, FailureDetails } from './errors.js';
 import { logger } from './logger.js';
+import { serverlessTargetName } from './naming.js';
 
 /** Every snapshot this service creates starts with this; IAM limits its CreateSnapshot and DeleteSnapshot to it. */
 export const FRESH_SNAPSHOT_PREFIX = 'export-';
 
 /** The fresh snapshot of an export: `export-<exportId>` (export ids are at most 80 of `[a-z0-9_-]`). */
 export const freshSnapshotName = (exportId: string): string => `${FRESH_SNAPSHOT_PREFIX}${exportId}`;
+
+/**
+ * The fresh snapshot an export takes: `export-<exportId>` of a replication group or cluster; of a serverless cache,
+ * its target name (lowercased, as ElastiCache stores it), because ExportServerlessCacheSnapshot names the objects
+ * after the snapshot (naming.ts FRESH_SERVERLESS_PREFIX).
+ */
+export const freshSnapshotOf = (request: ExportRequest, exportId: string): FreshSnapshotState | undefined => {
+  if (!request.freshSnapshot) return undefined;
+  const keep = request.keepSnapshot === true;
+  return request.serverlessCacheName !== undefined
+    ? { snapshotName: serverlessTargetName(request.targetSnapshotName), kind: 'serverless', keep }
+    : { snapshotName: freshSnapshotName(exportId), keep };
+};
 
 /** The export id a fresh snapshot's name carries, or undefined for any other snapshot. */
 export const exportIdOfFreshSnapshot = (snapshotName: string): string | undefined =>
@@ -52,6 +73,9 @@ export const checkFreshSource = async (
   request: ExportRequest,
   snapshotName: string,
 ): Promise<SourceCheck> => {
+  if (request.serverlessCacheName !== undefined) {
+    return checkFreshServerlessSource(client, request.serverlessCacheName, snapshotName);
+  }
   if (request.replicationGroupId !== undefined) {
     const id = request.replicationGroupId;
     const group = await findReplicationGroup(client, id);
@@ -110,12 +134,66 @@ export const checkFreshSource = async (
   };
 };
 
+/**
+ * A serverless cache, as CreateServerlessCacheSnapshot will check it: it exists, is `available` and is not backing
+ * up (the User Guide: no other API call on a serverless cache while it is backing up; ServerlessCache has no status
+ * for it, so a snapshot of the cache still `creating` is what shows it), and runs Valkey or Redis OSS.
+ */
+const checkFreshServerlessSource = async (
+  client: ElastiCacheClient,
+  name: string,
+  snapshotName: string,
+): Promise<SourceCheck> => {
+  const cache = await findServerlessCache(client, name);
+  if (!cache) {
+    return {
+      problems: [
+        {
+          message: `Serverless cache ${name} was not found.`,
+          details: { code: 'ServerlessCacheNotFound', awsErrorCode: 'ServerlessCacheNotFoundFault' },
+        },
+      ],
+    };
+  }
+  const what = `Serverless cache ${name}`;
+  const problems = freshSourceProblems(
+    what,
+    cache.Engine ?? 'unknown',
+    undefined,
+    cache.Status,
+    'ServerlessCacheBusy',
+    'serverless cache',
+  );
+  if (cache.Status === 'available') {
+    const taking = (await listServerlessSnapshots(client, name)).find((snapshot) => snapshot.Status === 'creating');
+    if (taking) {
+      problems.push({
+        message: `${what} is backing up (snapshot ${taking.ServerlessCacheSnapshotName ?? '?'}); ElastiCache takes no other snapshot of it meanwhile.`,
+        details: { code: 'ServerlessCacheBusy' },
+      });
+    }
+  }
+  return {
+    summary: {
+      kind: 'serverless',
+      snapshotName,
+      engine: (cache.Engine ?? 'unknown').toLowerCase(),
+      ...(cache.MajorEngineVersion && { engineVersion: cache.MajorEngineVersion }),
+      serverlessCacheName: name,
+      numNodeGroups: 1,
+    },
+    problems,
+  };
+};
+
 /** Engine and data tiering first, then the status: the first is the one ValidateExport rejects the export with. */
 const freshSourceProblems = (
   what: string,
   engine: string,
   dataTiering: string | undefined,
   status: string | undefined,
+  busyCode = 'SourceBusy',
+  noun = 'cluster',
 ): SourceProblem[] => {
   const problems: SourceProblem[] = [];
   if (!EXPORTABLE_ENGINES.has(engine.toLowerCase())) {
@@ -132,8 +210,8 @@ const freshSourceProblems = (
   }
   if (status !== 'available') {
     problems.push({
-      message: `${what} is ${status ?? 'in an unknown state'}; ElastiCache takes a snapshot only of an available cluster.`,
-      details: { code: 'SourceBusy' },
+      message: `${what} is ${status ?? 'in an unknown state'}; ElastiCache takes a snapshot only of an available ${noun}.`,
+      details: { code: busyCode },
     });
   }
   return problems;
@@ -158,7 +236,10 @@ export const removeFreshSnapshot = async (
       ...(fresh.leftoversDeleted && { leftoversDeleted: fresh.leftoversDeleted }),
     };
   }
-  const outcome = await deleteSnapshot(client, snapshotName);
+  const outcome =
+    fresh.kind === 'serverless'
+      ? await deleteServerlessSnapshot(client, snapshotName)
+      : await deleteSnapshot(client, snapshotName);
   const leftovers = fresh.leftoversDeleted ? { leftoversDeleted: fresh.leftoversDeleted } : {};
   if (outcome.result === 'gone' && !fresh.created) return undefined;
   if (outcome.result === 'refused') {

@@ -92,6 +92,18 @@ export const serverlessExportKeys = (snapshotName: string, shards = 1): string[]
  */
 export const serverlessTargetName = (snapshotName: string): string => snapshotName.toLowerCase();
 
+/**
+ * A fresh snapshot of a serverless cache is named after its export's target, because ExportServerlessCacheSnapshot
+ * names the objects after the snapshot: `export-<cache>-yyyyMMdd-HHmm` by default, a scheduled run's name, or a
+ * target of the caller's that starts with this prefix. IAM lets the service create and delete serverless snapshots
+ * only under this prefix and its schedules' names (serverless.yml, config/serverless-vars.cjs).
+ */
+export const FRESH_SERVERLESS_PREFIX = 'export-';
+
+/** Whether a target name may name a fresh serverless snapshot requested through the API. */
+export const isFreshServerlessTarget = (targetSnapshotName: string): boolean =>
+  targetSnapshotName.toLowerCase().startsWith(FRESH_SERVERLESS_PREFIX);
+
 /** A schedule's name in the schedules file: 1 to 40 of `[A-Za-z0-9._-]` (config/serverless-vars.cjs). */
 export const SCHEDULE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/;
 

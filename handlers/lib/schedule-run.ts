@@ -4,7 +4,6 @@
 // time starts, or finds, the same one execution. No Lambda types here.
 import { isDeepStrictEqual } from 'node:util';
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import * as z from 'zod';
 import { describeExecution, startExecution } from './aws/sfn.js';
 import { canonicalRequest, normalizeExportRequest, type RetentionPolicy, retentionSchema } from './contracts.js';
 import { AwsUnavailableError, ExportConflictError, InvalidRequestError } from './errors.js';
@@ -12,13 +11,14 @@ import { executionArnFor, toExportStatus } from './exports-api.js';
 import { logger } from './logger.js';
 import { exportIdFor, SCHEDULE_NAME_PATTERN, scheduledTargetSnapshotName, serverlessTargetName } from './naming.js';
 import { isRecord } from './records.js';
+import * as z from './zod.js';
 
 /** What each schedule's target sends (config/schedule-resources.ts writes it into the template). */
 export const scheduledEventSchema = z.strictObject({
-  schedule: z.string().regex(SCHEDULE_NAME_PATTERN),
+  schedule: z.string().check(z.regex(SCHEDULE_NAME_PATTERN)),
   scheduledTime: z.iso.datetime({ offset: true }),
   input: z.unknown(),
-  retention: retentionSchema.optional(),
+  retention: z.optional(retentionSchema),
 });
 
 export type ScheduledEvent = z.infer<typeof scheduledEventSchema>;
@@ -62,7 +62,11 @@ const executionInputOf = (
     ...(event.retention && { retention: event.retention as RetentionPolicy }),
   };
   try {
-    const request = normalizeExportRequest({ ...raw, targetSnapshotName }, { defaultTargetBucket, now: scheduledTime });
+    // With the run's `schedule`: a serverlessCacheName's run may carry the run's name (contracts.ts).
+    const request = normalizeExportRequest(
+      { ...raw, targetSnapshotName, schedule },
+      { defaultTargetBucket, now: scheduledTime, source: 'execution' },
+    );
     const input = canonicalRequest({ ...request, schedule });
     return { input: { ...input }, targetBucket: request.targetBucket, targetSnapshotName };
   } catch (error) {

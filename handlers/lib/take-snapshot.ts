@@ -2,7 +2,15 @@
 // runs of the same source left behind removed (handlers/lib/fresh-snapshot.ts has the names). No Lambda types here.
 import type { ElastiCacheClient, Snapshot } from '@aws-sdk/client-elasticache';
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import { createSnapshot, deleteSnapshot, findSnapshot, listSnapshots, snapshotTakenAt } from './aws/elasticache.js';
+import {
+  createServerlessSnapshot,
+  createSnapshot,
+  deleteSnapshot,
+  findServerlessSnapshot,
+  findSnapshot,
+  listSnapshots,
+  snapshotTakenAt,
+} from './aws/elasticache.js';
 import { awsErrorFacts } from './aws/failures.js';
 import { describeExecution } from './aws/sfn.js';
 import type { ExportRequest, ExportState, FreshSnapshotState } from './contracts.js';
@@ -36,6 +44,7 @@ const MAY_STILL_RUN = new Set(['RUNNING', 'PENDING_REDRIVE']);
 export const takeFreshSnapshot = async (state: ExportState, deps: TakeSnapshotDeps): Promise<ExportState> => {
   const fresh = state.fresh;
   if (!fresh) return state;
+  if (fresh.kind === 'serverless') return takeServerlessSnapshot(state, fresh, deps);
   const source = { replicationGroupId: state.request.replicationGroupId, cacheClusterId: state.request.cacheClusterId };
   try {
     await createSnapshot(deps.elastiCache, { snapshotName: fresh.snapshotName, ...source });
@@ -60,6 +69,58 @@ export const takeFreshSnapshot = async (state: ExportState, deps: TakeSnapshotDe
     ...(leftoversDeleted.length > 0 && { leftoversDeleted }),
   };
   return { ...state, fresh: next };
+};
+
+/**
+ * CreateServerlessCacheSnapshot of the request's serverless cache under the fresh name (the export's target: see
+ * fresh-snapshot.ts). A snapshot of that name of the same cache is an earlier attempt's. There is no leftover sweep:
+ * a serverless fresh snapshot carries its target's name, not its export id, so which export it belongs to cannot be
+ * told from the name; CleanUp and the safety net delete it, as they delete every fresh snapshot.
+ */
+const takeServerlessSnapshot = async (
+  state: ExportState,
+  fresh: FreshSnapshotState,
+  deps: TakeSnapshotDeps,
+): Promise<ExportState> => {
+  const serverlessCacheName = state.request.serverlessCacheName ?? '';
+  try {
+    await createServerlessSnapshot(deps.elastiCache, { snapshotName: fresh.snapshotName, serverlessCacheName });
+    logger.info('Fresh serverless snapshot requested', { exportId: state.exportId, snapshotName: fresh.snapshotName });
+  } catch (error) {
+    const code = error instanceof ExportRejectedError ? error.details.awsErrorCode : awsErrorFacts(error).code;
+    const existing =
+      code === 'ServerlessCacheSnapshotAlreadyExistsFault'
+        ? await findServerlessSnapshot(deps.elastiCache, fresh.snapshotName)
+        : undefined;
+    if (existing?.ServerlessCacheConfiguration?.ServerlessCacheName !== serverlessCacheName || !existing) {
+      throw explainServerlessCreateFailure(error, fresh.snapshotName, serverlessCacheName);
+    }
+    logger.warn('Fresh serverless snapshot already requested by an earlier attempt; waiting for it', {
+      snapshotName: fresh.snapshotName,
+    });
+  }
+  return { ...state, fresh: { ...fresh, created: true } };
+};
+
+/** CreateServerlessCacheSnapshot's refusals, with the catalogue code that explains each. */
+const explainServerlessCreateFailure = (error: unknown, snapshotName: string, cacheName: string): unknown => {
+  if (!(error instanceof ExportRejectedError)) return error;
+  const aws = error.details.awsErrorCode ?? '';
+  const reason = error.message.split('\n')[0] ?? '';
+  const code =
+    aws === 'InvalidServerlessCacheStateFault'
+      ? 'ServerlessCacheBusy'
+      : aws === 'ServerlessCacheSnapshotQuotaExceededFault'
+        ? 'ServerlessSnapshotQuotaExceeded'
+        : aws === 'ServerlessCacheSnapshotAlreadyExistsFault'
+          ? 'SnapshotAlreadyExists'
+          : undefined;
+  if (!code) return error;
+  return new ExportRejectedError(
+    `ElastiCache refused the snapshot ${snapshotName} of serverless cache ${cacheName}: ${reason}`,
+    { ...error.details, code },
+    { cause: error },
+  );
 };
 
 const isOfSource = (

@@ -51,15 +51,15 @@ describe('export', () => {
     expect(result.code).toBe(0);
     const [exportId, summary, ...objects] = result.stdout.trim().split('\n');
     expect(exportId).toMatch(/^cli-wait-elasticache-exports-local-[0-9a-f]{12}$/);
-    expect(summary).toMatch(new RegExp(`^Export ${exportId} SUCCEEDED in \\d+ s: 2 objects, 3\\.4 KiB$`));
+    expect(summary).toMatch(new RegExp(`^Export ${exportId} SUCCEEDED in \\d+ s: 2 objects, 1\\.9 KiB$`));
     expect(objects).toEqual([
-      `  s3://${BUCKET}/cli-wait-0001.rdb  1.7 KiB`,
-      `  s3://${BUCKET}/cli-wait-0002.rdb  1.7 KiB`,
+      `  s3://${BUCKET}/cli-wait-0001.rdb  1.1 KiB`,
+      `  s3://${BUCKET}/cli-wait-0002.rdb  894 B`,
     ]);
     const progress = result.stderr.trim().split('\n');
     expect(progress[0]).toMatch(/^RUNNING · \d+ s elapsed · 1 poll$/);
     expect(progress[progress.length - 1]).toMatch(
-      /^SUCCEEDED · \d+ s elapsed · \d+ polls · 2 objects landed · 3\.4 KiB$/,
+      /^SUCCEEDED · \d+ s elapsed · \d+ polls · 2 objects landed · 1\.9 KiB$/,
     );
     expect(progress.filter((line) => line.startsWith('RUNNING'))).toHaveLength(1);
   });
@@ -73,7 +73,7 @@ describe('export', () => {
     // log-update redraws in place: cursor movements and erased lines, no newline between the frames.
     expect(result.stderr).toContain('\u001B[');
     expect(result.stderr).toMatch(/RUNNING · \d+ s elapsed · 1 poll/);
-    expect(result.stderr).toMatch(/SUCCEEDED · \d+ s elapsed · \d+ polls · 2 objects landed · 3\.4 KiB\n/);
+    expect(result.stderr).toMatch(/SUCCEEDED · \d+ s elapsed · \d+ polls · 2 objects landed · 1\.9 KiB\n/);
   });
 
   it('exits 1 with the error, its solution and its docs link when the export fails', async () => {
@@ -112,6 +112,44 @@ describe('export', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('SUCCEEDED');
     expect(result.stdout).toContain(`s3://${BUCKET}/demo-serverless-snapshot-0001.rdb`);
+  });
+
+  it('takes, exports and deletes a fresh snapshot of a serverless cache with --serverless-cache --fresh-snapshot', async () => {
+    // Act
+    const result = await runCli(
+      [
+        'export',
+        '--serverless-cache',
+        'demo-serverless',
+        '--fresh-snapshot',
+        '--target-name',
+        'export-cli-sls',
+        '--bucket',
+        BUCKET,
+        '--wait',
+        '--interval',
+        '0.1',
+      ],
+      { env },
+    );
+
+    // Assert
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('SUCCEEDED');
+    expect(result.stdout).toContain(`s3://${BUCKET}/export-cli-sls-0001.rdb`);
+  });
+
+  it('refuses a --target-name of a fresh serverless snapshot outside export-*, naming the flag (exit 2)', async () => {
+    // Act
+    const result = await runCli(
+      ['export', '--serverless-cache', 'demo-serverless', '--fresh-snapshot', '--target-name', 'sessions'],
+      { env },
+    );
+
+    // Assert
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--target-name');
+    expect(result.stderr).toContain("start with 'export-'");
   });
 
   it('refuses --serverless-snapshot with another source as a usage error naming the flags (exit 2)', async () => {
@@ -176,7 +214,7 @@ describe('status', () => {
       `Export:   ${ok}\nStatus:   SUCCEEDED\nSource:   snapshot demo-cache-snapshot\n`,
     );
     expect(succeeded.stdout).toContain(`Target:   s3://${BUCKET}/cli-status-ok\n`);
-    expect(succeeded.stdout).toContain('Objects:  2 objects, 3.4 KiB');
+    expect(succeeded.stdout).toContain('Objects:  2 objects, 1.9 KiB');
     expect(failed.code).toBe(1);
     expect(failed.stdout).toContain('Status:   FAILED');
     expect(failed.stdout).toContain('Error:    SnapshotNotFound');

@@ -625,3 +625,55 @@ describe('publishTopicArns', () => {
     expect(wrong.error).toMatch(/^SNAPSHOT_TOPICS: "arn:aws:sns:x" is not a topic name/);
   });
 });
+
+describe('serverless caches in schedules', () => {
+  it('lets the service create and delete serverless snapshots named export-* and those of each fresh serverless schedule', async () => {
+    // Arrange: a fresh serverless schedule, a newest-snapshot one, and a node-based fresh one.
+    const variables = settings([
+      nightly({
+        name: 'Sessions-Nightly',
+        input: { serverlessCacheName: 'sessions', freshSnapshot: true, targetBucket: 'exports-bucket' },
+      }),
+      nightly({ name: 'newest', input: { serverlessCacheName: 'sessions', targetBucket: 'exports-bucket' } }),
+      nightly({
+        name: 'node',
+        input: { replicationGroupId: 'orders', freshSnapshot: true, targetBucket: 'exports-bucket' },
+      }),
+    ]);
+
+    // Act
+    const arns = await call('freshServerlessSnapshotArns', variables);
+
+    // Assert: the run's snapshot is named after the run (handlers/lib/naming.ts), lowercased as ElastiCache stores it.
+    const snapshots = (name: string) => ({
+      'Fn::Sub': `arn:\${AWS::Partition}:elasticache:\${AWS::Region}:\${AWS::AccountId}:serverlesscachesnapshot:${name}`,
+    });
+    expect(arns).toEqual({ value: [snapshots('export-*'), snapshots('sessions-nightly-*')] });
+  });
+
+  it("refuses retention on a schedule of a serverless cache's newest snapshot, saying what to add", async () => {
+    // Act
+    const newest = await call(
+      'scheduleResources',
+      settings([
+        nightly({
+          input: { serverlessCacheName: 'sessions', targetBucket: 'exports-bucket' },
+          retention: { keepLast: 3 },
+        }),
+      ]),
+    );
+    const fresh = await call(
+      'scheduleResources',
+      settings([
+        nightly({
+          input: { serverlessCacheName: 'sessions', freshSnapshot: true, targetBucket: 'exports-bucket' },
+          retention: { keepLast: 3 },
+        }),
+      ]),
+    );
+
+    // Assert
+    expect(newest.error).toMatch(/retention needs "freshSnapshot": true with serverlessCacheName/);
+    expect(fresh.error).toBeUndefined();
+  });
+});

@@ -374,6 +374,14 @@ describe('IAM', () => {
     const serverlessSnapshots = [arn('elasticache', 'serverlesscachesnapshot:*')];
     // The snapshots this service takes itself (export-<exportId>): the only ones it ever deletes.
     const freshSnapshots = [arn('elasticache', 'snapshot:export-*')];
+    // Serverless ones are named after their target: export-* (no schedule takes one here).
+    const freshServerlessSnapshots = [arn('elasticache', 'serverlesscachesnapshot:export-*')];
+    const serverlessCaches = [arn('elasticache', 'serverlesscache:*')];
+    // serverlessCacheName: snapshots listed by cache (the optional serverlesscache type), the cache described.
+    const serverlessChecks = {
+      'elasticache:DescribeServerlessCacheSnapshots': [...serverlessCaches, ...serverlessSnapshots],
+      'elasticache:DescribeServerlessCaches': serverlessCaches,
+    };
     const expected: Record<FunctionKey, Record<string, string[]>> = {
       // The dry run (POST /exports?dryRun=true) reads what validateExport reads.
       requestExport: {
@@ -381,7 +389,7 @@ describe('IAM', () => {
         'states:StartExecution': [refPlaceholder(STATE_MACHINE)],
         'states:DescribeExecution': executions,
         'elasticache:DescribeSnapshots': snapshotSources,
-        'elasticache:DescribeServerlessCacheSnapshots': serverlessSnapshots,
+        ...serverlessChecks,
         'elasticache:DescribeReplicationGroups': [arn('elasticache', 'replicationgroup:*')],
         'elasticache:DescribeCacheClusters': [arn('elasticache', 'cluster:*')],
         's3:ListAllMyBuckets': ['*'],
@@ -399,7 +407,7 @@ describe('IAM', () => {
       validateExport: {
         ...logs('validateExport'),
         'elasticache:DescribeSnapshots': snapshotSources,
-        'elasticache:DescribeServerlessCacheSnapshots': serverlessSnapshots,
+        ...serverlessChecks,
         'elasticache:DescribeReplicationGroups': [arn('elasticache', 'replicationgroup:*')],
         'elasticache:DescribeCacheClusters': [arn('elasticache', 'cluster:*')],
         's3:ListAllMyBuckets': ['*'],
@@ -414,6 +422,8 @@ describe('IAM', () => {
         ].sort(),
         'elasticache:DescribeSnapshots': snapshotSources,
         'elasticache:DeleteSnapshot': freshSnapshots,
+        'elasticache:CreateServerlessCacheSnapshot': [...serverlessCaches, ...freshServerlessSnapshots],
+        'elasticache:DescribeServerlessCacheSnapshots': serverlessSnapshots,
         'states:DescribeExecution': executions,
       },
       startExport: {
@@ -430,7 +440,11 @@ describe('IAM', () => {
         'elasticache:DescribeServerlessCacheSnapshots': serverlessSnapshots,
       },
       // No schedule has a retention policy here, so cleanUp may not touch S3 at all.
-      cleanUp: { ...logs('cleanUp'), 'elasticache:DeleteSnapshot': freshSnapshots },
+      cleanUp: {
+        ...logs('cleanUp'),
+        'elasticache:DeleteSnapshot': freshSnapshots,
+        'elasticache:DeleteServerlessCacheSnapshot': freshServerlessSnapshots,
+      },
       publishOutcome: {
         ...logs('publishOutcome'),
         'sns:Publish': [arn('sns', '*'), refPlaceholder('OutcomesTopic')],
@@ -451,6 +465,7 @@ describe('IAM', () => {
         'sns:Publish': [arn('sns', '*'), refPlaceholder('OutcomesTopic')],
         'elasticache:DescribeSnapshots': snapshotSources,
         'elasticache:DeleteSnapshot': freshSnapshots,
+        'elasticache:DeleteServerlessCacheSnapshot': freshServerlessSnapshots,
         'dynamodb:GetItem': [getAttPlaceholder('SafetyNetTable', 'Arn')],
         'dynamodb:PutItem': [getAttPlaceholder('SafetyNetTable', 'Arn')],
         'dynamodb:UpdateItem': [getAttPlaceholder('SafetyNetTable', 'Arn')],

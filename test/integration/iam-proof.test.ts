@@ -5,7 +5,7 @@
 // without any call being denied, and when a function or state machine of the template is never exercised.
 //
 // The flows below reach every call site of every function: success (by snapshot, replication group and cluster,
-// to the cluster's own topic; a serverless cache's snapshot), idempotent replay, GET and LIST, dry runs, and each failure path that calls something
+// to the cluster's own topic; a serverless cache's snapshot, its newest snapshot and a fresh one), idempotent replay, GET and LIST, dry runs, and each failure path that calls something
 // of its own. A new function or call site needs a flow here; the proof says which principal or grant lacks one.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -419,6 +419,71 @@ const FLOWS: Array<[string, () => Promise<void>]> = [
         },
         10_000,
         'The fresh snapshot being taken',
+      );
+      expect((await harness.cancelExport(accepted.body.exportId)).status).toBe(202);
+      await harness.followExport(accepted.body.exportId);
+      await harness.safetyNetIdle();
+      const [notification] = await harness.notificationsFor(accepted.body.exportId);
+      expect(notification?.subject).toContain('FAILED');
+    },
+  ],
+  [
+    "an export of a serverless cache's newest snapshot succeeds (DescribeServerlessCacheSnapshots by cache)",
+    async () => {
+      await exportEnds(
+        { serverlessCacheName: 'demo-serverless', targetBucket: NOT_OWNED_BUCKET },
+        'FAILED',
+        'S3BucketNotOwned',
+      );
+      await exportEnds({ serverlessCacheName: 'demo-serverless', targetBucket: DEMO_BUCKET }, 'SUCCEEDED');
+    },
+  ],
+  [
+    'a dry run and an export of a fresh serverless snapshot (DescribeServerlessCaches, CreateServerlessCacheSnapshot, DeleteServerlessCacheSnapshot)',
+    async () => {
+      const body = {
+        serverlessCacheName: 'demo-serverless',
+        freshSnapshot: true,
+        targetSnapshotName: 'export-iam-sls',
+      };
+      expect((await harness.dryRun(body)).body.problems).toEqual([]);
+      const final = await exportEnds(body, 'SUCCEEDED');
+      expect(final).toBeDefined();
+    },
+  ],
+  [
+    'CreateServerlessCacheSnapshot answering AlreadyExists makes CreateSnapshot look for an earlier attempt of its own',
+    async () => {
+      await harness.stageFault({
+        action: 'CreateServerlessCacheSnapshot',
+        code: 'ServerlessCacheSnapshotAlreadyExistsFault',
+        message: 'Snapshot export-iam-sls-taken already exists.',
+      });
+      await exportEnds(
+        { serverlessCacheName: 'demo-serverless', freshSnapshot: true, targetSnapshotName: 'export-iam-sls-taken' },
+        'FAILED',
+        'SnapshotAlreadyExists',
+      );
+    },
+  ],
+  [
+    'a fresh serverless export cancelled while its snapshot is taken: the safety net deletes the snapshot',
+    async () => {
+      const accepted = await harness.postExport({
+        serverlessCacheName: 'demo-serverless',
+        freshSnapshot: true,
+        targetSnapshotName: 'export-iam-sls-cancel',
+      });
+      await eventually(
+        async () => {
+          const { ServerlessCacheSnapshots = [] } = await harness
+            .elastiCache()
+            .send(new DescribeServerlessCacheSnapshotsCommand({ ServerlessCacheSnapshotName: 'export-iam-sls-cancel' }))
+            .catch(() => ({ ServerlessCacheSnapshots: [] }));
+          return ServerlessCacheSnapshots.length > 0 ? true : undefined;
+        },
+        10_000,
+        'The fresh serverless snapshot being taken',
       );
       expect((await harness.cancelExport(accepted.body.exportId)).status).toBe(202);
       await harness.followExport(accepted.body.exportId);

@@ -215,7 +215,7 @@ describe('"freshSnapshot": true through POST /exports', () => {
     expect(JSON.stringify(kept.body)).toContain('keepSnapshot is only allowed with freshSnapshot: true');
     expect(ofSnapshot.status).toBe(400);
     expect(JSON.stringify(ofSnapshot.body)).toContain(
-      'freshSnapshot takes a new snapshot of a replicationGroupId or cacheClusterId',
+      'freshSnapshot takes a new snapshot of a replicationGroupId, cacheClusterId or serverlessCacheName',
     );
   });
 });

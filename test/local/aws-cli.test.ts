@@ -2,7 +2,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type Harness, runAwsCli, startHarness } from './emulator-harness';
+import { writeRdb } from '../../local/aws/elasticache/rdb';
+import { eventually, type Harness, runAwsCli, startHarness } from './emulator-harness';
 
 let harness: Harness;
 
@@ -187,6 +188,57 @@ it('takes and deletes a snapshot with aws elasticache create-snapshot and delete
   expect(unknown.code).not.toBe(0);
   expect(unknown.stderr).toContain('(ReplicationGroupNotFoundFault) when calling the CreateSnapshot operation');
   expect(deleted.Snapshot).toMatchObject({ SnapshotName: 'cli-fresh-snap', SnapshotStatus: 'deleting' });
+});
+
+it('seeds a replication group from .rdb files with create-replication-group --snapshot-arns', async () => {
+  // Arrange
+  const keys = [{ key: 'cart:cli', type: 'hash' as const, fields: [['sku-1', '2']] as Array<[string, string]> }];
+  const file = writeRdb({ engine: 'redis', engineVersion: '7.1', createdAt: new Date(), keys });
+  harness.aws.s3.putObject('cli-exports', 'seed/cli-seed.rdb', file);
+
+  // Act
+  const created = (await cli(
+    'elasticache',
+    'create-replication-group',
+    '--replication-group-id',
+    'cli-restored',
+    '--replication-group-description',
+    'seeded with the CLI',
+    '--engine',
+    'redis',
+    '--engine-version',
+    '7.1',
+    '--snapshot-arns',
+    'arn:aws:s3:::cli-exports/seed/cli-seed.rdb',
+  )) as { ReplicationGroup: Record<string, unknown> };
+  const refused = await runAwsCli(harness.aws.url, [
+    'elasticache',
+    'create-replication-group',
+    '--replication-group-id',
+    'cli-unseeded',
+    '--replication-group-description',
+    'no such file',
+    '--snapshot-arns',
+    'arn:aws:s3:::cli-exports/seed/missing.rdb',
+  ]);
+  const settled = await eventually(async () => {
+    const described = (await cli(
+      'elasticache',
+      'describe-replication-groups',
+      '--replication-group-id',
+      'cli-restored',
+    )) as { ReplicationGroups: Array<{ Status: string }> };
+    const status = described.ReplicationGroups[0]?.Status;
+    return status === 'creating' ? undefined : status;
+  });
+
+  // Assert
+  expect(created.ReplicationGroup).toMatchObject({ ReplicationGroupId: 'cli-restored', Status: 'creating' });
+  expect(settled).toBe('available');
+  expect(refused.code).not.toBe(0);
+  expect(refused.stderr).toContain(
+    'An error occurred (InvalidParameterValue) when calling the CreateReplicationGroup operation: The S3 object seed/missing.rdb does not exist in the bucket cli-exports.',
+  );
 });
 
 it('deletes objects with aws s3api delete-objects, missing keys listed as deleted', async () => {

@@ -712,6 +712,77 @@ describe('after a restart on the same data folder', () => {
     ]);
   });
 
+  it('keeps a deleted item deleted and an updated one updated, appending one journal line per write', async () => {
+    // Arrange
+    const before = await startHarness({ dataDir });
+    const client = before.dynamoDb();
+    const TableName = await createTable(client);
+    for (const id of ['a', 'b', 'c']) await client.send(new PutItemCommand({ TableName, Item: { id: { S: id } } }));
+    await client.send(
+      new UpdateItemCommand({
+        TableName,
+        Key: { id: { S: 'b' } },
+        UpdateExpression: 'SET n = :n',
+        ExpressionAttributeValues: { ':n': { N: '7' } },
+      }),
+    );
+    await client.send(new DeleteItemCommand({ TableName, Key: { id: { S: 'a' } } }));
+    await before.stop();
+    const itemsDir = path.join(dataDir, 'dynamodb', 'items');
+    const files = fs.readdirSync(itemsDir);
+    const lines = fs
+      .readFileSync(path.join(itemsDir, files[0] as string), 'utf8')
+      .trim()
+      .split('\n');
+
+    // Act
+    const after = await startHarness({ dataDir });
+    const { Items } = await after.dynamoDb().send(new ScanCommand({ TableName }));
+    await after.stop();
+
+    // Assert
+    expect(Items).toEqual([{ id: { S: 'b' }, n: { N: '7' } }, { id: { S: 'c' } }]);
+    expect(files).toEqual([expect.stringMatching(/\.jsonl$/)]);
+    // The version line with the first item, then one line per write after it.
+    expect(lines.map((line) => Object.keys(JSON.parse(line))[0])).toEqual([
+      'version',
+      'set',
+      'set',
+      'set',
+      'set',
+      'delete',
+    ]);
+  });
+
+  it('reads items saved in the previous format (items/<table>.json) and turns them into a journal', async () => {
+    // Arrange
+    const before = await startHarness({ dataDir });
+    const TableName = await createTable(before.dynamoDb());
+    await before.dynamoDb().send(new PutItemCommand({ TableName, Item: { id: { S: 'old' }, n: { N: '1' } } }));
+    await before.stop();
+    const itemsDir = path.join(dataDir, 'dynamodb', 'items');
+    const [journal] = fs.readdirSync(itemsDir);
+    const sets = fs
+      .readFileSync(path.join(itemsDir, journal as string), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+      .filter((line) => 'set' in line)
+      .map((line) => [line.set, line.value]);
+    const legacy = path.join(itemsDir, (journal as string).replace(/\.jsonl$/, '.json'));
+    fs.rmSync(path.join(itemsDir, journal as string));
+    fs.writeFileSync(legacy, JSON.stringify({ version: 1, value: sets }));
+
+    // Act
+    const after = await startHarness({ dataDir });
+    const { Items } = await after.dynamoDb().send(new ScanCommand({ TableName }));
+    await after.stop();
+
+    // Assert
+    expect(Items).toEqual([{ id: { S: 'old' }, n: { N: '1' } }]);
+    expect(fs.readdirSync(itemsDir)).toEqual([journal]);
+  });
+
   it('forgets the items of a table deleted before the restart', async () => {
     // Arrange
     const before = await startHarness({ dataDir });

@@ -320,7 +320,7 @@ describe('a successful export', () => {
     expect(crc64Jones(Buffer.from('123456789'))).toBe(0xe9c6d914c4b8d9can);
     for (const [index, file] of files.entries()) {
       expect(listed.Contents?.[index]?.Size).toBe(file.length);
-      expect(file.subarray(0, 9).toString()).toBe('REDIS0011');
+      expect(file.subarray(0, 9).toString()).toBe('REDIS0010');
       expect(file[file.length - 9]).toBe(0xff);
       expect(file.readBigUInt64LE(file.length - 8)).toBe(crc64Jones(file.subarray(0, file.length - 8)));
     }
@@ -339,7 +339,7 @@ describe('a successful export', () => {
     const bytes = Buffer.from((await got.Body?.transformToByteArray()) ?? []);
 
     // Assert
-    expect(bytes.subarray(0, 9).toString()).toBe('REDIS0011');
+    expect(bytes.subarray(0, 9).toString()).toBe('REDIS0010');
     expect(bytes.length).toBeGreaterThan(100);
   });
 

@@ -2,13 +2,14 @@
 // that staging checks them. The whole path, through CheckExport's verification, is test/integration/export-verification.
 import { crc64 } from '../../handlers/lib/crc64';
 import { parseRdbHeader, parseRdbTrailer } from '../../handlers/lib/rdb-format';
-import { buildRdb } from '../../local/aws/elasticache/rdb';
+import { writeRdb } from '../../local/aws/elasticache/rdb';
 import { damagedExportBody, FaultQueue } from '../../local/aws/faults';
 
-const body = buildRdb({
-  engineVersion: '7.0.7',
+const body = writeRdb({
+  engine: 'redis',
+  engineVersion: '7.0',
   createdAt: new Date('2026-11-25T03:00:00Z'),
-  entries: Array.from({ length: 20 }, (_, i) => [`k${i}`, `v${i}`]),
+  keys: Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, type: 'string' as const, value: `v${i}` })),
 });
 const stored = (file: Buffer): bigint => file.readBigUInt64LE(file.length - 8);
 

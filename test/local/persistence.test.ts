@@ -1,7 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileNameFor, JsonDocument, JsonLines, PersistenceError } from '../../local/aws/persistence';
+import {
+  fileNameFor,
+  JsonDocument,
+  JsonLines,
+  KeyedJournal,
+  type KeyedState,
+  PersistenceError,
+} from '../../local/aws/persistence';
 
 const tempDir = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'persistence-'));
 
@@ -55,6 +62,83 @@ describe('JsonLines', () => {
     const file = path.join(tempDir(), 'journal.jsonl');
     fs.writeFileSync(file, '{"n":1}\nnot json\n{"n":3}\n');
     expect(() => new JsonLines(file).read()).toThrow(/line 2/);
+  });
+});
+
+describe('KeyedJournal', () => {
+  /** A collection in memory and its journal, changed the way the services change theirs: memory first. */
+  const collection = (file: string) => {
+    const state: KeyedState<{ n: number }, string> = { head: 'bucket', entries: new Map() };
+    const journal = new KeyedJournal<{ n: number }, string>(file, 1, () => state);
+    return {
+      state,
+      journal,
+      set: (key: string, n: number) => {
+        state.entries.set(key, { n });
+        journal.set(key, { n });
+      },
+      delete: (key: string) => {
+        state.entries.delete(key);
+        journal.delete(key);
+      },
+    };
+  };
+  const lineCount = (file: string): number => fs.readFileSync(file, 'utf8').split('\n').length - 1;
+
+  it('appends one line per change and reads back the last value of each key, in first-set order', () => {
+    const file = path.join(tempDir(), 'nested', 'bucket.jsonl');
+    const c = collection(file);
+    expect(c.journal.read()).toBeUndefined();
+    c.set('a', 1);
+    c.set('b', 2);
+    c.set('a', 3);
+    c.delete('b');
+    c.set('c', 4);
+    c.state.head = 'bucket, changed';
+    c.journal.setHead(c.state.head);
+    // The version line, then one line per change (the first change started the journal).
+    expect(lineCount(file)).toBe(7);
+    const saved = new KeyedJournal<{ n: number }, string>(file, 1, () => c.state).read();
+    expect(saved?.head).toBe('bucket, changed');
+    expect([...(saved?.entries ?? [])]).toEqual([
+      ['a', { n: 3 }],
+      ['c', { n: 4 }],
+    ]);
+  });
+
+  it('does not rewrite the collection on a change: a change costs its own line, whatever the size', () => {
+    const file = path.join(tempDir(), 'bucket.jsonl');
+    const c = collection(file);
+    for (let index = 0; index < 1000; index += 1) c.set(`key-${index}`, index);
+    const before = fs.statSync(file).size;
+    c.set('key-1000', 1000);
+    expect(fs.statSync(file).size - before).toBe(
+      Buffer.byteLength(`${JSON.stringify({ set: 'key-1000', value: { n: 1000 } })}\n`),
+    );
+  });
+
+  it('compacts itself once dead lines pile up, and reads the same collection back', () => {
+    const file = path.join(tempDir(), 'bucket.jsonl');
+    const c = collection(file);
+    c.set('kept', 0);
+    for (let index = 0; index < 500; index += 1) {
+      c.set('churn', index);
+      c.delete('churn');
+    }
+    // 1,001 changes to a collection of one entry: the journal stays near its compaction bound (2 × 1 + 64 lines).
+    expect(lineCount(file)).toBeLessThanOrEqual(2 * 1 + 64 + 1);
+    const saved = new KeyedJournal<{ n: number }, string>(file, 1, () => c.state).read();
+    expect(saved).toEqual({ head: 'bucket', entries: new Map([['kept', { n: 0 }]]) });
+    expect(fs.readdirSync(path.dirname(file))).toEqual(['bucket.jsonl']);
+  });
+
+  it('skips a last line cut short by a crash, and refuses another format version', () => {
+    const file = path.join(tempDir(), 'bucket.jsonl');
+    const c = collection(file);
+    c.set('a', 1);
+    fs.appendFileSync(file, '{"set":"b","val');
+    expect([...(new KeyedJournal(file, 1, () => c.state).read()?.entries.keys() ?? [])]).toEqual(['a']);
+    expect(() => new KeyedJournal(file, 2, () => c.state).read()).toThrow(/not format version 2.*delete it/);
   });
 });
 

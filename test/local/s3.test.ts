@@ -632,6 +632,31 @@ describe('ListObjectsV2', () => {
     expect(pages).toEqual([keys.slice(0, 3), keys.slice(3, 6), keys.slice(6)]);
   });
 
+  it('keeps UTF-8 binary order as objects are put, replaced and deleted after a listing', async () => {
+    // Arrange
+    const name = await createBucket(bucketName('ordering'));
+    const put = (key: string, body = key) => s3.send(new PutObjectCommand({ Bucket: name, Key: key, Body: body }));
+    for (const key of ['m', 'c']) await put(key);
+    const first = await s3.send(new ListObjectsV2Command({ Bucket: name }));
+
+    // Act: after the listing, keys before, between and after the listed ones; one replaced, one deleted.
+    for (const key of ['z', 'a', 'é', 'n', 'Z']) await put(key);
+    await put('m', 'replaced');
+    await s3.send(new DeleteObjectCommand({ Bucket: name, Key: 'c' }));
+    const second = await s3.send(new ListObjectsV2Command({ Bucket: name }));
+
+    // Assert ('Z' < 'a' < 'z' < 'é' in UTF-8 bytes)
+    expect(first.Contents?.map((object) => object.Key)).toEqual(['c', 'm']);
+    expect(second.Contents?.map((object) => [object.Key, object.Size])).toEqual([
+      ['Z', 1],
+      ['a', 1],
+      ['m', 8],
+      ['n', 1],
+      ['z', 1],
+      ['é', 2],
+    ]);
+  });
+
   it('filters by prefix and reports sizes and dates', async () => {
     // Act
     const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'b/' }));
@@ -689,6 +714,75 @@ describe('persistence and unsupported operations', () => {
     // Assert
     expect(body).toBe('REDIS0011-ish');
     expect(controls.OwnershipControls?.Rules?.[0]?.ObjectOwnership).toBe('BucketOwnerEnforced');
+  });
+
+  it('keeps a deleted object deleted and a replaced one replaced across a restart, one journal line per change', async () => {
+    // Arrange
+    const dataDir = `${harness.dataDir}-journal`;
+    const first = await startHarness({ dataDir });
+    const name = bucketName('journal');
+    await first.s3().send(new CreateBucketCommand({ Bucket: name }));
+    for (const key of ['a.rdb', 'b.rdb', 'c.rdb']) {
+      await first.s3().send(new PutObjectCommand({ Bucket: name, Key: key, Body: `first ${key}` }));
+    }
+    await first.s3().send(new PutObjectCommand({ Bucket: name, Key: 'b.rdb', Body: 'second b.rdb' }));
+    await first.s3().send(new DeleteObjectCommand({ Bucket: name, Key: 'a.rdb' }));
+    await first.stop();
+    const journal = fs.readFileSync(`${dataDir}/s3-meta/${name}.jsonl`, 'utf8').trim().split('\n');
+
+    // Act
+    const second = await startHarness({ dataDir });
+    const listed = await second.s3().send(new ListObjectsV2Command({ Bucket: name }));
+    const b = await second.s3().send(new GetObjectCommand({ Bucket: name, Key: 'b.rdb' }));
+    const body = await b.Body?.transformToString();
+    await second.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+
+    // Assert
+    expect(listed.Contents?.map((object) => object.Key)).toEqual(['b.rdb', 'c.rdb']);
+    expect(body).toBe('second b.rdb');
+    // The bucket (its version line, then its ownership controls), then five changes: no line rewritten.
+    expect(journal.slice(-5).map((line) => Object.keys(JSON.parse(line))[0])).toEqual([
+      'set',
+      'set',
+      'set',
+      'set',
+      'delete',
+    ]);
+  });
+
+  it('reads a bucket saved in the previous format (s3-meta/<bucket>.json) and turns it into a journal', async () => {
+    // Arrange
+    const dataDir = `${harness.dataDir}-migrate`;
+    const first = await startHarness({ dataDir });
+    const name = bucketName('migrate');
+    await first.s3().send(new CreateBucketCommand({ Bucket: name }));
+    await first.s3().send(new PutObjectCommand({ Bucket: name, Key: 'old.rdb', Body: 'saved before' }));
+    await first.stop();
+    // The same bucket as the previous format wrote it: one document of the bucket and all its objects.
+    const journalFile = `${dataDir}/s3-meta/${name}.jsonl`;
+    const lines = fs
+      .readFileSync(journalFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    const bucket = lines.filter((line) => 'head' in line).at(-1).head;
+    const objects = lines.filter((line) => 'set' in line).map((line) => line.value);
+    fs.rmSync(journalFile);
+    fs.writeFileSync(`${dataDir}/s3-meta/${name}.json`, JSON.stringify({ version: 1, value: { bucket, objects } }));
+
+    // Act
+    const second = await startHarness({ dataDir });
+    const got = await second.s3().send(new GetObjectCommand({ Bucket: name, Key: 'old.rdb' }));
+    const body = await got.Body?.transformToString();
+    await second.stop();
+    const files = fs.readdirSync(`${dataDir}/s3-meta`);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+
+    // Assert
+    expect(body).toBe('saved before');
+    expect(files).toContain(`${name}.jsonl`);
+    expect(files).not.toContain(`${name}.json`);
   });
 
   it('answers an operation it does not emulate with 501 NotImplemented naming it', async () => {

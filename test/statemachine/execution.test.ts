@@ -101,6 +101,40 @@ describe('export state machine: success', () => {
     onlyNotification();
   });
 
+  it("exports a serverless cache's newest snapshot through the same states, named after the snapshot", async () => {
+    // Arrange
+    const cache = { ServerlessCacheName: 'sessions', Engine: 'valkey', MajorEngineVersion: '8' };
+    aws.addServerlessSnapshot({
+      ServerlessCacheSnapshotName: 'sessions-older',
+      Status: 'available',
+      CreateTime: new Date('2026-11-20T03:00:00Z'),
+      ServerlessCacheConfiguration: cache,
+    });
+    aws.addServerlessSnapshot({
+      ServerlessCacheSnapshotName: 'sessions-nightly',
+      Status: 'available',
+      CreateTime: new Date('2026-11-25T03:00:00Z'),
+      ServerlessCacheConfiguration: cache,
+    });
+
+    // Act
+    const run = await runExportStateMachine({ serverlessCacheName: 'sessions', targetBucket: BUCKET });
+
+    // Assert
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.output).toMatchObject({
+      status: 'SUCCEEDED',
+      sourceSnapshotName: 'sessions-nightly',
+      targetSnapshotName: 'sessions-nightly',
+      objects: [{ key: 'sessions-nightly-0001.rdb', size: 1024 }],
+      snapshot: { engine: 'valkey', engineVersion: '8', serverlessCacheName: 'sessions', numNodeGroups: 1 },
+    });
+    expect(aws.copyCalls).toEqual(['sessions-nightly']);
+    expect(run.visits.CheckExport).toBe(3);
+    const { input } = onlyNotification();
+    expect(input.TopicArn).toBe(DEFAULT_TOPIC);
+  });
+
   it('retries a throttled CopySnapshot with backoff and then succeeds', async () => {
     // Arrange
     aws.copyFailures = [throttling(), throttling()];

@@ -5,9 +5,13 @@ import { Readable } from 'node:stream';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   CopySnapshotCommand,
+  DescribeServerlessCacheSnapshotsCommand,
   DescribeSnapshotsCommand,
   ElastiCacheClient,
+  ExportServerlessCacheSnapshotCommand,
   InvalidParameterValueException,
+  type ServerlessCacheSnapshot,
+  ServerlessCacheSnapshotNotFoundFault,
   type Snapshot,
   SnapshotNotFoundFault,
 } from '@aws-sdk/client-elasticache';
@@ -26,7 +30,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { PublishCommand, type PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { buildRdb } from '../../local/aws/elasticache/rdb';
+import { writeRdb } from '../../local/aws/elasticache/rdb';
 
 /**
  * A valid RDB file (what CheckExport verifies: header, EOF and CRC64) of exactly `bytes` bytes: one string value
@@ -34,9 +38,14 @@ import { buildRdb } from '../../local/aws/elasticache/rdb';
  */
 export const rdbOfSize = (bytes: number): Buffer => {
   const build = (length: number): Buffer =>
-    buildRdb({ engineVersion: '7.1.0', createdAt: new Date(0), entries: [['fake-key', 'x'.repeat(length)]] });
+    writeRdb({
+      engine: 'redis',
+      engineVersion: '7.1',
+      createdAt: new Date(0),
+      keys: [{ key: 'fake-key', type: 'string', value: 'x'.repeat(length) }],
+    });
   const base = build(0).length;
-  for (let length = Math.max(0, bytes - base - 5); length <= bytes - base; length += 1) {
+  for (let length = Math.max(0, bytes - base - 8); length <= bytes - base; length += 1) {
     const file = build(length);
     if (file.length === bytes) return file;
   }
@@ -104,6 +113,8 @@ export class FakeAws {
   public readonly records = new Map<string, Record<string, unknown>>();
 
   public readonly snapshots = new Map<string, Snapshot>();
+  /** ElastiCache Serverless snapshots: exported with ExportServerlessCacheSnapshot, one object each. */
+  public readonly serverlessSnapshots = new Map<string, ServerlessCacheSnapshot>();
   public readonly buckets = new Map<string, FakeBucket>();
   public readonly published: PublishCommandInput[] = [];
   public readonly copyCalls: string[] = [];
@@ -134,6 +145,7 @@ export class FakeAws {
     this.s3Mock.reset();
     this.snsMock.reset();
     this.snapshots.clear();
+    this.serverlessSnapshots.clear();
     this.buckets.clear();
     this.published.length = 0;
     this.copyCalls.length = 0;
@@ -146,6 +158,10 @@ export class FakeAws {
 
   public addSnapshot(value: Snapshot): void {
     this.snapshots.set(value.SnapshotName ?? '', value);
+  }
+
+  public addServerlessSnapshot(value: ServerlessCacheSnapshot): void {
+    this.serverlessSnapshots.set(value.ServerlessCacheSnapshotName ?? '', value);
   }
 
   public addBucket(name: string, overrides: Partial<FakeBucket> = {}): FakeBucket {
@@ -199,6 +215,35 @@ export class FakeAws {
       };
       this.checksLeft = this.exportPlan.checksUntilDone;
       return { Snapshot: source };
+    });
+
+    this.elastiCacheMock
+      .on(DescribeServerlessCacheSnapshotsCommand)
+      .callsFake((input: Record<string, string | undefined>) => {
+        if (input.ServerlessCacheSnapshotName) {
+          const name = input.ServerlessCacheSnapshotName;
+          if (!this.serverlessSnapshots.has(name)) {
+            throw new ServerlessCacheSnapshotNotFoundFault({ message: `${name} not found.`, $metadata: {} });
+          }
+          this.advanceExport(name);
+          return { ServerlessCacheSnapshots: [this.serverlessSnapshots.get(name)] };
+        }
+        return {
+          ServerlessCacheSnapshots: [...this.serverlessSnapshots.values()].filter(
+            (candidate) => candidate.ServerlessCacheConfiguration?.ServerlessCacheName === input.ServerlessCacheName,
+          ),
+        };
+      });
+
+    this.elastiCacheMock.on(ExportServerlessCacheSnapshotCommand).callsFake((input: Record<string, string>) => {
+      const name = input.ServerlessCacheSnapshotName ?? '';
+      this.copyCalls.push(name);
+      const source = this.serverlessSnapshots.get(name);
+      if (!source) throw new ServerlessCacheSnapshotNotFoundFault({ message: `${name} not found.`, $metadata: {} });
+      this.serverlessSnapshots.set(name, { ...source, Status: 'exporting' });
+      this.exporting = { source: name, target: name, bucket: input.S3BucketName ?? '' };
+      this.checksLeft = this.exportPlan.checksUntilDone;
+      return { ServerlessCacheSnapshot: source };
     });
 
     this.s3Mock.on(ListBucketsCommand).callsFake(() => ({
@@ -275,8 +320,21 @@ export class FakeAws {
       this.checksLeft -= 1;
       return;
     }
-    const source = this.snapshots.get(snapshotName);
+    const serverless = this.serverlessSnapshots.get(snapshotName);
     const bucket = this.buckets.get(running.bucket);
+    if (serverless && bucket) {
+      if (this.exportPlan.result !== 'none' && this.exportPlan.result !== 'failed') {
+        const key = `${running.target.toLowerCase()}-0001.rdb`;
+        bucket.objects.set(key, 1024);
+        bucket.bodies ??= new Map();
+        bucket.bodies.set(key, rdbOfSize(1024));
+      }
+      const status = this.exportPlan.result === 'failed' ? 'failed' : 'available';
+      this.serverlessSnapshots.set(snapshotName, { ...serverless, Status: status });
+      this.exporting = undefined;
+      return;
+    }
+    const source = this.snapshots.get(snapshotName);
     if (!source || !bucket) return;
     const shards = this.exportPlan.result === 'partial' ? 1 : (source.NumNodeGroups ?? 1);
     if (this.exportPlan.result === 'objects' || this.exportPlan.result === 'partial') {

@@ -2,15 +2,19 @@
 import {
   type CacheCluster,
   CopySnapshotCommand,
+  CreateServerlessCacheSnapshotCommand,
   CreateSnapshotCommand,
+  DeleteServerlessCacheSnapshotCommand,
   DeleteSnapshotCommand,
   DescribeCacheClustersCommand,
   DescribeReplicationGroupsCommand,
+  DescribeServerlessCachesCommand,
   type ElastiCacheClient,
   ExportServerlessCacheSnapshotCommand,
   paginateDescribeServerlessCacheSnapshots,
   paginateDescribeSnapshots,
   type ReplicationGroup,
+  type ServerlessCache,
   type ServerlessCacheSnapshot,
   type Snapshot,
   SnapshotNotFoundFault,
@@ -174,6 +178,74 @@ export const findServerlessSnapshot = async (
   } catch (error) {
     if (awsErrorCode(error) === 'ServerlessCacheSnapshotNotFoundFault') return undefined;
     throw toAwsFailure(error, 'DescribeServerlessCacheSnapshots');
+  }
+};
+
+/** The serverless cache, or undefined when ElastiCache has none with this name. */
+export const findServerlessCache = async (
+  client: ElastiCacheClient,
+  serverlessCacheName: string,
+): Promise<ServerlessCache | undefined> => {
+  try {
+    const answer = await client.send(new DescribeServerlessCachesCommand({ ServerlessCacheName: serverlessCacheName }));
+    return answer.ServerlessCaches?.find((cache) => cache.ServerlessCacheName === serverlessCacheName);
+  } catch (error) {
+    if (awsErrorCode(error) === 'ServerlessCacheNotFoundFault') return undefined;
+    throw toAwsFailure(error, 'DescribeServerlessCaches');
+  }
+};
+
+/** Every snapshot of a serverless cache, all pages (automatic and manual). */
+export const listServerlessSnapshots = (
+  client: ElastiCacheClient,
+  serverlessCacheName: string,
+): Promise<ServerlessCacheSnapshot[]> =>
+  callAws('DescribeServerlessCacheSnapshots', async () => {
+    const snapshots: ServerlessCacheSnapshot[] = [];
+    const input = { ServerlessCacheName: serverlessCacheName };
+    for await (const page of paginateDescribeServerlessCacheSnapshots({ client }, input)) {
+      snapshots.push(...(page.ServerlessCacheSnapshots ?? []));
+    }
+    return snapshots;
+  });
+
+/** When a serverless snapshot was taken (0 when ElastiCache does not say). */
+export const serverlessSnapshotTakenAt = (snapshot: ServerlessCacheSnapshot): number =>
+  snapshot.CreateTime?.getTime() ?? 0;
+
+/** Starts a snapshot of a serverless cache (CreateServerlessCacheSnapshot). */
+export const createServerlessSnapshot = (
+  client: ElastiCacheClient,
+  input: { snapshotName: string; serverlessCacheName: string },
+): Promise<ServerlessCacheSnapshot | undefined> =>
+  callAws('CreateServerlessCacheSnapshot', async () => {
+    const answer = await client.send(
+      new CreateServerlessCacheSnapshotCommand({
+        ServerlessCacheSnapshotName: input.snapshotName,
+        ServerlessCacheName: input.serverlessCacheName,
+      }),
+    );
+    return answer.ServerlessCacheSnapshot;
+  });
+
+/**
+ * Deletes a serverless cache snapshot, with deleteSnapshot's answers: `gone` (ServerlessCacheSnapshotNotFoundFault),
+ * `refused` (InvalidServerlessCacheSnapshotStateFault: still creating or being exported).
+ */
+export const deleteServerlessSnapshot = async (
+  client: ElastiCacheClient,
+  snapshotName: string,
+): Promise<{ result: 'deleted' | 'gone' } | { result: 'refused'; reason: string }> => {
+  try {
+    await client.send(new DeleteServerlessCacheSnapshotCommand({ ServerlessCacheSnapshotName: snapshotName }));
+    return { result: 'deleted' };
+  } catch (error) {
+    const code = awsErrorCode(error);
+    if (code === 'ServerlessCacheSnapshotNotFoundFault') return { result: 'gone' };
+    if (code === 'InvalidServerlessCacheSnapshotStateFault') {
+      return { result: 'refused', reason: error instanceof Error ? error.message : String(error) };
+    }
+    throw toAwsFailure(error, 'DeleteServerlessCacheSnapshot');
   }
 };
 

@@ -50,7 +50,7 @@ export const createDynamoDbService = (deps: {
   const accessTo = (caller: Caller, body: Body): TableAccess => {
     const scope = scopeOf(caller);
     const table = tableNamed(caller, body);
-    return { table, items: store.itemsOf(scope, table), save: () => store.saveItems(scope, table) };
+    return { table, items: store.itemsOf(scope, table), save: (key) => store.saveItem(scope, table, key) };
   };
 
   /** DescribeTable and its kin name the missing table. */

@@ -28,11 +28,11 @@ import {
   optionalString,
 } from './wire.js';
 
-/** The table an action works on and its items; `save` writes them after a change. */
+/** The table an action works on and its items; `save` writes one item after it changed (or was deleted). */
 export interface TableAccess {
   table: TableDefinition;
   items: Map<string, Item>;
-  save(): void;
+  save(key: string): void;
 }
 
 const LEGACY = ['Expected', 'AttributeUpdates', 'ConditionalOperator', 'ScanFilter', 'QueryFilter'] as const;
@@ -208,7 +208,7 @@ export const putItem = (access: TableAccess, body: Body): Record<string, unknown
   const existing = items.get(key);
   checkCondition(condition, existing, body);
   items.set(key, item);
-  access.save();
+  access.save(key);
   return withCapacity(
     returnValues === 'ALL_OLD' && existing ? { Attributes: existing } : {},
     body,
@@ -249,7 +249,7 @@ export const updateItem = (access: TableAccess, body: Body): Record<string, unkn
   const updated = applyUpdate(existing ?? keyItem, actions);
   checkSize(updated, 'Item size to update has exceeded the maximum allowed size');
   items.set(key, updated);
-  access.save();
+  access.save(key);
   const touched = actions.map((action) => action.path);
   const attributes =
     returnValues === 'ALL_OLD'
@@ -275,7 +275,7 @@ export const deleteItem = (access: TableAccess, body: Body): Record<string, unkn
   checkCondition(condition, existing, body);
   if (existing) {
     items.delete(key);
-    access.save();
+    access.save(key);
   }
   return withCapacity(
     returnValues === 'ALL_OLD' && existing ? { Attributes: existing } : {},

@@ -16,9 +16,9 @@ import {
 import type { BucketRecord, Permission } from '../s3/model.js';
 import { isOptInRegion, partitionFor } from '../sigv4.js';
 import type { ElastiCacheContext } from './context.js';
+import { snapshotShardFile } from './key-data.js';
 import type { Scope, SnapshotModel, Work } from './model.js';
 import { invalidCombination, invalidValue } from './params.js';
-import { buildRdb, shardEntries } from './rdb.js';
 import type { RegionState } from './state.js';
 
 export { exportKeys } from '../../../handlers/lib/naming.js';
@@ -112,11 +112,7 @@ export const finishExport = (
   if (work.outcome !== 'no-objects' && context.s3Store.getBucket(work.bucket)) {
     work.keys.forEach((key, shard) => {
       const takenAt = source.nodeSnapshots[shard]?.snapshotCreateTime;
-      const body = buildRdb({
-        engineVersion: source.engineVersion,
-        createdAt: takenAt === undefined ? context.clock.now() : new Date(takenAt),
-        entries: shardEntries(source.name, shard + 1),
-      });
+      const body = snapshotShardFile(source, shard, takenAt === undefined ? context.clock.now() : new Date(takenAt));
       context.s3Store.putObject(work.bucket, key, damagedExportBody(work.outcome, shard, body), {
         contentType: 'application/octet-stream',
       });

@@ -6,7 +6,9 @@
 // The public API is here: createElastiCacheService and the handle tests and the server use. The rest is by concern:
 // wire.ts and serverless-wire.ts (query/XML), replication-groups.ts, backups.ts (taking snapshots), snapshots.ts,
 // exports.ts, serverless-caches.ts, serverless-backups.ts, serverless-snapshots.ts, serverless-exports.ts (the model),
-// handlers/lib/naming.ts (the objects an export writes), shapes.ts (XML shapes), params.ts (parameter checks), rdb.ts (RDB files), ../faults.ts (staged faults), state.ts
+// handlers/lib/naming.ts (the objects an export writes), shapes.ts (XML shapes), params.ts (parameter checks), rdb.ts (RDB files:
+// rdb-format.ts, rdb-write.ts, rdb-read.ts, rdb-encodings.ts), key-data.ts and demo-data.ts (what caches and snapshots
+// hold), restores.ts (seeding from .rdb files in S3, SnapshotArns), ../faults.ts (staged faults), state.ts
 // (state and persistence).
 //
 // Error messages quoted by the CopySnapshot reference are reproduced word for word; messages of other faults are
@@ -45,7 +47,7 @@ export {
   type ElastiCacheTimings,
   type ServerlessExportSettings,
 } from './model.js';
-export { buildRdb, crc64Redis } from './rdb.js';
+export { crc64Redis, type KeyRecord, type ParsedRdb, RdbError, rdbFormatFor, readRdb, writeRdb } from './rdb.js';
 
 export interface SeedReplicationGroupInput {
   replicationGroupId: string;
@@ -181,6 +183,15 @@ export const createElastiCacheService = (deps: {
     (region, work) => {
       switch (work.kind) {
         case 'become-available':
+          if (work.restoreFailure) {
+            // ElastiCache reports a failed seeding as an event; the emulator logs it (and keeps it with the group).
+            deps.log('info', 'Emulated ElastiCache restore failed', {
+              replicationGroupId: work.replicationGroupId,
+              cacheClusterIds: work.cacheClusterIds,
+              reason: work.restoreFailure,
+            });
+          }
+          return finishResourceWork(region, work);
         case 'finish-deletion':
           return finishResourceWork(region, work);
         case 'finish-snapshot':

@@ -3,6 +3,7 @@
 // (a creation, a snapshot, a copy, an export, a deletion) with the wall-clock time it completes at, and the limits
 // ElastiCache enforces that a test may want to lower.
 import type { ExportOutcome } from '../faults.js';
+import type { KeyRecord } from './rdb-format.js';
 
 /** Emulated durations, in seconds of emulated time (the clock scales them). */
 export interface ElastiCacheTimings {
@@ -57,8 +58,18 @@ export const DEFAULT_SERVERLESS_EXPORT: ServerlessExportSettings = {
 /** The emulator's ElastiCache settings: durations and limits (AwsEmulatorOptions.elastiCache). */
 export type ElastiCacheSettings = ElastiCacheTimings & ElastiCacheLimits & ServerlessExportSettings;
 
-/** `snapshotting` while a snapshot of it is taken (CreateSnapshot, an automatic backup). */
-export type ResourceStatus = 'creating' | 'available' | 'snapshotting' | 'deleting';
+/**
+ * `snapshotting` while a snapshot of it is taken (CreateSnapshot, an automatic backup). A restore whose data cannot be
+ * loaded leaves a replication group `create-failed` and its clusters (or a lone cluster) `restore-failed`, the
+ * statuses the ReplicationGroup and CacheCluster data types list.
+ */
+export type ResourceStatus =
+  | 'creating'
+  | 'available'
+  | 'snapshotting'
+  | 'deleting'
+  | 'create-failed'
+  | 'restore-failed';
 export type SnapshotStatus = 'creating' | 'available' | 'copying' | 'deleting' | 'failed';
 
 /** Who a resource belongs to: AWS partitions ElastiCache by account and Region. */
@@ -94,6 +105,13 @@ export interface ReplicationGroupModel {
   snapshotWindow: string;
   parameterGroup: string;
   arn: string;
+  /**
+   * Its keys, when it was seeded (from a snapshot or .rdb files); absent, it holds the demo data of its creation time
+   * (key-data.ts). In cluster mode the shards split them by hash slot.
+   */
+  data?: KeyRecord[];
+  /** Why its restore failed (status `create-failed`); ElastiCache reports it as an event. */
+  restoreFailure?: string;
 }
 
 export interface CacheClusterModel {
@@ -117,6 +135,10 @@ export interface CacheClusterModel {
   snapshotWindow: string;
   parameterGroup: string;
   arn: string;
+  /** A lone cluster's keys when it was seeded; absent, the demo data of its creation time (key-data.ts). */
+  data?: KeyRecord[];
+  /** Why its restore failed (status `restore-failed`). */
+  restoreFailure?: string;
 }
 
 export interface NodeSnapshotModel {
@@ -160,6 +182,8 @@ export interface SnapshotModel {
   /** The Tags of CreateSnapshot, in request order (kept, not yet served: no ListTagsForResource is emulated). */
   tags?: Array<{ key: string; value: string }>;
   arn: string;
+  /** The keys of what it was taken of, when that was seeded; absent, that group's demo data (key-data.ts). */
+  data?: KeyRecord[];
 }
 
 /** A serverless cache's Status (ServerlessCache data type); the emulator makes no `modifying` or `create-failed`. */
@@ -228,7 +252,13 @@ export interface BusyResources {
 /** Emulated work that completes later; saved with the resources so a restarted emulator finishes it. */
 export type Work =
   /** A replication group and its member clusters, or a lone cache cluster, become `available`. */
-  | { kind: 'become-available'; replicationGroupId?: string; cacheClusterIds: string[] }
+  | {
+      kind: 'become-available';
+      replicationGroupId?: string;
+      cacheClusterIds: string[];
+      /** A restore whose data cannot be loaded: they fail instead (`create-failed`, `restore-failed`). */
+      restoreFailure?: string;
+    }
   /** A replication group and its member clusters, or a lone cache cluster, are gone. */
   | { kind: 'finish-deletion'; replicationGroupId?: string; cacheClusterIds: string[] }
   /**

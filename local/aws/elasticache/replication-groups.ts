@@ -6,6 +6,7 @@
 // ElastiCache API reference (2015-02-02). Messages AWS does not document are marked "assumed".
 import { AwsError } from '../errors.js';
 import { arnOf, type ElastiCacheContext, nowIso } from './context.js';
+import { snapshotKeys } from './key-data.js';
 import type {
   CacheClusterModel,
   NodeGroupModel,
@@ -16,6 +17,8 @@ import type {
   Work,
 } from './model.js';
 import { checkEngineVersion, invalidCombination, invalidValue, pad, slotRange } from './params.js';
+import type { KeyRecord } from './rdb.js';
+import { type Seed, seedFromS3 } from './restores.js';
 import type { RegionState } from './state.js';
 
 export const findGroup = (region: RegionState, id: string): ReplicationGroupModel => {
@@ -57,6 +60,8 @@ export interface GroupInput {
   snapshotRetentionLimit?: number | undefined;
   snapshotWindow?: string | undefined;
   status: ResourceStatus;
+  /** What it is seeded with (a snapshot, .rdb files); absent, the demo data. */
+  data?: KeyRecord[] | undefined;
 }
 
 /** Adds a replication group and its member clusters (one primary and the replicas per node group). */
@@ -95,6 +100,7 @@ export const addReplicationGroup = (
     parameterGroup,
     arn: arnOf(scope, 'replicationgroup', input.id),
     ...(input.topicArn && { topicArn: input.topicArn }),
+    ...(input.data && { data: input.data }),
   };
   region.replicationGroups.set(group.id, group);
   const zones = ['a', 'b', 'c'];
@@ -134,6 +140,8 @@ export interface CreateReplicationGroupInput {
   id: string;
   description: string;
   snapshotName?: string | undefined;
+  /** S3 object ARNs of .rdb files to seed from (restores.ts). */
+  snapshotArns?: string[] | undefined;
   engine?: string | undefined;
   engineVersion?: string | undefined;
   numNodeGroups?: number | undefined;
@@ -158,6 +166,11 @@ export const createReplicationGroup = (
     const { id } = input;
     if (region.replicationGroups.has(id)) {
       throw new AwsError('ReplicationGroupAlreadyExists', `Replication group ${id} already exists.`, 400);
+    }
+    const arns = input.snapshotArns ?? [];
+    if (arns.length > 0 && input.snapshotName) {
+      // Assumed wording.
+      throw invalidCombination('Specify either SnapshotName or SnapshotArns, not both.');
     }
     const restore = snapshotToRestore(region, input.snapshotName);
     const engine = (input.engine ?? restore?.engine ?? 'redis').toLowerCase();
@@ -184,11 +197,16 @@ export const createReplicationGroup = (
     if (input.dataTiering && !cacheNodeType.includes('r6gd')) {
       throw invalidCombination('Data tiering is only supported on cache.r6gd node types.');
     }
+    const engineVersion = checkEngineVersion(engine, input.engineVersion ?? restore?.engineVersion);
+    const seed: Seed | undefined =
+      arns.length > 0
+        ? seedFromS3(context, scope, arns, { engine, engineVersion, clusterEnabled, single: false })
+        : undefined;
     const group = addReplicationGroup(context, region, {
       id,
       description: input.description,
       engine,
-      engineVersion: checkEngineVersion(engine, input.engineVersion ?? restore?.engineVersion),
+      engineVersion,
       cacheNodeType,
       numNodeGroups,
       replicasPerNodeGroup: replicas,
@@ -199,11 +217,13 @@ export const createReplicationGroup = (
       snapshotRetentionLimit: input.snapshotRetentionLimit,
       snapshotWindow: input.snapshotWindow,
       status: 'creating',
+      data: restore ? snapshotKeys(restore) : seed?.keys,
     });
     context.state.schedule(region, context.timings.createSeconds, {
       kind: 'become-available',
       replicationGroupId: group.id,
       cacheClusterIds: memberIds(group),
+      ...(seed?.failure && { restoreFailure: seed.failure }),
     });
     return group;
   });
@@ -213,6 +233,8 @@ export interface CreateCacheClusterInput {
   id: string;
   replicationGroupId?: string | undefined;
   snapshotName?: string | undefined;
+  /** One S3 object ARN of an .rdb file to seed from (restores.ts). */
+  snapshotArns?: string[] | undefined;
   engine?: string | undefined;
   engineVersion?: string | undefined;
   numCacheNodes?: number | undefined;
@@ -237,9 +259,18 @@ export const createCacheCluster = (
     if (region.cacheClusters.has(id)) {
       throw new AwsError('CacheClusterAlreadyExists', `Cache cluster ${id} already exists.`, 400);
     }
+    const arns = input.snapshotArns ?? [];
+    if (arns.length > 0 && input.snapshotName) {
+      // Assumed wording.
+      throw invalidCombination('Specify either SnapshotName or SnapshotArns, not both.');
+    }
     const restore = snapshotToRestore(region, input.snapshotName);
     const engine = (input.engine ?? restore?.engine ?? 'redis').toLowerCase();
     if (!['redis', 'valkey', 'memcached'].includes(engine)) throw invalidValue(`Invalid engine: ${engine}`);
+    if (engine === 'memcached' && (arns.length > 0 || restore)) {
+      // Assumed wording: backups and restores are for Valkey and Redis OSS only.
+      throw invalidCombination('Memcached clusters cannot be created from a snapshot or .rdb files.');
+    }
     const numCacheNodes = input.numCacheNodes ?? 1;
     if (engine !== 'memcached' && numCacheNodes !== 1) {
       throw invalidValue(`Cannot create a ${engine} cluster with a NumCacheNodes parameter greater than 1.`);
@@ -253,6 +284,11 @@ export const createCacheCluster = (
       );
     }
     const engineVersion = checkEngineVersion(engine, input.engineVersion ?? restore?.engineVersion);
+    const seed: Seed | undefined =
+      arns.length > 0
+        ? seedFromS3(context, scope, arns, { engine, engineVersion, clusterEnabled: false, single: true })
+        : undefined;
+    const data = restore ? snapshotKeys(restore) : seed?.keys;
     const cluster: CacheClusterModel = {
       seq: context.state.nextSeq(region),
       id,
@@ -273,9 +309,14 @@ export const createCacheCluster = (
         .join('.')}`,
       arn: arnOf(scope, 'cluster', id),
       ...(input.topicArn && { topicArn: input.topicArn }),
+      ...(data && engine !== 'memcached' && { data }),
     };
     region.cacheClusters.set(id, cluster);
-    context.state.schedule(region, context.timings.createSeconds, { kind: 'become-available', cacheClusterIds: [id] });
+    context.state.schedule(region, context.timings.createSeconds, {
+      kind: 'become-available',
+      cacheClusterIds: [id],
+      ...(seed?.failure && { restoreFailure: seed.failure }),
+    });
     return cluster;
   });
 
@@ -299,8 +340,9 @@ export const deleteReplicationGroup = (
     if (input.retainPrimaryCluster || input.finalSnapshotIdentifier) {
       throw invalidCombination('RetainPrimaryCluster and FinalSnapshotIdentifier are not emulated locally.');
     }
+    // A group whose restore failed can only be deleted ("you must delete the cluster and start over").
     if (
-      group.status !== 'available' ||
+      (group.status !== 'available' && group.status !== 'create-failed') ||
       busySnapshotOf(region, (snapshot) => snapshot.replicationGroupId === group.id)
     ) {
       // Assumed wording.
@@ -343,7 +385,7 @@ export const deleteCacheCluster = (
       );
     }
     if (
-      cluster.status !== 'available' ||
+      (cluster.status !== 'available' && cluster.status !== 'restore-failed') ||
       busySnapshotOf(region, (snapshot) => snapshot.cacheClusterId === cluster.id)
     ) {
       throw new AwsError('InvalidCacheClusterState', `Cache cluster ${cluster.id} is not in available state.`, 400);
@@ -363,10 +405,16 @@ export const finishResourceWork = (
 ): void => {
   const group = work.replicationGroupId ? region.replicationGroups.get(work.replicationGroupId) : undefined;
   if (work.kind === 'become-available') {
-    if (group?.status === 'creating') group.status = 'available';
+    const failure = work.restoreFailure;
+    if (group?.status === 'creating') {
+      group.status = failure ? 'create-failed' : 'available';
+      if (failure) group.restoreFailure = failure;
+    }
     for (const id of work.cacheClusterIds) {
       const cluster = region.cacheClusters.get(id);
-      if (cluster?.status === 'creating') cluster.status = 'available';
+      if (cluster?.status !== 'creating') continue;
+      cluster.status = failure ? 'restore-failed' : 'available';
+      if (failure) cluster.restoreFailure = failure;
     }
     return;
   }

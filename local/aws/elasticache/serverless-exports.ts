@@ -23,9 +23,9 @@ import { AwsError } from '../errors.js';
 import { damagedExportBody } from '../faults.js';
 import type { ElastiCacheContext } from './context.js';
 import { checkExportBucket } from './exports.js';
+import { serverlessShardFile } from './key-data.js';
 import type { Scope, ServerlessSnapshotModel, Work } from './model.js';
 import { invalidValue } from './params.js';
-import { buildRdb, shardEntries } from './rdb.js';
 import { backingUp } from './serverless-backups.js';
 import { findServerlessSnapshot, invalidServerlessSnapshotState } from './serverless-snapshots.js';
 import type { RegionState } from './state.js';
@@ -88,11 +88,7 @@ export const finishServerlessExport = (
   }
   if (work.outcome !== 'no-objects' && context.s3Store.getBucket(work.bucket)) {
     work.keys.forEach((key, shard) => {
-      const body = buildRdb({
-        engineVersion: snapshot.fullEngineVersion,
-        createdAt: new Date(snapshot.createdAt),
-        entries: shardEntries(snapshot.name, shard + 1),
-      });
+      const body = serverlessShardFile(snapshot, shard, work.keys.length);
       context.s3Store.putObject(work.bucket, key, damagedExportBody(work.outcome, shard, body), {
         contentType: 'application/octet-stream',
       });

@@ -81,6 +81,8 @@ export const snapshotOf = (
     ...(!group && cluster && { numCacheNodes: cluster.numCacheNodes, availabilityZone: cluster.availabilityZone }),
     // Copied from the cluster's notification configuration; absent when it has none.
     ...(base.topicArn && { topicArn: base.topicArn }),
+    // Its keys as of now (seeded ones; demo data is derived again from clusterCreateTime), see key-data.ts.
+    ...(base.data && { data: base.data }),
   };
 };
 

@@ -99,7 +99,7 @@ export const createS3Service = (deps: { store: S3Store }): { service: EmulatedSe
     },
     putObject: (bucket, key, body, contentType) =>
       store.putObject(bucket, key, Buffer.isBuffer(body) ? body : Buffer.from(body), { contentType }),
-    listObjects: (bucket) => store.listObjects(bucket),
+    listObjects: (bucket) => [...store.listObjects(bucket)],
     objectFile: (bucket, key) => store.objectFile(bucket, key),
   };
 

@@ -16,7 +16,7 @@ interface ListPage {
 
 /** One page of keys after `after`, grouped by `delimiter` the way S3 groups them (a common prefix counts as one). */
 const listPage = (
-  objects: ObjectRecord[],
+  objects: readonly ObjectRecord[],
   options: { prefix: string; delimiter: string; maxKeys: number; after?: { value: string; isPrefix: boolean } },
 ): ListPage => {
   const contents: ObjectRecord[] = [];

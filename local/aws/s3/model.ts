@@ -53,6 +53,10 @@ export interface ObjectRecord {
   metadata: Record<string, string>;
   /** Where the content is, relative to the bucket's folder. */
   file: string;
+  /** `aws:kms` or `aws:kms:dsse` when PutObject asked for it; absent means SSE-S3 (`AES256`), S3's default. */
+  serverSideEncryption?: 'aws:kms' | 'aws:kms:dsse';
+  /** The KMS key of an SSE-KMS object, as given (x-amz-server-side-encryption-aws-kms-key-id). */
+  sseKmsKeyId?: string;
 }
 
 export interface ObjectInput {
@@ -62,6 +66,8 @@ export interface ObjectInput {
   contentDisposition?: string | undefined;
   contentLanguage?: string | undefined;
   metadata?: Record<string, string>;
+  serverSideEncryption?: 'aws:kms' | 'aws:kms:dsse' | undefined;
+  sseKmsKeyId?: string | undefined;
 }
 
 /**

@@ -34,6 +34,11 @@ export const putObject = async (
       .map((encoding) => encoding.trim())
       .filter((encoding) => encoding && encoding !== 'aws-chunked')
       .join(',');
+    const encryption = headers['x-amz-server-side-encryption'];
+    if (encryption !== undefined && !['AES256', 'aws:kms', 'aws:kms:dsse'].includes(encryption)) {
+      throw new AwsError('InvalidArgument', 'The encryption method specified is not supported', 400);
+    }
+    const kms = encryption === 'aws:kms' || encryption === 'aws:kms:dsse' ? encryption : undefined;
     // Keyed by header names the client chose: no prototype.
     const metadata = Object.create(null) as Record<string, string>;
     for (const [name, value] of Object.entries(headers)) {
@@ -52,6 +57,8 @@ export const putObject = async (
       contentDisposition: headers['content-disposition'],
       contentLanguage: headers['content-language'],
       metadata,
+      serverSideEncryption: kms,
+      sseKmsKeyId: kms && headers['x-amz-server-side-encryption-aws-kms-key-id'],
     });
   } finally {
     // putObjectFile moved (or removed) it; on an earlier error it is still there.
@@ -63,19 +70,25 @@ export const putObject = async (
   return ok(request, {
     headers: {
       etag: record.etag,
-      'x-amz-server-side-encryption': 'AES256',
+      ...encryptionHeaders(record),
       ...echoed,
       ...(Object.keys(echoed).length > 0 && { 'x-amz-checksum-type': 'FULL_OBJECT' }),
     },
   });
 };
 
+/** SSE-S3 unless the object was put with SSE-KMS, as S3 answers since it encrypts every object. */
+const encryptionHeaders = (record: ObjectRecord): Record<string, string> => ({
+  'x-amz-server-side-encryption': record.serverSideEncryption ?? 'AES256',
+  ...(record.sseKmsKeyId && { 'x-amz-server-side-encryption-aws-kms-key-id': record.sseKmsKeyId }),
+});
+
 const objectHeaders = (record: ObjectRecord): Record<string, string> => ({
   etag: record.etag,
   'last-modified': httpDate(record.lastModified),
   'content-type': record.contentType ?? 'binary/octet-stream',
   'accept-ranges': 'bytes',
-  'x-amz-server-side-encryption': 'AES256',
+  ...encryptionHeaders(record),
   ...(record.contentEncoding && { 'content-encoding': record.contentEncoding }),
   ...(record.cacheControl && { 'cache-control': record.cacheControl }),
   ...(record.contentDisposition && { 'content-disposition': record.contentDisposition }),

@@ -1,12 +1,14 @@
 // S3 buckets and objects on disk: buckets and objects persist under `<dataDir>/s3/<bucket>/<key>` as real files, with
-// their metadata in `<dataDir>/s3-meta/<bucket>.json` (a JsonDocument, persistence.ts), and are reloaded when the emulator restarts. Object content
-// arrives as a finished temporary file (written and checked while streaming, see body.ts) and is renamed into place,
-// and is read back as a stream, so no object is ever held in memory whole.
+// their metadata in `<dataDir>/s3-meta/<bucket>.jsonl` (a KeyedJournal, persistence.ts: the bucket, then one line per
+// object put or deleted, compacted as it grows), and are reloaded when the emulator restarts. Object content arrives
+// as a finished temporary file (written and checked while streaming, see body.ts) and is renamed into place, and is
+// read back as a stream, so no object is ever held in memory whole. The format before this one,
+// `s3-meta/<bucket>.json` rewritten whole on every change, is read once and turned into a journal.
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { JsonDocument } from '../persistence.js';
+import { JsonDocument, KeyedJournal } from '../persistence.js';
 import { type BucketRecord, crc32Of, md5Hex, type ObjectInput, type ObjectRecord } from './model.js';
 
 // A key segment stored as is on disk: no leading dot (so `.blobs` and `..` cannot occur), portable characters.
@@ -24,8 +26,11 @@ export interface ObjectContent {
   crc32: string;
 }
 
-/** The format of `s3-meta/<bucket>.json` (a JsonDocument); 1 since it became one. */
+/** The format of the old `s3-meta/<bucket>.json` (a JsonDocument); 1 since it became one. */
 const META_FORMAT_VERSION = 1;
+/** The format of `s3-meta/<bucket>.jsonl` (a KeyedJournal of the bucket's objects, the bucket as its head). */
+const JOURNAL_FORMAT_VERSION = 1;
+const JOURNAL_SUFFIX = '.jsonl';
 
 /** A metadata file written before it carried a format version: the BucketFile itself. */
 const legacyBucketFile = (saved: unknown): BucketFile | undefined => {
@@ -38,9 +43,32 @@ interface BucketFile {
   objects: ObjectRecord[];
 }
 
+interface BucketEntry {
+  bucket: BucketRecord;
+  objects: Map<string, ObjectRecord>;
+  journal: KeyedJournal<ObjectRecord, BucketRecord>;
+  /** The objects in listing order, made on the first listing and kept in order as objects come and go. */
+  sorted?: ObjectRecord[];
+}
+
+/** S3 lists keys in UTF-8 binary order. */
+const keyOrder = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+/** Where `key` is in `sorted`, or where it would go. */
+const sortedIndex = (sorted: readonly ObjectRecord[], key: string): number => {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (keyOrder((sorted[middle] as ObjectRecord).key, key) < 0) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+};
+
 /** Buckets and objects on disk; every change is written through, so a restart finds them again. */
 export class S3Store {
-  private readonly buckets = new Map<string, { bucket: BucketRecord; objects: Map<string, ObjectRecord> }>();
+  private readonly buckets = new Map<string, BucketEntry>();
   private readonly objectsDir: string;
   private readonly metaDir: string;
   private readonly tmpDir: string;
@@ -58,26 +86,61 @@ export class S3Store {
     this.load();
   }
 
-  private metaDocument(bucket: string): JsonDocument<BucketFile> {
-    return new JsonDocument<BucketFile>(path.join(this.metaDir, `${bucket}.json`), META_FORMAT_VERSION);
+  /** A bucket's journal; it compacts from the bucket's entry in memory, once there is one. */
+  private journalAt(file: string, entry: () => BucketEntry | undefined): KeyedJournal<ObjectRecord, BucketRecord> {
+    return new KeyedJournal<ObjectRecord, BucketRecord>(file, JOURNAL_FORMAT_VERSION, () => ({
+      head: entry()?.bucket,
+      entries: entry()?.objects ?? new Map(),
+    }));
+  }
+
+  private journalFile(bucket: string): string {
+    return path.join(this.metaDir, `${bucket}${JOURNAL_SUFFIX}`);
+  }
+
+  private entryFor(bucket: BucketRecord, objects: Map<string, ObjectRecord>): BucketEntry {
+    const entry: BucketEntry = { bucket, objects, journal: this.journalAt(this.journalFile(bucket.name), () => entry) };
+    return entry;
+  }
+
+  /** The objects of a saved bucket whose files are there: the files are the truth for content. */
+  private present(bucket: string, objects: Iterable<ObjectRecord>): Map<string, ObjectRecord> {
+    const found = new Map<string, ObjectRecord>();
+    for (const object of objects) {
+      if (fs.existsSync(this.objectPath(bucket, object.file))) found.set(object.key, object);
+    }
+    return found;
   }
 
   private load(): void {
-    for (const entry of fs.readdirSync(this.metaDir)) {
-      if (!entry.endsWith('.json')) continue;
-      const saved = new JsonDocument<BucketFile>(
-        path.join(this.metaDir, entry),
-        META_FORMAT_VERSION,
-        legacyBucketFile,
-      ).read();
-      if (!saved) continue;
-      const objects = new Map<string, ObjectRecord>();
-      for (const object of saved.objects) {
-        // The files are the truth for content: an object whose file was removed by hand is gone.
-        if (fs.existsSync(this.objectPath(saved.bucket.name, object.file))) objects.set(object.key, object);
-      }
-      this.buckets.set(saved.bucket.name, { bucket: saved.bucket, objects });
+    for (const name of fs.readdirSync(this.metaDir)) {
+      // Temporary files of an interrupted write start with a dot (persistence.ts).
+      if (name.startsWith('.')) continue;
+      if (name.endsWith(JOURNAL_SUFFIX)) this.loadJournal(path.join(this.metaDir, name));
     }
+    for (const name of fs.readdirSync(this.metaDir)) {
+      if (!name.startsWith('.') && name.endsWith('.json')) this.migrate(path.join(this.metaDir, name));
+    }
+  }
+
+  private loadJournal(file: string): void {
+    let entry: BucketEntry | undefined;
+    const journal = this.journalAt(file, () => entry);
+    const saved = journal.read();
+    if (!saved?.head) return;
+    entry = { bucket: saved.head, objects: this.present(saved.head.name, saved.entries.values()), journal };
+    this.buckets.set(saved.head.name, entry);
+  }
+
+  /** A bucket saved in the previous format: turned into a journal, then the old file is removed. */
+  private migrate(file: string): void {
+    const saved = new JsonDocument<BucketFile>(file, META_FORMAT_VERSION, legacyBucketFile).read();
+    if (saved && !this.buckets.has(saved.bucket.name)) {
+      const entry = this.entryFor(saved.bucket, this.present(saved.bucket.name, saved.objects));
+      entry.journal.replace({ head: entry.bucket, entries: entry.objects });
+      this.buckets.set(saved.bucket.name, entry);
+    }
+    fs.rmSync(file, { force: true });
   }
 
   private bucketDir(bucket: string): string {
@@ -86,13 +149,6 @@ export class S3Store {
 
   private objectPath(bucket: string, file: string): string {
     return path.join(this.bucketDir(bucket), file);
-  }
-
-  private saveMeta(name: string): void {
-    const entry = this.buckets.get(name);
-    if (!entry) return;
-    const file: BucketFile = { bucket: entry.bucket, objects: [...entry.objects.values()] };
-    this.metaDocument(name).write(file);
   }
 
   public getBucket(name: string): BucketRecord | undefined {
@@ -104,28 +160,32 @@ export class S3Store {
   }
 
   public createBucket(bucket: BucketRecord): void {
-    this.buckets.set(bucket.name, { bucket, objects: new Map() });
+    const entry = this.entryFor(bucket, new Map());
+    this.buckets.set(bucket.name, entry);
     fs.mkdirSync(this.bucketDir(bucket.name), { recursive: true });
-    this.saveMeta(bucket.name);
+    entry.journal.replace({ head: bucket, entries: entry.objects });
   }
 
   public updateBucket(name: string, change: (bucket: BucketRecord) => void): void {
     const entry = this.buckets.get(name);
     if (!entry) throw new Error(`No bucket ${name}`);
     change(entry.bucket);
-    this.saveMeta(name);
+    entry.journal.setHead(entry.bucket);
   }
 
   public deleteBucket(name: string): void {
+    const entry = this.buckets.get(name);
     this.buckets.delete(name);
     fs.rmSync(this.bucketDir(name), { recursive: true, force: true });
-    this.metaDocument(name).delete();
+    entry?.journal.remove();
   }
 
-  /** Objects of a bucket sorted by key (UTF-8 binary order, as S3 lists them). */
-  public listObjects(bucket: string): ObjectRecord[] {
-    const objects = [...(this.buckets.get(bucket)?.objects.values() ?? [])];
-    return objects.sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
+  /** Objects of a bucket sorted by key (UTF-8 binary order, as S3 lists them); not to be changed by the caller. */
+  public listObjects(bucket: string): readonly ObjectRecord[] {
+    const entry = this.buckets.get(bucket);
+    if (!entry) return [];
+    entry.sorted ??= [...entry.objects.values()].sort((a, b) => keyOrder(a.key, b.key));
+    return entry.sorted;
   }
 
   public headObject(bucket: string, key: string): ObjectRecord | undefined {
@@ -202,9 +262,15 @@ export class S3Store {
         ...(input.cacheControl && { cacheControl: input.cacheControl }),
         ...(input.contentDisposition && { contentDisposition: input.contentDisposition }),
         ...(input.contentLanguage && { contentLanguage: input.contentLanguage }),
+        ...(input.serverSideEncryption && { serverSideEncryption: input.serverSideEncryption }),
+        ...(input.sseKmsKeyId && { sseKmsKeyId: input.sseKmsKeyId }),
       };
       entry.objects.set(key, record);
-      this.saveMeta(bucket);
+      if (entry.sorted) {
+        const index = sortedIndex(entry.sorted, key);
+        entry.sorted.splice(index, entry.sorted[index]?.key === key ? 1 : 0, record);
+      }
+      entry.journal.set(key, record);
       return record;
     } finally {
       fs.rmSync(temporary, { force: true });
@@ -226,8 +292,10 @@ export class S3Store {
     const record = entry?.objects.get(key);
     if (!entry || !record) return false;
     entry.objects.delete(key);
+    const index = entry.sorted ? sortedIndex(entry.sorted, key) : -1;
+    if (entry.sorted?.[index]?.key === key) entry.sorted.splice(index, 1);
     this.removeFile(bucket, record.file);
-    this.saveMeta(bucket);
+    entry.journal.delete(key);
     return true;
   }
 

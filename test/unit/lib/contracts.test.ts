@@ -91,7 +91,7 @@ describe('normalizeExportRequest', () => {
     expect(issues).toContainEqual({
       path: '$',
       message:
-        'Give exactly one of sourceSnapshotName, replicationGroupId, cacheClusterId, serverlessCacheSnapshotName',
+        'Give exactly one of sourceSnapshotName, replicationGroupId, cacheClusterId, serverlessCacheSnapshotName, serverlessCacheName',
     });
   });
 

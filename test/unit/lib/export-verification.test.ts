@@ -2,14 +2,20 @@ import { crc64, crc64Hex } from '../../../handlers/lib/crc64';
 import { AwsUnavailableError, ConfigError, ExportFailedError } from '../../../handlers/lib/errors';
 import { parseVerifyMode, type RangeReader, verifyExportObjects } from '../../../handlers/lib/export-verification';
 import { enginesReading, parseRdbHeader } from '../../../handlers/lib/rdb-format';
-import { buildRdb } from '../../../local/aws/elasticache/rdb';
+import { writeRdb } from '../../../local/aws/elasticache/rdb';
 import { rejectionOf } from '../../support/rejection';
 
 const rdb = (entries = 40): Buffer =>
-  buildRdb({
-    engineVersion: '7.2.4',
+  // Valkey 7.2 writes RDB version 11 under the REDIS magic.
+  writeRdb({
+    engine: 'valkey',
+    engineVersion: '7.2',
     createdAt: new Date('2026-11-25T03:00:00Z'),
-    entries: Array.from({ length: entries }, (_, i) => [`key-${i}`, `value-${i}-${'x'.repeat(i)}`]),
+    keys: Array.from({ length: entries }, (_, i) => ({
+      key: `key-${i}`,
+      type: 'string' as const,
+      value: `value-${i}-${'x'.repeat(i)}`,
+    })),
   });
 
 /** A reader over in-memory objects that serves Range and IfMatch as S3 does, in small chunks, and records reads. */
