@@ -7,7 +7,7 @@
 // - Trailer: the EOF opcode 0xFF, then from RDB version 5 the 8-byte little-endian CRC-64 of every byte before it;
 //   0 when the checksum was disabled (`rdbchecksum no`: "the loading code skips the check in this case", rdb.c).
 // - Versions: RDB_VERSION is 8 in Redis 4.0, 9 in 5.0 to 6.2, 10 in 7.0, 11 in 7.2 (and Valkey 7.2 to 8.1), 12 in
-//   Redis 7.4; Valkey 9.0 writes 80 under its own magic and refuses 12 to 79 (RDB_FOREIGN_VERSION_MIN/MAX, "foreign"
+//   Redis 7.4; Valkey 9.0 writes 80 (9.2: 81) under its own magic and refuses 12 to 79 (RDB_FOREIGN_VERSION_MIN/MAX, "foreign"
 //   versions) under its default rdb-version-check strict. Redis refuses any version above its own RDB_VERSION
 //   ("Can't handle RDB format version %d"). ElastiCache 7.1 "is compatible with Redis OSS 7.0" (ElastiCache User
 //   Guide, "Supported engine versions").
@@ -83,7 +83,9 @@ const READERS: readonly Reader[] = [
   { engines: 'Redis OSS 7.0, 7.1', redisMax: 10, valkeyMax: 0 },
   // Valkey refuses 12..79 (foreign) under its default strict check, so it reads REDIS up to 11.
   { engines: 'Valkey 7.2, 8.0, 8.1', redisMax: 11, valkeyMax: 0 },
-  { engines: 'Valkey 9.0 and later', redisMax: 11, valkeyMax: 80 },
+  { engines: 'Valkey 9.0, 9.1', redisMax: 11, valkeyMax: 80 },
+  // valkey src/rdb.h RDB_VERSION_MAP {81, 0x090200} (as the emulator's local/aws/elasticache/rdb-format.ts has it).
+  { engines: 'Valkey 9.2 and later', redisMax: 11, valkeyMax: 81 },
 ];
 
 /** The ElastiCache engine versions that can load this RDB, in words (empty: none known). */

@@ -47,7 +47,7 @@ export const restoreAdvice = (facts: RestoreFacts): RestoreAdvice => {
     notes.push(
       readers.length > 0
         ? `RDB version ${version} (${magic}) loads into ElastiCache ${readers.join('; ')}; older engines refuse it ("Can't handle RDB format version ${version}"). Source: RDB_VERSION in redis and valkey src/rdb.h.`
-        : `RDB version ${version} (${magic}) loads into no ElastiCache engine version this service knows (Redis OSS up to 7.1 reads 10, Valkey reads 11 and its own 80). Source: RDB_VERSION in redis and valkey src/rdb.h.`,
+        : `RDB version ${version} (${magic}) loads into no ElastiCache engine version this service knows (Redis OSS up to 7.1 reads 10, Valkey reads 11 and its own 80 and 81). Source: RDB_VERSION in redis and valkey src/rdb.h.`,
     );
   }
   const kms = facts.verification?.kmsEncryptedKeys ?? [];

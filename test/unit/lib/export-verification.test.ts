@@ -197,9 +197,11 @@ describe('RDB headers and readers', () => {
     expect(enginesReading({ format: 'redis', version: 10 })).toEqual([
       'Redis OSS 7.0, 7.1',
       'Valkey 7.2, 8.0, 8.1',
-      'Valkey 9.0 and later',
+      'Valkey 9.0, 9.1',
+      'Valkey 9.2 and later',
     ]);
     expect(enginesReading({ format: 'redis', version: 12 })).toEqual([]);
-    expect(enginesReading({ format: 'valkey', version: 80 })).toEqual(['Valkey 9.0 and later']);
+    expect(enginesReading({ format: 'valkey', version: 80 })).toEqual(['Valkey 9.0, 9.1', 'Valkey 9.2 and later']);
+    expect(enginesReading({ format: 'valkey', version: 81 })).toEqual(['Valkey 9.2 and later']);
   });
 });

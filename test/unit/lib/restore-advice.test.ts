@@ -41,7 +41,7 @@ describe('restoreAdvice', () => {
       /cluster-mode-enabled replication group \(--num-node-groups 2\).*cluster-mode-disabled group cannot be seeded/,
     );
     expect(notes[1]).toBe(
-      'RDB version 10 (REDIS0010) loads into ElastiCache Redis OSS 7.0, 7.1; Valkey 7.2, 8.0, 8.1; Valkey 9.0 and later; older engines refuse it ("Can\'t handle RDB format version 10"). Source: RDB_VERSION in redis and valkey src/rdb.h.',
+      'RDB version 10 (REDIS0010) loads into ElastiCache Redis OSS 7.0, 7.1; Valkey 7.2, 8.0, 8.1; Valkey 9.0, 9.1; Valkey 9.2 and later; older engines refuse it ("Can\'t handle RDB format version 10"). Source: RDB_VERSION in redis and valkey src/rdb.h.',
     );
   });
 
