@@ -32,7 +32,8 @@ const memoryOf = (pid: number): Memory => {
   return { rssMiB: Math.round(kib('VmRSS') / 1024), peakMiB: Math.round(kib('VmHWM') / 1024) };
 };
 
-const startChild = (dataDir: string): Promise<{ child: ChildProcess; url: string }> =>
+/** The emulator alone in a process of its own (also bench/crc64.ts), its URL once it listens. */
+export const startChild = (dataDir: string): Promise<{ child: ChildProcess; url: string }> =>
   new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', CHILD], {
       env: { ...process.env, BENCH_DATA_DIR: dataDir },

@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark, figures printed as ratios against a baseline measured in the same run, and the
 // goals last, one line each.
 import path from 'node:path';
+import { runCrc64Benchmark } from './crc64.js';
 import { runEmulatorMemoryBenchmark } from './emulator-memory.js';
 import { formatGoal, type Goal, runInOwnProcess } from './goals.js';
 import { runPollingBenchmark } from './polling.js';
@@ -22,9 +23,11 @@ const main = async (): Promise<void> => {
   goals.push(...(await runStormBenchmark()));
   await runEmulatorMemoryBenchmark();
   const scaleGoals = await runScaleBenchmarkInOwnProcess();
+  const crcGoals = await runCrc64Benchmark();
   process.stdout.write(
     `\nGoals (issue 12):\n${[...pollingGoals, ...postGoals, ...goals, ...scaleGoals].map(formatGoal).join('\n')}\n`,
   );
+  process.stdout.write(`\nGoals (issue 9):\n${crcGoals.map(formatGoal).join('\n')}\n`);
 };
 
 main().catch((error: unknown) => {

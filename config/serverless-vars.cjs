@@ -19,6 +19,7 @@ const core = () => ({
   partition: tsRequire('../handlers/lib/partition.ts', __filename),
   scheduleRules: tsRequire('./schedule-rules.ts', __filename),
   scheduleResources: tsRequire('./schedule-resources.ts', __filename),
+  verification: tsRequire('../handlers/lib/export-verification.ts', __filename),
 });
 
 const DEFINITION_FILE = path.join(SERVICE_DIR, 'statemachine', 'export-snapshot.asl.json');
@@ -265,11 +266,12 @@ const deadlineMinutes = async (resolveVariable) => {
 };
 
 /**
- * Settings that would otherwise deploy fine and fail every export later: the deadline the handlers accept, and a
- * default bucket the allow-list would refuse.
+ * Settings that would otherwise deploy fine and fail every export later: the deadline the handlers accept, a
+ * default bucket the allow-list would refuse, and a VERIFY_EXPORTS that CheckExport would refuse at cold start.
  */
 const checkSettings = async (resolveVariable, buckets) => {
   await deadlineMinutes(resolveVariable);
+  core().verification.parseVerifyMode(String((await resolveVariable('self:custom.verifyExports')) ?? ''));
   const defaultBucket = String((await resolveVariable('self:custom.defaultTargetBucket')) ?? '').trim();
   if (defaultBucket && !buckets.includes(defaultBucket)) {
     throw new Error(`DEFAULT_TARGET_BUCKET ${defaultBucket} is not in ALLOWED_TARGET_BUCKETS`);
@@ -315,6 +317,13 @@ const allowedTargetObjectArns = async ({ resolveVariable }) => {
   return buckets.map((bucket) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${bucket}/*` }));
 };
 
+/** The export objects (`*.rdb`) of every allowed bucket: what CheckExport reads to verify them. */
+const allowedTargetRdbObjectArns = async ({ resolveVariable }) => {
+  const buckets = await allowList(resolveVariable);
+  if (buckets.length === 0) return [{ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::no-allowed-target-bucket/*.rdb` }];
+  return buckets.map((bucket) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${bucket}/*.rdb` }));
+};
+
 // An SNS topic name (CreateTopic: 1-256 letters, digits, hyphens and underscores), here with IAM wildcards.
 const TOPIC_NAME_PATTERN = /^[A-Za-z0-9_*?-]{1,256}$/;
 
@@ -354,6 +363,7 @@ module.exports = {
   hasAllowedTargetBuckets,
   allowedTargetBucketArns,
   allowedTargetObjectArns,
+  allowedTargetRdbObjectArns,
   publishTopicArns,
   definition,
 };

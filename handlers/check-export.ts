@@ -4,12 +4,13 @@ import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import type { S3Client } from '@aws-sdk/client-s3';
 import middy from '@middy/core';
 import { findServerlessSnapshot, findSnapshot, nodeGroupCount } from './lib/aws/elasticache.js';
-import { listObjects } from './lib/aws/s3.js';
+import { getObjectRange, listObjects } from './lib/aws/s3.js';
 import { DEFAULT_BACKOFF, nextWaitSeconds } from './lib/backoff.js';
 import { elastiCache } from './lib/clients/elasticache.js';
 import { s3 } from './lib/clients/s3.js';
-import type { ExportedObject, ExportState, PollState, SnapshotSummary } from './lib/contracts.js';
+import type { ExportedObject, ExportState, PollState, SnapshotSummary, VerifyMode } from './lib/contracts.js';
 import { ExportDeadlineError, ExportFailedError } from './lib/errors.js';
+import { parseVerifyMode, verifyExportObjects } from './lib/export-verification.js';
 import { logger } from './lib/logger.js';
 import { expectedObjectKeys, isExportObjectKey, objectKeyBase } from './lib/naming.js';
 import { durationSeconds, formatDuration, listSome } from './lib/outcome.js';
@@ -18,7 +19,21 @@ export interface CheckExportDeps {
   elastiCache: ElastiCacheClient;
   s3: S3Client;
   now: () => Date;
+  /** VERIFY_EXPORTS; `full` when not given. */
+  verifyMode?: VerifyMode;
+  /** Milliseconds this invocation has left (Lambda's getRemainingTimeInMillis); verification stops before them. */
+  remainingMs?: () => number;
 }
+
+/** VERIFY_EXPORTS, read once at cold start. */
+const VERIFY_MODE = parseVerifyMode(process.env.VERIFY_EXPORTS);
+
+/**
+ * Time kept back from verification to return the state and log (the function's timeout is 50 s, serverless.yml).
+ * Without a remaining time (the local runner's context has none) the function's 50 s are assumed.
+ */
+const RETURN_MARGIN_MS = 5_000;
+const FUNCTION_TIMEOUT_MS = 50_000;
 
 /**
  * Source statuses this code knows to mean "still exporting". AWS documents no list of the statuses a snapshot
@@ -129,8 +144,27 @@ export const checkExport = async (state: ExportState, deps: CheckExportDeps): Pr
     .sort(byKey);
   const empty = objects.filter((object) => object.size <= 0);
   if (objects.length >= expectedCount && empty.length === 0) {
-    logger.info('Export objects verified', { sourceSnapshotName, targetBucket, objectCount: objects.length });
-    return { ...state, poll: advance(state, 'exported', state.poll.missingChecks, 0), objects };
+    const started = Date.now();
+    const { objects: verified, summary } = await verifyExportObjects(objects, {
+      mode: deps.verifyMode ?? 'full',
+      read: (key, range) => getObjectRange(deps.s3, targetBucket, key, range),
+      deadline: started + (deps.remainingMs?.() ?? FUNCTION_TIMEOUT_MS) - RETURN_MARGIN_MS,
+      now: () => Date.now(),
+    });
+    logger.info('Export objects verified', {
+      sourceSnapshotName,
+      targetBucket,
+      objectCount: objects.length,
+      verifyMode: summary.mode,
+      fullyVerified: verified.filter((object) => object.rdb?.verified === 'full').length,
+      verifyMs: Date.now() - started,
+    });
+    return {
+      ...state,
+      poll: advance(state, 'exported', state.poll.missingChecks, 0),
+      objects: verified,
+      verification: summary,
+    };
   }
 
   if (state.poll.missingChecks < GRACE_CHECKS && !deadlinePassed) {
@@ -252,4 +286,12 @@ const freshSnapshotFacts = async (
 
 export const handler = middy<ExportState, ExportState>()
   .use(injectLambdaContext(logger, { clearState: true }))
-  .handler((state) => checkExport(state, { elastiCache, s3, now: () => new Date() }));
+  .handler((state, context) =>
+    checkExport(state, {
+      elastiCache,
+      s3,
+      now: () => new Date(),
+      verifyMode: VERIFY_MODE,
+      remainingMs: () => context.getRemainingTimeInMillis?.() ?? FUNCTION_TIMEOUT_MS,
+    }),
+  );

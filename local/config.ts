@@ -1,7 +1,8 @@
 // Settings of the local stack (`npm start`, `npm run demo`, integration tests), read from the environment once.
 // Every value has a default, so `npm start` works with no setup; malformed values fail loudly.
 import path from 'node:path';
-import { parseAllowList } from '../handlers/lib/contracts.js';
+import { parseAllowList, type VerifyMode } from '../handlers/lib/contracts.js';
+import { parseVerifyMode } from '../handlers/lib/export-verification.js';
 import { parseTimeScale } from './clock.js';
 
 /** Real seconds per emulated second by default: a 30 s Wait takes 1.5 s, so the demo finishes in seconds. */
@@ -49,6 +50,8 @@ export interface LocalConfig {
   allowedTargetBuckets: string[];
   defaultTargetBucket: string;
   deadlineMinutes: number;
+  /** VERIFY_EXPORTS for CheckExport: `full` (default), `header` or `off`. */
+  verifyExports: VerifyMode;
   bucket: string;
   topicName: string;
   replicationGroupId: string;
@@ -116,8 +119,8 @@ const iamMode = (env: NodeJS.ProcessEnv): LocalIamMode => {
 /**
  * Reads the local stack's settings: LOCAL_AWS_PORT, LOCAL_API_PORT, LOCAL_TIME_SCALE, LOCAL_DATA_DIR,
  * LOCAL_ACCOUNT_ID, LOCAL_STATE_MACHINE_NAME, LOCAL_IAM, LOCAL_IAM_CACHE_DIR, AWS_REGION, ALLOWED_TARGET_BUCKETS,
- * DEFAULT_TARGET_BUCKET, EXPORT_DEADLINE_MINUTES, SNAPSHOT_TOPICS, SCHEDULES_FILE, LOCAL_ELASTICACHE_RATE,
- * LOCAL_ELASTICACHE_BURST. `overrides` win over the environment (tests, the
+ * DEFAULT_TARGET_BUCKET, EXPORT_DEADLINE_MINUTES, VERIFY_EXPORTS, SNAPSHOT_TOPICS, SCHEDULES_FILE,
+ * LOCAL_ELASTICACHE_RATE, LOCAL_ELASTICACHE_BURST. `overrides` win over the environment (tests, the
  * demo).
  */
 export const readLocalConfig = (
@@ -143,6 +146,7 @@ export const readLocalConfig = (
     allowedTargetBuckets: allowed,
     defaultTargetBucket: text(env, 'DEFAULT_TARGET_BUCKET', DEMO.bucket),
     deadlineMinutes: positive(env, 'EXPORT_DEADLINE_MINUTES', 720),
+    verifyExports: parseVerifyMode(env.VERIFY_EXPORTS),
     bucket: DEMO.bucket,
     topicName: DEMO.topicName,
     replicationGroupId: DEMO.replicationGroupId,
@@ -196,5 +200,6 @@ export const handlerEnvironment = (config: LocalConfig, awsUrl: string): Record<
     DEFAULT_TARGET_BUCKET: config.defaultTargetBucket,
     STATE_MACHINE_ARN: stateMachineArnOf(config),
     EXPORT_DEADLINE_MINUTES: String(config.deadlineMinutes),
+    VERIFY_EXPORTS: config.verifyExports,
   };
 };

@@ -388,6 +388,37 @@ export interface SnapshotSummary {
 export interface ExportedObject {
   key: string;
   size: number;
+  /** What CheckExport proved of the file (absent with VERIFY_EXPORTS=off, and before the check). */
+  rdb?: RdbFacts;
+}
+
+/** VERIFY_EXPORTS: read every byte (CRC64), only header and trailer, or not at all. */
+export type VerifyMode = 'full' | 'header' | 'off';
+
+/** An exported object as an RDB file (handlers/lib/export-verification.ts). */
+export interface RdbFacts {
+  /** `redis` for the REDIS magic, `valkey` for VALKEY (Valkey 9 and later). */
+  format: 'redis' | 'valkey';
+  /** The RDB format version of the header (10 for Redis OSS 7.0, 11 for 7.2 and Valkey 7.2 to 8.1, 80 Valkey 9). */
+  version: number;
+  /** The CRC64 the file records in its trailer, 16 hex digits. */
+  checksum: string;
+  /** `full`: the CRC64 of every byte was recomputed and matched; `header`: magic, version and EOF marker only. */
+  verified: 'full' | 'header';
+}
+
+/** How CheckExport verified the objects, and what it could not prove (notes in words). */
+export interface VerificationSummary {
+  mode: VerifyMode;
+  notes: string[];
+  /** Objects S3 reports encrypted with SSE-KMS, which ElastiCache refuses to seed a cluster from. */
+  kmsEncryptedKeys?: string[];
+}
+
+/** How to seed a new cache from the export: the S3 ARNs in shard order, and what to mind. */
+export interface RestoreAdvice {
+  snapshotArns: string[];
+  notes: string[];
 }
 
 /**
@@ -427,6 +458,8 @@ export interface ExportState extends ExecutionContext {
   deadline: string;
   poll: PollState;
   objects: ExportedObject[];
+  /** Set by CheckExport with the objects once they are verified. */
+  verification?: VerificationSummary;
   /** For `"freshSnapshot": true`: the snapshot this export takes of its source, and then exports. */
   fresh?: FreshSnapshotState;
   /** What CleanUp did after the export ended (fresh snapshot deleted, older exports pruned). */
@@ -502,6 +535,8 @@ export interface Outcome {
   freshSnapshot?: FreshSnapshotOutcome;
   /** For a scheduled run with a retention policy: the older exports of that schedule deleted after this success. */
   pruned?: ExportedObject[];
+  /** For a success: the ARNs to seed a new cache with, in shard order, and what matters for that restore. */
+  restore?: RestoreAdvice;
   /**
    * Only in notifications: how many entries were left out of `objects` to keep the message within SNS's 256 KiB
    * limit (hundreds of shards). The state machine's output and GET /exports/{exportId} list every object.

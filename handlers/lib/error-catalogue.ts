@@ -373,6 +373,16 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     retryable: true,
   },
   {
+    code: 'ExportCorrupt',
+    // CheckExport read the object's header and trailer, or its every byte, and they are not a complete RDB file
+    // (handlers/lib/export-verification.ts): cut short, bytes changed, or not an RDB at all.
+    codes: ['ExportCorrupt'],
+    solution:
+      "The .rdb object in the bucket is damaged: it is cut short, its bytes do not match the checksum it records, or it is not an RDB file at all. Do not restore from it. Delete the export's objects, check that nothing else writes to these keys (another export under the same targetSnapshotName, a lifecycle or replication rule), then request the export again under a new targetSnapshotName. If a fresh export is damaged again, open a case with AWS Support quoting the snapshot name.",
+    docsUrl: EXPORTING_URL,
+    retryable: true,
+  },
+  {
     code: 'ExportFailed',
     codes: ['ExportFailed'],
     solution:

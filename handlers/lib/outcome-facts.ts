@@ -13,6 +13,7 @@ import { explainFailure } from './error-catalogue.js';
 import { decodeFailureCause } from './errors.js';
 import { buildOutcome } from './outcome.js';
 import { isRecord } from './records.js';
+import { partitionOfArn } from './restore-advice.js';
 
 /** `cleanupError`: CleanUp's own Lambda failure, caught so the notification still goes out. */
 export type PublishInput = (ExportState | FailureInput) & { cleanupError?: unknown };
@@ -97,5 +98,7 @@ export const outcomeFor = (input: PublishInput, finishedAt: Date): Outcome => {
     schedule: scheduleOf(input),
     freshSnapshot: freshSnapshotOf(input),
     pruned: succeeded ? input.cleanup?.pruned : undefined,
+    verification: succeeded ? input.verification : undefined,
+    partition: partitionOfArn(input.topicArn ?? input.snapshot?.topicArn),
   });
 };

@@ -8,7 +8,9 @@ import type {
   OutcomeError,
   ScheduleRun,
   SnapshotSummary,
+  VerificationSummary,
 } from './contracts.js';
+import { restoreAdvice } from './restore-advice.js';
 
 /** What is known about an export when it ends; everything but the ids may be missing after an early failure. */
 export interface OutcomeFacts {
@@ -25,6 +27,10 @@ export interface OutcomeFacts {
   schedule?: ScheduleRun | undefined;
   freshSnapshot?: FreshSnapshotOutcome | undefined;
   pruned?: readonly ExportedObject[] | undefined;
+  /** How CheckExport verified the objects (a success only). */
+  verification?: VerificationSummary | undefined;
+  /** The partition the service runs in (of its topic's ARN), for the objects' S3 ARNs; default `aws`. */
+  partition?: string | undefined;
 }
 
 /** Whole seconds from `startedAt` to `finishedAt`; 0 when the start time is unreadable or in the future. */
@@ -57,7 +63,7 @@ export const buildOutcome = (facts: OutcomeFacts): Outcome => {
     ...(facts.targetSnapshotName !== undefined && { targetSnapshotName: facts.targetSnapshotName }),
     ...(facts.targetBucket !== undefined && { targetBucket: facts.targetBucket }),
     objects: [...(facts.objects ?? [])]
-      .map((object) => ({ key: object.key, size: object.size }))
+      .map((object) => ({ key: object.key, size: object.size, ...(object.rdb && { rdb: { ...object.rdb } }) }))
       .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
     // The topic is delivery detail, not part of the document.
     ...(snapshot && {
@@ -78,6 +84,18 @@ export const buildOutcome = (facts: OutcomeFacts): Outcome => {
     ...(facts.freshSnapshot && { freshSnapshot: facts.freshSnapshot }),
     ...(facts.pruned &&
       facts.pruned.length > 0 && { pruned: facts.pruned.map((object) => ({ key: object.key, size: object.size })) }),
+    ...(!facts.error &&
+      facts.targetBucket !== undefined &&
+      (facts.objects ?? []).length > 0 && {
+        restore: restoreAdvice({
+          partition: facts.partition ?? 'aws',
+          bucket: facts.targetBucket,
+          objects: facts.objects ?? [],
+          numNodeGroups: snapshot?.numNodeGroups,
+          serverless: snapshot?.kind === 'serverless' || snapshot?.serverlessCacheName !== undefined,
+          verification: facts.verification,
+        }),
+      }),
   };
 };
 
@@ -193,6 +211,41 @@ const timingLines = (outcome: Outcome): string[] => [
   `Finished:  ${outcome.finishedAt} (took ${formatDuration(outcome.durationSeconds)})`,
 ];
 
+/** `1.25 GiB`; below 0.01 GiB the nearest unit (`3.4 KiB`), so a small export does not read `0.00 GiB`. */
+const gibibytes = (bytes: number): string =>
+  bytes >= 0.01 * 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(2)} GiB` : formatSize(bytes).replace(/ \(.*\)$/, '');
+
+/** `Verified: 2 objects, 1.25 GiB, CRC64 ok`, or what was checked less than in full. */
+export const verificationLine = (objects: Outcome['objects']): string => {
+  const total = objects.reduce((sum, object) => sum + object.size, 0);
+  const plural = (n: number): string => `${n} object${n === 1 ? '' : 's'}`;
+  const full = objects.filter((object) => object.rdb?.verified === 'full').length;
+  const header = objects.filter((object) => object.rdb?.verified === 'header').length;
+  if (full === objects.length) return `Verified: ${plural(full)}, ${gibibytes(total)}, CRC64 ok`;
+  if (full + header === objects.length) {
+    return `Verified: ${plural(objects.length)}, ${gibibytes(total)}: CRC64 ok for ${full}, header and trailer only for ${header} (see the restore notes)`;
+  }
+  return `Not verified: ${plural(objects.length - full - header)} not read (VERIFY_EXPORTS=off)`;
+};
+
+/** ARNs written out in the text's restore command; more are referred to the document. */
+const MAX_COMMAND_ARNS = 10;
+
+/** How to seed a new cache from this export, and the notes that matter for it. */
+const restoreLines = (outcome: Outcome): string[] => {
+  const restore = outcome.restore;
+  if (!restore) return [];
+  const arns =
+    restore.snapshotArns.length <= MAX_COMMAND_ARNS
+      ? restore.snapshotArns.join(' ')
+      : `<the ${restore.snapshotArns.length} ARNs of restore.snapshotArns in the outcome document, in order>`;
+  const serverless = outcome.snapshot?.serverlessCacheName !== undefined;
+  const command = serverless
+    ? `aws elasticache create-serverless-cache --serverless-cache-name <new-cache> --engine ${outcome.snapshot?.engine ?? 'valkey'} --snapshot-arns-to-restore ${arns}`
+    : `aws elasticache create-replication-group --replication-group-id <new-group> --replication-group-description "Restored from ${outcome.targetSnapshotName ?? outcome.exportId}" --engine ${outcome.snapshot?.engine ?? 'redis'} --cache-node-type <node-type>${restore.snapshotArns.length > 1 ? ` --num-node-groups ${restore.snapshotArns.length}` : ''} --snapshot-arns ${arns}`;
+  return ['', 'Restore:', `  ${command}`, ...restore.notes.map((note) => `  - ${note}`)];
+};
+
 const successText = (outcome: Outcome, maxListed: number): string[] => {
   const total = outcome.objects.reduce((sum, object) => sum + object.size, 0);
   return [
@@ -201,6 +254,8 @@ const successText = (outcome: Outcome, maxListed: number): string[] => {
     `Source snapshot: ${outcome.sourceSnapshotName ?? '(unknown)'}${describeSnapshot(outcome)}`,
     `Exported ${outcome.objects.length} object${outcome.objects.length === 1 ? '' : 's'} (${formatSize(total)}) to:`,
     ...objectLines(outcome, maxListed),
+    ...(outcome.objects.length > 0 ? [verificationLine(outcome.objects)] : []),
+    ...(maxListed > 0 ? restoreLines(outcome) : []),
     ...lifecycleLines(outcome, maxListed),
     '',
     ...timingLines(outcome),
@@ -255,6 +310,10 @@ const documentWithin = (outcome: Outcome, budgetBytes: number): string => {
       ...outcome,
       objects: outcome.objects.slice(0, Math.max(0, kept)),
       objectsOmitted: outcome.objects.length - Math.max(0, kept),
+      // The ARNs are as many as the objects: cut alike (the full list is in the execution's record).
+      ...(outcome.restore && {
+        restore: { ...outcome.restore, snapshotArns: outcome.restore.snapshotArns.slice(0, Math.max(0, kept)) },
+      }),
     });
   }
   return document;
@@ -348,7 +407,12 @@ export const renderNotification = (full: Outcome, topicArn: string, options: Ren
   const text = [...note, ...lines].join('\n');
   const carried =
     compact && outcome.objects.length > 0
-      ? { ...outcome, objects: [], objectsOmitted: outcome.objects.length }
+      ? {
+          ...outcome,
+          objects: [],
+          objectsOmitted: outcome.objects.length,
+          ...(outcome.restore && { restore: { ...outcome.restore, snapshotArns: [] } }),
+        }
       : outcome;
   const document = documentWithin(carried, SNS_MESSAGE_BUDGET_BYTES - Buffer.byteLength(text));
   return {

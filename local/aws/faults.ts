@@ -7,7 +7,24 @@
 // `finish-snapshot`).
 import { AwsError } from './errors.js';
 
-export type ExportOutcome = 'no-objects' | 'failed';
+export type ExportOutcome = 'no-objects' | 'failed' | 'corrupt' | 'truncated';
+
+const EXPORT_OUTCOMES: readonly ExportOutcome[] = ['no-objects', 'failed', 'corrupt', 'truncated'];
+
+/**
+ * The bytes an export writes for an object under a staged `corrupt` or `truncated` outcome: `corrupt` flips bytes in
+ * the middle of the first shard's file (header and trailer intact, so only the CRC64 tells), `truncated` cuts it to
+ * two thirds (an upload that stopped early). Other shards and outcomes are written as they are.
+ */
+export const damagedExportBody = (outcome: ExportOutcome | undefined, shard: number, body: Buffer): Buffer => {
+  if (shard !== 0) return body;
+  if (outcome === 'truncated') return Buffer.from(body.subarray(0, Math.floor((body.length * 2) / 3)));
+  if (outcome !== 'corrupt') return body;
+  const damaged = Buffer.from(body);
+  const middle = Math.floor(damaged.length / 2);
+  for (let at = middle; at < Math.min(middle + 4, damaged.length - 9); at += 1) damaged[at] = (damaged[at] ?? 0) ^ 0xa5;
+  return damaged;
+};
 export type SnapshotOutcome = 'failed';
 
 /** What a snapshot is taken of, to match a staged snapshot outcome against. */
@@ -34,7 +51,8 @@ export const serviceLinkedRoleNotFound = (): AwsError =>
  * A fault staged for tests: either the next `count` calls of `action` fail with an AWS error (default Throttling,
  * "Rate exceeded", 400), or, with `exportOutcome`, the next `count` exports end badly: `no-objects` (the source
  * returns to `available` and nothing is written: the "reported success, bucket empty" case) or `failed` (the source
- * ends `failed`, nothing written), or, with `snapshotOutcome: 'failed'`, the next `count` CreateSnapshot calls of
+ * ends `failed`, nothing written), `corrupt` (the objects are written with bytes changed in the middle of the first,
+ * so its CRC64 does not match) or `truncated` (the first object is cut short), or, with `snapshotOutcome: 'failed'`, the next `count` CreateSnapshot calls of
  * `replicationGroupId` or `cacheClusterId` (of any, with neither) make a snapshot that ends `failed` instead of
  * `available`; with `serverlessCacheName`, the next CreateServerlessCacheSnapshot (or final snapshot) of that serverless
  * cache. An `exportOutcome` with `serverlessCacheSnapshotName` applies only to the next ExportServerlessCacheSnapshot of
@@ -76,8 +94,8 @@ export class FaultQueue {
   /** Checks and queues a fault; throws an Error with a message for the caller when it is malformed. */
   public stage(fault: ElastiCacheFault): void {
     if (typeof fault !== 'object' || fault === null) throw new Error('A fault must be an object');
-    if (fault.exportOutcome !== undefined && !['no-objects', 'failed'].includes(fault.exportOutcome)) {
-      throw new Error('exportOutcome must be "no-objects" or "failed"');
+    if (fault.exportOutcome !== undefined && !EXPORT_OUTCOMES.includes(fault.exportOutcome)) {
+      throw new Error('exportOutcome must be "no-objects", "failed", "corrupt" or "truncated"');
     }
     if (fault.snapshotOutcome !== undefined) checkSnapshotFault(fault);
     else if (

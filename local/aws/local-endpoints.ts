@@ -19,7 +19,7 @@
 //                                            (RecordedCall in local/aws/iam/index.ts); DELETE forgets them
 //   GET /_local/elasticache/faults           pending staged faults; DELETE clears them; POST stages one, e.g.
 //                                            {"action":"CopySnapshot","count":2} (Throttling "Rate exceeded" by default,
-//                                            or give code/message/status), {"exportOutcome":"no-objects"|"failed"}, or
+//                                            or give code/message/status), {"exportOutcome":"no-objects"|"failed"|"corrupt"|"truncated"}, or
 //                                            {"snapshotOutcome":"failed","replicationGroupId":"…"} (or "cacheClusterId")
 //                                            for the next CreateSnapshot of that group or cluster;
 //                                            {"snapshotOutcome":"failed","serverlessCacheName":"…"},

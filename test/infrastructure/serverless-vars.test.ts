@@ -54,6 +54,7 @@ const settings = (schedules: unknown, overrides: Record<string, string> = {}): R
   'self:custom.allowedTargetBuckets': 'exports-bucket, other-bucket',
   'self:custom.defaultTargetBucket': '',
   'self:custom.exportDeadlineMinutes': '720',
+  'self:custom.verifyExports': 'full',
   'self:provider.region': 'us-east-1',
   ...overrides,
 });
@@ -545,6 +546,16 @@ describe('allow-list resources', () => {
     // Assert
     expect(tooLong.error).toBe('EXPORT_DEADLINE_MINUTES must be a number of minutes from 1 to 2880, got 3000');
     expect(notANumber.error).toMatch(/^EXPORT_DEADLINE_MINUTES must be a number/);
+  });
+
+  it('rejects a VERIFY_EXPORTS CheckExport would refuse at cold start', async () => {
+    // Act
+    const wrong = await call('hasAllowedTargetBuckets', settings([], { 'self:custom.verifyExports': 'crc' }));
+    const header = await call('hasAllowedTargetBuckets', settings([], { 'self:custom.verifyExports': 'header' }));
+
+    // Assert
+    expect(wrong.error).toBe('Environment variable VERIFY_EXPORTS must be full, header or off, got crc');
+    expect(header.error).toBeUndefined();
   });
 
   it('rejects a default bucket that the allow-list would refuse', async () => {

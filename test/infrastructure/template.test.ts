@@ -46,6 +46,7 @@ const CONFIGURED: PackageConfig = {
     ALLOWED_TARGET_BUCKETS: 'exports-bucket,other-allowed-bucket',
     DEFAULT_TARGET_BUCKET: 'other-allowed-bucket',
     EXPORT_DEADLINE_MINUTES: '240',
+    VERIFY_EXPORTS: 'header',
     LOG_LEVEL: 'WARN',
     SNAPSHOT_TOPICS: 'elasticache-*,orders-events',
   },
@@ -542,7 +543,8 @@ describe('IAM', () => {
         's3:GetObject': objects,
         's3:DeleteObject': objects,
       },
-      checkExport: { 's3:ListBucket': buckets },
+      // Reading the exported objects back to verify them: only .rdb keys (handlers/lib/export-verification.ts).
+      checkExport: { 's3:ListBucket': buckets, 's3:GetObject': buckets.map((bucket) => `${bucket}/*.rdb`) },
       takeSnapshot: {},
       // The fixture's schedules have no retention policy: nothing to prune (see 'schedules' for one that has).
       cleanUp: {},
@@ -666,6 +668,7 @@ describe('configuration', () => {
             ALLOWED_TARGET_BUCKETS: '',
             DEFAULT_TARGET_BUCKET: '',
             EXPORT_DEADLINE_MINUTES: '720',
+            VERIFY_EXPORTS: 'full',
             DEFAULT_TOPIC_ARN: refPlaceholder('OutcomesTopic'),
             STATE_MACHINE_ARN: `arn:aws:states:us-east-1:${ACCOUNT_ID}:stateMachine:exportSnapshot-dev`,
             // The safety net keeps its records there, and publishOutcome the record of each notification it sent;
@@ -691,6 +694,7 @@ describe('configuration', () => {
       ALLOWED_TARGET_BUCKETS: 'exports-bucket,other-allowed-bucket',
       DEFAULT_TARGET_BUCKET: 'other-allowed-bucket',
       EXPORT_DEADLINE_MINUTES: '240',
+      VERIFY_EXPORTS: 'header',
     });
   });
 

@@ -202,7 +202,11 @@ describe('an export prepared and checked with the AWS CLI', () => {
       { key: 'cli-flow-0001.rdb', size: expect.any(Number) },
       { key: 'cli-flow-0002.rdb', size: expect.any(Number) },
     ]);
-    expect(listed.Contents?.map((object) => ({ key: object.Key, size: object.Size }))).toEqual(final.outcome?.objects);
+    expect(listed.Contents?.map((object) => ({ key: object.Key, size: object.Size }))).toEqual(
+      final.outcome?.objects.map(({ key, size }) => ({ key, size })),
+    );
+    // Each object was verified in full (header, trailer and CRC64) before the export counted as a success.
+    expect(final.outcome?.objects.map((object) => object.rdb?.verified)).toEqual(['full', 'full']);
     expect(readFileSync(downloaded).subarray(0, 5).toString('latin1')).toBe('REDIS');
 
     expect(execution.status).toBe('SUCCEEDED');

@@ -292,7 +292,11 @@ describe('exports that succeed', () => {
       'seed-success-0001.rdb',
       'seed-success-0002.rdb',
     ]);
-    expect(listed.Contents?.map((object) => ({ key: object.Key, size: object.Size }))).toEqual(final.outcome?.objects);
+    expect(listed.Contents?.map((object) => ({ key: object.Key, size: object.Size }))).toEqual(
+      final.outcome?.objects.map(({ key, size }) => ({ key, size })),
+    );
+    // Each object was verified in full (header, trailer and CRC64) before the export counted as a success.
+    expect(final.outcome?.objects.map((object) => object.rdb?.verified)).toEqual(['full', 'full']);
 
     expect(notifications).toHaveLength(1);
     const [notification] = notifications;

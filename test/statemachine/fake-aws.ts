@@ -1,6 +1,7 @@
 // A small in-memory AWS for state machine tests: ElastiCache snapshots whose exports progress per check, S3
 // buckets with ACLs and objects, and an SNS outbox. It answers through aws-sdk-client-mock, so the handlers'
 // own module-scope SDK clients are the ones being exercised.
+import { Readable } from 'node:stream';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   CopySnapshotCommand,
@@ -19,6 +20,7 @@ import {
   GetBucketLocationCommand,
   GetBucketOwnershipControlsCommand,
   GetBucketPolicyCommand,
+  GetObjectCommand,
   type Grant,
   HeadBucketCommand,
   ListBucketsCommand,
@@ -28,6 +30,27 @@ import {
 } from '@aws-sdk/client-s3';
 import { PublishCommand, type PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
+import { writeRdb } from '../../local/aws/elasticache/rdb';
+
+/**
+ * A valid RDB file (what CheckExport verifies: header, EOF and CRC64) of exactly `bytes` bytes: one string value
+ * whose length makes up the difference.
+ */
+export const rdbOfSize = (bytes: number): Buffer => {
+  const build = (length: number): Buffer =>
+    writeRdb({
+      engine: 'redis',
+      engineVersion: '7.1',
+      createdAt: new Date(0),
+      keys: [{ key: 'fake-key', type: 'string', value: 'x'.repeat(length) }],
+    });
+  const base = build(0).length;
+  for (let length = Math.max(0, bytes - base - 8); length <= bytes - base; length += 1) {
+    const file = build(length);
+    if (file.length === bytes) return file;
+  }
+  throw new Error(`No RDB of exactly ${bytes} bytes`);
+};
 
 export const ELASTICACHE_CANONICAL_ID = '540804c33a284a299d2547575ce1010f2312ef3da9b3a053c8bc45bf233e4353';
 export const REGION = 'us-east-1';
@@ -39,6 +62,8 @@ export interface FakeBucket {
   policy?: string;
   objectOwnership?: string;
   objects: Map<string, number>;
+  /** The bytes of the objects the fake export wrote (GetObject serves them, with Range). */
+  bodies?: Map<string, Buffer>;
 }
 
 export interface FakeExportPlan {
@@ -262,6 +287,21 @@ export class FakeAws {
       return { Contents: contents, KeyCount: contents.length, IsTruncated: false };
     });
 
+    this.s3Mock.on(GetObjectCommand).callsFake((input: { Bucket: string; Key: string; Range?: string }) => {
+      const bucket = this.ownBucket(input.Bucket);
+      const body = bucket.bodies?.get(input.Key);
+      if (!body) throw s3Error('NoSuchKey', 404);
+      const match = /^bytes=(\d+)-(\d*)$/.exec(input.Range ?? '');
+      const start = match ? Number(match[1]) : 0;
+      const end = match?.[2] ? Math.min(Number(match[2]), body.length - 1) : body.length - 1;
+      return {
+        Body: Readable.from([body.subarray(start, end + 1)]),
+        ContentRange: `bytes ${start}-${end}/${body.length}`,
+        ETag: '"fake-etag"',
+        ServerSideEncryption: 'AES256',
+      };
+    });
+
     this.snsMock.on(PublishCommand).callsFake((input: PublishCommandInput) => {
       this.published.push(input);
       return { MessageId: `msg-${this.published.length}` };
@@ -289,7 +329,10 @@ export class FakeAws {
     const bucket = this.buckets.get(running.bucket);
     if (serverless && bucket) {
       if (this.exportPlan.result !== 'none' && this.exportPlan.result !== 'failed') {
-        bucket.objects.set(`${running.target.toLowerCase()}-0001.rdb`, 1024);
+        const key = `${running.target.toLowerCase()}-0001.rdb`;
+        bucket.objects.set(key, 1024);
+        bucket.bodies ??= new Map();
+        bucket.bodies.set(key, rdbOfSize(1024));
       }
       const status = this.exportPlan.result === 'failed' ? 'failed' : 'available';
       this.serverlessSnapshots.set(snapshotName, { ...serverless, Status: status });
@@ -301,7 +344,10 @@ export class FakeAws {
     const shards = this.exportPlan.result === 'partial' ? 1 : (source.NumNodeGroups ?? 1);
     if (this.exportPlan.result === 'objects' || this.exportPlan.result === 'partial') {
       for (let shard = 1; shard <= shards; shard += 1) {
-        bucket.objects.set(`${running.target.toLowerCase()}-${shard.toString().padStart(4, '0')}.rdb`, 1024 * shard);
+        const key = `${running.target.toLowerCase()}-${shard.toString().padStart(4, '0')}.rdb`;
+        bucket.objects.set(key, 1024 * shard);
+        bucket.bodies ??= new Map();
+        bucket.bodies.set(key, rdbOfSize(1024 * shard));
       }
     }
     this.snapshots.set(snapshotName, {

@@ -5,6 +5,7 @@ import {
   GetBucketLocationCommand,
   GetBucketOwnershipControlsCommand,
   GetBucketPolicyCommand,
+  GetObjectCommand,
   type Grant,
   HeadBucketCommand,
   paginateListBuckets,
@@ -147,3 +148,54 @@ export const deleteObjects = async (
   }
   return result;
 };
+
+/** One byte range of an object as GetObject returns it: the bytes as they arrive, and what S3 said of the object. */
+export interface ObjectRange {
+  body: AsyncIterable<Uint8Array>;
+  /** The object's ETag: passed as IfMatch on the next ranges, so every range is read from the same object. */
+  etag?: string;
+  /** The whole object's size, from Content-Range. */
+  objectSize?: number;
+  /** x-amz-server-side-encryption: `AES256` (SSE-S3), `aws:kms`, `aws:kms:dsse`. */
+  serverSideEncryption?: string;
+}
+
+export interface RangeRequest {
+  /** First byte, inclusive; negative: the last -start bytes (a suffix range). */
+  start: number;
+  /** Last byte, inclusive; ignored for a suffix range. */
+  end?: number;
+  ifMatch?: string;
+  abortSignal?: AbortSignal;
+}
+
+/**
+ * A ranged GetObject (s3:GetObject on the object), its body streamed: nothing is held in memory beyond the chunk
+ * being read. An object replaced meanwhile fails the IfMatch with PreconditionFailed, thrown as every failure here.
+ */
+export const getObjectRange = (
+  client: S3Client,
+  bucket: string,
+  key: string,
+  range: RangeRequest,
+): Promise<ObjectRange> =>
+  callAws('GetObject', async () => {
+    const header = range.start < 0 ? `bytes=${range.start}` : `bytes=${range.start}-${range.end ?? ''}`;
+    const response = await client.send(
+      new GetObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Range: header,
+        ...(range.ifMatch !== undefined && { IfMatch: range.ifMatch }),
+      }),
+      ...(range.abortSignal ? [{ abortSignal: range.abortSignal }] : []),
+    );
+    const total = /\/(\d+)$/.exec(response.ContentRange ?? '')?.[1];
+    const body = response.Body as AsyncIterable<Uint8Array> | undefined;
+    return {
+      body: body ?? (async function* () {})(),
+      ...(response.ETag && { etag: response.ETag }),
+      ...(total !== undefined && { objectSize: Number(total) }),
+      ...(response.ServerSideEncryption && { serverSideEncryption: response.ServerSideEncryption }),
+    };
+  });

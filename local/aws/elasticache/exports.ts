@@ -6,6 +6,7 @@
 // reference (reference/aws-cli-elasticache-copy-snapshot.rst).
 
 import { exportKeys } from '../../../handlers/lib/naming.js';
+import { damagedExportBody } from '../faults.js';
 import {
   aclGrants,
   elastiCacheCanonicalIdFor,
@@ -112,7 +113,9 @@ export const finishExport = (
     work.keys.forEach((key, shard) => {
       const takenAt = source.nodeSnapshots[shard]?.snapshotCreateTime;
       const body = snapshotShardFile(source, shard, takenAt === undefined ? context.clock.now() : new Date(takenAt));
-      context.s3Store.putObject(work.bucket, key, body, { contentType: 'application/octet-stream' });
+      context.s3Store.putObject(work.bucket, key, damagedExportBody(work.outcome, shard, body), {
+        contentType: 'application/octet-stream',
+      });
     });
   }
   source.status = 'available';

@@ -20,6 +20,7 @@
 
 import { serverlessExportKeys } from '../../../handlers/lib/naming.js';
 import { AwsError } from '../errors.js';
+import { damagedExportBody } from '../faults.js';
 import type { ElastiCacheContext } from './context.js';
 import { checkExportBucket } from './exports.js';
 import { serverlessShardFile } from './key-data.js';
@@ -88,7 +89,9 @@ export const finishServerlessExport = (
   if (work.outcome !== 'no-objects' && context.s3Store.getBucket(work.bucket)) {
     work.keys.forEach((key, shard) => {
       const body = serverlessShardFile(snapshot, shard, work.keys.length);
-      context.s3Store.putObject(work.bucket, key, body, { contentType: 'application/octet-stream' });
+      context.s3Store.putObject(work.bucket, key, damagedExportBody(work.outcome, shard, body), {
+        contentType: 'application/octet-stream',
+      });
     });
   }
   snapshot.status = 'available';

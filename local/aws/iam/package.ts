@@ -20,6 +20,7 @@ export const CONFIG_ENV = [
   'LOG_LEVEL',
   'SCHEDULES_FILE',
   'SNAPSHOT_TOPICS',
+  'VERIFY_EXPORTS',
 ] as const;
 
 export type ConfigEnv = Partial<Record<(typeof CONFIG_ENV)[number], string>>;

@@ -38,7 +38,13 @@ const bucketHolds = (objects: Array<{ key: string; size: number }>): void => {
   s3Mock.on(ListObjectsV2Command).resolves({ Contents: objects.map(({ key, size }) => ({ Key: key, Size: size })) });
 };
 
-const deps = () => ({ elastiCache: new ElastiCacheClient({}), s3: new S3Client({}), now: () => NOW });
+// Verification of the objects' bytes is tested in test/unit/lib/export-verification.test.ts and test/integration/export-verification.test.ts.
+const deps = () => ({
+  elastiCache: new ElastiCacheClient({}),
+  s3: new S3Client({}),
+  now: () => NOW,
+  verifyMode: 'off' as const,
+});
 
 beforeEach(() => {
   elastiCacheMock.reset();

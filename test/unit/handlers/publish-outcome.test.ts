@@ -107,6 +107,16 @@ describe('publishOutcome on success', () => {
       startedAt: STARTED_AT,
       finishedAt: '2026-11-25T03:12:30.000Z',
       durationSeconds: 750,
+      // The ARNs to seed a new group with, in shard order (restore-advice.ts).
+      restore: {
+        snapshotArns: [
+          'arn:aws:s3:::exports-bucket/nightly-2026-11-25-0001.rdb',
+          'arn:aws:s3:::exports-bucket/nightly-2026-11-25-0002.rdb',
+        ],
+        notes: [
+          '2 objects, one per shard: seed a cluster-mode-enabled replication group (--num-node-groups 2) with the ARNs in this order; a cluster-mode-disabled group cannot be seeded from a multi-shard export.',
+        ],
+      },
     });
   });
 

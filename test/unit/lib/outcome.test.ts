@@ -69,6 +69,16 @@ describe('buildOutcome', () => {
       startedAt: '2026-11-25T03:00:00.000Z',
       finishedAt: '2026-11-25T04:02:03.000Z',
       durationSeconds: 3723,
+      // The ARNs to seed a new group with, in shard order (restore-advice.ts).
+      restore: {
+        snapshotArns: [
+          'arn:aws:s3:::exports-bucket/nightly-2026-11-25-0001.rdb',
+          'arn:aws:s3:::exports-bucket/nightly-2026-11-25-0002.rdb',
+        ],
+        notes: [
+          '2 objects, one per shard: seed a cluster-mode-enabled replication group (--num-node-groups 2) with the ARNs in this order; a cluster-mode-disabled group cannot be seeded from a multi-shard export.',
+        ],
+      },
     });
   });
 
