@@ -125,7 +125,7 @@ const explainRefusal = async (
     kind: 'busy',
     error: new ExportRejectedError(
       state.snapshot.kind === 'serverless'
-        ? `Serverless cache snapshot ${state.sourceSnapshotName} is being exported by another request, so ElastiCache refused to export it to s3://${state.targetBucket} now.`
+        ? `Serverless cache snapshot ${state.sourceSnapshotName} is being exported by another request${source === 'exporting' ? '' : ' (available again: that request just finished)'}, so ElastiCache refused to export it to s3://${state.targetBucket} now.`
         : `Snapshot ${state.sourceSnapshotName} is being exported or copied by another request (status ${source === 'exporting' ? 'copying' : 'available again, that request just finished'}), so ElastiCache refused to export it to s3://${state.targetBucket} now.`,
       { ...error.details, code: 'SnapshotBusy' },
       { cause: error },
