@@ -18,7 +18,7 @@ import * as z from './zod.js';
 
 /** EXPORT_DEADLINE_MINUTES when unset: 12 hours. */
 export const DEFAULT_DEADLINE_MINUTES = 720;
-/** 48 hours: CheckExport lengthens its waits so that even this deadline ends before the 480-check cap. */
+/** 48 hours: the longest deadline the poll cap (handlers/lib/backoff.ts MAX_CHECKS) leaves room for. */
 export const MAX_DEADLINE_MINUTES = 2880;
 
 /** Largest accepted request body, in bytes. */
