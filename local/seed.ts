@@ -75,6 +75,10 @@ export interface SeedResult {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+const isThrottling = (error: unknown): boolean =>
+  error instanceof Error &&
+  (error.name === 'Throttling' || (error as { $retryable?: { throttling?: boolean } }).$retryable?.throttling === true);
+
 /** Polls `look` until it returns a value; throws after `timeoutMs` with `what` in the message. */
 const waitFor = async <T>(
   what: string,
@@ -83,7 +87,11 @@ const waitFor = async <T>(
 ): Promise<T> => {
   const deadline = Date.now() + options.timeoutMs;
   for (;;) {
-    const value = await look();
+    // Throttled (LOCAL_ELASTICACHE_RATE) past the SDK's own retries: not an answer yet, so look again later.
+    const value = await look().catch((error: unknown) => {
+      if (isThrottling(error)) return undefined;
+      throw error;
+    });
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`Timed out after ${options.timeoutMs} ms waiting for ${what}`);
     await sleep(options.pollIntervalMs);
