@@ -29,11 +29,11 @@ export interface CheckExportDeps {
 const VERIFY_MODE = parseVerifyMode(process.env.VERIFY_EXPORTS);
 
 /**
- * Time kept back from verification to return the state and log (the function's timeout is 50 s, serverless.yml).
- * Without a remaining time (the local runner's context has none) the function's 50 s are assumed.
+ * Time kept back from verification to return the state and log (the function's timeout is 900 s, serverless.yml).
+ * Without a remaining time (the local runner's context has none) the function's 900 s are assumed.
  */
 const RETURN_MARGIN_MS = 5_000;
-const FUNCTION_TIMEOUT_MS = 50_000;
+const FUNCTION_TIMEOUT_MS = 900_000;
 
 /**
  * Source statuses this code knows to mean "still exporting". AWS documents no list of the statuses a snapshot
