@@ -142,9 +142,8 @@ const SCHEDULES_YAML = [
 
 /** Fires the schedule for `at` (as Scheduler would, through its execution role) and follows the run to its end. */
 const scheduledRunEnds = async (at: string, status: 'SUCCEEDED' | 'FAILED') => {
-  const response = await fetch(`${harness.stack.awsUrl}/_local/schedules/${SCHEDULE}/run?at=${at}`, { method: 'POST' });
-  const run = (await response.json()) as { exportId: string; error?: string };
-  if (response.status !== 200) throw new Error(`The schedule's run answered ${response.status}: ${run.error}`);
+  const { status: code, body: run } = await harness.runSchedule(SCHEDULE, at);
+  if (code !== 200) throw new Error(`The schedule's run answered ${code}: ${run.error}`);
   const { final } = await harness.followExport(run.exportId);
   expect(final.status).toBe(status);
   return final;

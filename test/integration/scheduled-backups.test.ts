@@ -17,18 +17,7 @@ const SCHEDULE = 'Nightly-sessions';
 let harness: StackHarness;
 let schedulesDir: string;
 
-interface RunAnswer {
-  exportId: string;
-  started: boolean;
-  status: string;
-}
-
-const runSchedule = async (name: string, at: string): Promise<{ status: number; body: RunAnswer }> => {
-  const response = await fetch(`${harness.stack.awsUrl}/_local/schedules/${name}/run?at=${encodeURIComponent(at)}`, {
-    method: 'POST',
-  });
-  return { status: response.status, body: (await response.json()) as RunAnswer };
-};
+const runSchedule = (name: string, at: string) => harness.runSchedule(name, at);
 
 const objectKeys = async (prefix: string): Promise<string[]> => {
   const { Contents = [] } = await harness.s3().send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));

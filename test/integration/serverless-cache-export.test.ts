@@ -63,12 +63,7 @@ const exportOf = async (body: Record<string, unknown>) => {
   return { accepted, final, notifications };
 };
 
-const runSchedule = async (name: string, at: string): Promise<{ status: number; body: { exportId: string } }> => {
-  const response = await fetch(`${harness.stack.awsUrl}/_local/schedules/${name}/run?at=${encodeURIComponent(at)}`, {
-    method: 'POST',
-  });
-  return { status: response.status, body: (await response.json()) as { exportId: string } };
-};
+const runSchedule = (name: string, at: string) => harness.runSchedule(name, at);
 
 beforeAll(async () => {
   schedulesDir = mkdtempSync(path.join(tmpdir(), 'serverless-schedules-'));

@@ -68,9 +68,19 @@ export interface StackHarness {
   clearSnsFaults(): Promise<void>;
   /** DELETE /exports/{exportId}. */
   cancelExport(exportId: string): Promise<{ status: number; body: ExportResource }>;
+  /** Fires a schedule of the schedules file for `at` as Scheduler would (POST /_local/schedules/<name>/run). */
+  runSchedule(name: string, at: string): Promise<{ status: number; body: ScheduleRunAnswer }>;
   /** Resolves once the safety net has nothing queued: every status-change event so far has been handled. */
   safetyNetIdle(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** What POST /_local/schedules/<name>/run answers: the run's export, or why it could not start. */
+export interface ScheduleRunAnswer {
+  exportId: string;
+  started: boolean;
+  status: string;
+  error?: string;
 }
 
 export interface StackHarnessOptions {
@@ -211,6 +221,11 @@ export const startStackHarness = async (options: StackHarnessOptions = {}): Prom
     cancelExport: async (exportId) => {
       const response = await fetch(`${stack.apiUrl}/exports/${encodeURIComponent(exportId)}`, { method: 'DELETE' });
       return { status: response.status, body: await readJson<ExportResource>(response, `DELETE /exports/${exportId}`) };
+    },
+    runSchedule: async (name, at) => {
+      const path = `/_local/schedules/${encodeURIComponent(name)}/run?at=${encodeURIComponent(at)}`;
+      const response = await fetch(`${stack.awsUrl}${path}`, { method: 'POST' });
+      return { status: response.status, body: await readJson<ScheduleRunAnswer>(response, `POST ${path}`) };
     },
     safetyNetIdle: async () => {
       await stack.asyncFunctions.get('safetyNet')?.idle();
