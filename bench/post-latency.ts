@@ -1,9 +1,9 @@
 // POST /exports' own handler time, warm: the real handlers/request-export.ts `handler` (middy and its middlewares,
 // the request schema, the logger, the SDK client) invoked in one process many times, as a warm Lambda container
-// runs it, with realistic API Gateway (REST, AWS_IAM) proxy events. Its two Step Functions calls go through the
-// real SFNClient (serialisation, SigV4 signing, response parsing) to a request handler that answers them locally
-// with the bytes Step Functions sends (DescribeExecution: ExecutionDoesNotExist; StartExecution: the execution), so
-// the figure is the handler's own time, without the network or the service's.
+// runs it, with realistic API Gateway (REST, AWS_IAM) proxy events. Its Step Functions call (StartExecution; a new
+// export needs no other) goes through the real SFNClient (serialisation, SigV4 signing, response parsing) to a
+// request handler that answers it locally with the bytes Step Functions sends (the new execution's ARN and
+// startDate), so the figure is the handler's own time, without the network or the service's.
 //
 // Runs in a Node process of its own (stdout, where the handler logs, discarded) with the function's deployed
 // environment (POWERTOOLS_LOG_LEVEL INFO, serverless.yml's default, so each request logs as deployed) and the heap
@@ -11,8 +11,15 @@
 // --expose-gc --max-http-header-size 81920, new space a tenth of the memory, half of it the semi-space, and the rest
 // old space.
 //
-// The goal is on the CPU time each invocation costs the process (process.cpuUsage, user + system): the handler's
-// own time. Wall-clock percentiles are printed beside it; on a shared machine they measure its load as much.
+// The goal is on each invocation's wall-clock time in that process, the handler's own duration (what Lambda
+// reports as Duration), on this machine with the load average printed beside it: on a loaded machine it measures
+// the load as well, and the bench says so. The process's CPU time per invocation (process.cpuUsage, user + system)
+// is printed too, but it is not an invocation's duration: it counts V8's background threads (concurrent JIT
+// compilation, concurrent marking), and Linux adds another running thread's time at its scheduler tick (4 ms), so
+// one invocation in a hundred carries a tick of CPU it did not spend. Measured on 2 idle cores: CPU p99 4.6 to
+// 5.0 ms beside a wall-clock p99 of 1.0 to 1.3 ms, more than two cores can do in that time; with
+// --single-threaded (every V8 task on the main thread) CPU and wall clock agree, at a p99 of 6.2 to 6.5 ms, which
+// is that background work moved onto the handler's thread.
 //   node --import tsx bench/post-latency.ts      (also part of `npm run bench`)
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -86,7 +93,7 @@ export interface PostLatency {
   /** The machine's 1-minute load average when the measurement ended, and its CPUs. */
   loadAverage: number;
   cpus: number;
-  /** Step Functions calls the handler made per invocation (DescribeExecution, StartExecution). */
+  /** Step Functions calls the handler made per invocation (StartExecution). */
   callsPerInvocation: number;
 }
 
@@ -196,8 +203,8 @@ interface WireRequest {
 
 /**
  * Answers the SFN client's requests here, with Step Functions' JSON 1.0 wire format (API reference:
- * DescribeExecution's ExecutionDoesNotExist error, StartExecution's executionArn and startDate): every export the
- * benchmark asks for is new.
+ * StartExecution's executionArn and startDate; DescribeExecution's ExecutionDoesNotExist, which a new export never
+ * asks for): every export the benchmark asks for is new.
  */
 const localStepFunctions = () => {
   let calls = 0;
@@ -289,9 +296,9 @@ const measure = async (): Promise<PostLatency> => {
   };
 };
 
-/** The goal is on the handler's own (CPU) time: wall-clock percentiles on a shared machine measure its load. */
+/** The goal is on the handler's own duration, its wall-clock time (see the header for why not CPU time). */
 export const postLatencyGoals = (latency: PostLatency): Goal[] => [
-  { name: 'post-p99', figure: latency.cpu.p99, target: GOAL_P99_MS, ok: latency.cpu.p99 <= GOAL_P99_MS, unit: 'ms' },
+  { name: 'post-p99', figure: latency.wall.p99, target: GOAL_P99_MS, ok: latency.wall.p99 <= GOAL_P99_MS, unit: 'ms' },
 ];
 
 const formatSpread = (spread: Spread): string =>
@@ -299,9 +306,9 @@ const formatSpread = (spread: Spread): string =>
 
 const report = (latency: PostLatency): string =>
   [
-    `POST /exports handler, warm, in-process, Step Functions answered locally (bench/post-latency.ts): ${latency.runs} invocations after ${latency.warmUp} to warm up, ${latency.callsPerInvocation} SFN calls each`,
-    `  CPU time   ${formatSpread(latency.cpu)}`,
+    `POST /exports handler, warm, in-process, Step Functions answered locally (bench/post-latency.ts): ${latency.runs} invocations after ${latency.warmUp} to warm up, Step Functions calls per invocation: ${latency.callsPerInvocation}`,
     `  wall clock ${formatSpread(latency.wall)}   (load average ${latency.loadAverage.toFixed(1)} on ${latency.cpus} CPUs)`,
+    `  process CPU ${formatSpread(latency.cpu)}   (with V8's background threads, at the scheduler's tick)`,
   ].join('\n');
 
 /** `npm run bench`: the measurement in a process of its own, with the function's environment; its goal. */
