@@ -110,6 +110,8 @@ export const checkExport = async (
     if (options.stopAtFirst) return { problems };
   }
 
+  // The bucket's own facts do not depend on the source: asked for now, alongside the source's check.
+  const look = allowed ? lookAtBucket(deps.s3, request.targetBucket) : undefined;
   let source: SourceCheck;
   try {
     const fresh = freshSnapshotOf(request, options.exportId);
@@ -125,7 +127,7 @@ export const checkExport = async (
   }
   problems.push(...source.problems.map((problem) => ({ check: 'source' as const, ...problem })));
   const summary = source.summary && { summary: source.summary };
-  if (!allowed || (options.stopAtFirst && problems.length > 0)) return { problems, ...summary };
+  if (!look || (options.stopAtFirst && problems.length > 0)) return { problems, ...summary };
 
   try {
     // Without the source, one shard: the keys of the first are the keys every export writes.
@@ -133,7 +135,7 @@ export const checkExport = async (
     const keys = isServerlessRequest(request)
       ? serverlessExportKeys(target)
       : expectedObjectKeys(target, source.summary?.numNodeGroups ?? 1);
-    problems.push(...(await checkBucket(deps.s3, request.targetBucket, target, keys, deps.region)));
+    problems.push(...(await checkBucket(deps.s3, look, request.targetBucket, target, keys, deps.region)));
   } catch (error) {
     problems.push({ check: 'bucket', ...refusalOf(error) });
   }
@@ -339,6 +341,31 @@ const describeGap = (gap: PermissionGap, region: string): string => {
   return `${gap.permission}: ${acl}, and ${policy}.`;
 };
 
+/** The bucket's facts that need no key or grant: asked for together, each answer awaited when it is needed. */
+interface BucketLook {
+  owned: Promise<Set<string>>;
+  region: ReturnType<typeof bucketRegion>;
+  objectOwnership: ReturnType<typeof bucketObjectOwnership>;
+  policy: ReturnType<typeof bucketPolicy>;
+}
+
+/**
+ * Sends ListBuckets, GetBucketLocation, GetBucketOwnershipControls and GetBucketPolicy at once: one round trip
+ * instead of four in turn. The last three are read only for a bucket that proves to be ours and in this Region; for
+ * any other their answers (S3 refuses them for a bucket that is missing, another account's, or in another Region)
+ * are dropped unread, so their refusals are handled here.
+ */
+const lookAtBucket = (client: S3Client, bucket: string): BucketLook => {
+  const look: BucketLook = {
+    owned: listOwnedBucketNames(client),
+    region: bucketRegion(client, bucket),
+    objectOwnership: bucketObjectOwnership(client, bucket),
+    policy: bucketPolicy(client, bucket),
+  };
+  for (const answer of Object.values(look) as Promise<unknown>[]) answer.catch(() => undefined);
+  return look;
+};
+
 /**
  * The checks CopySnapshot (and ExportServerlessCacheSnapshot, which answers the same messages: assumed, AWS lists
  * none for it) makes on the bucket, with the seed doc's messages (`%s` = bucket and key, no code of our
@@ -347,12 +374,13 @@ const describeGap = (gap: PermissionGap, region: string): string => {
  */
 const checkBucket = async (
   client: S3Client,
+  look: BucketLook,
   bucket: string,
   targetSnapshotName: string,
   objectKeys: string[],
   region: string,
 ): Promise<CheckProblem[]> => {
-  const owned = await listOwnedBucketNames(client);
+  const owned = await look.owned;
   if (!owned.has(bucket)) {
     const presence = await bucketPresence(client, bucket);
     return [
@@ -366,7 +394,7 @@ const checkBucket = async (
       },
     ];
   }
-  const bucketIn = await bucketRegion(client, bucket);
+  const bucketIn = await look.region;
   if (bucketIn !== region) {
     // The bucket's grants are not read across Regions: S3 redirects such calls, and they would not matter anyway.
     return [
@@ -379,11 +407,11 @@ const checkBucket = async (
     ];
   }
 
-  const objectOwnership = await bucketObjectOwnership(client, bucket);
+  const objectOwnership = await look.objectOwnership;
   // With BucketOwnerEnforced ACLs are disabled: the grants are not read, only the policy counts.
   const [grants, policy, existing] = await Promise.all([
     objectOwnership === 'BucketOwnerEnforced' ? Promise.resolve([]) : bucketAclGrants(client, bucket),
-    bucketPolicy(client, bucket),
+    look.policy,
     listObjects(client, bucket, objectKeyBase(targetSnapshotName)),
   ]);
   const gaps = elastiCacheAccessGaps({

@@ -156,6 +156,7 @@ describe('every way an export ends gives exactly one notification', () => {
     expect(ended.outcome?.error?.code).toBe('ExportCancelled');
     expect(again.status).toBe(409);
     expect(unknown.status).toBe(404);
+    await harness.snapshotAvailable(SNAPSHOT);
   });
 
   it('stopped by hand while PublishSuccess was publishing: the record of its notification keeps it at one', async () => {

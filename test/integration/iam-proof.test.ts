@@ -295,6 +295,7 @@ const FLOWS: Array<[string, () => Promise<void>]> = [
       await harness.safetyNetIdle();
       expect(final.status).toBe('ABORTED');
       expect(await harness.notificationsFor(accepted.body.exportId)).toHaveLength(1);
+      await harness.snapshotAvailable(DEMO_SNAPSHOT);
     },
   ],
   [

@@ -1,14 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { DescribeSnapshotsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Outcome } from '../../handlers/lib/contracts';
 import type { ElastiCacheFault, SnsFault } from '../../local/aws/server';
 import type { LocalConfig } from '../../local/config';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/start';
 import type { Identity } from '../support/aws-cli';
-import { sleep } from '../support/waiting';
+import { eventually, sleep } from '../support/waiting';
 
 /** Real seconds per emulated second: a 20 s emulated export takes 0.2 s, a 5 s retry interval 50 ms. */
 export const FAST_TIME_SCALE = 0.01;
@@ -72,6 +72,11 @@ export interface StackHarness {
   runSchedule(name: string, at: string): Promise<{ status: number; body: ScheduleRunAnswer }>;
   /** Resolves once the safety net has nothing queued: every status-change event so far has been handled. */
   safetyNetIdle(): Promise<void>;
+  /**
+   * Resolves once the snapshot is `available` again. An export stopped after its CopySnapshot began leaves the
+   * snapshot `copying` until ElastiCache's copy ends: a later export of it would be refused SnapshotBusy.
+   */
+  snapshotAvailable(snapshotName: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -229,6 +234,17 @@ export const startStackHarness = async (options: StackHarnessOptions = {}): Prom
     },
     safetyNetIdle: async () => {
       await stack.asyncFunctions.get('safetyNet')?.idle();
+    },
+    snapshotAvailable: async (snapshotName) => {
+      const client = track(new ElastiCacheClient(clientConfig()));
+      await eventually(
+        async () => {
+          const { Snapshots = [] } = await client.send(new DescribeSnapshotsCommand({ SnapshotName: snapshotName }));
+          return Snapshots[0]?.SnapshotStatus === 'available' ? true : undefined;
+        },
+        followTimeoutMs,
+        `Snapshot ${snapshotName} available again`,
+      );
     },
     stop: async () => {
       for (const client of clients) client.destroy();

@@ -398,7 +398,7 @@ describe('checkExport, stopping at the first check that finds a problem', () => 
     expect(s3Mock.calls()).toHaveLength(0);
   });
 
-  it('does not look at the bucket once the source has a problem', async () => {
+  it("reports only the source's problem, and reads no grant or key, once the source has one", async () => {
     // Arrange
     givenSnapshots(snapshot({ Engine: 'memcached' }));
     givenUnpreparedBucket();
@@ -406,9 +406,51 @@ describe('checkExport, stopping at the first check that finds a problem', () => 
     // Act
     const result = await checkExport(request(), deps(), { exportId: EXPORT_ID, stopAtFirst: true });
 
-    // Assert
+    // Assert: the bucket's first look went out alongside the source's check; nothing after it.
     expect(result.problems.map((problem) => problem.details.code)).toEqual(['UnsupportedEngine']);
-    expect(s3Mock.calls()).toHaveLength(0);
+    expect(s3Mock).toHaveReceivedCommandTimes(GetBucketAclCommand, 0);
+    expect(s3Mock).toHaveReceivedCommandTimes(ListObjectsV2Command, 0);
+    expect(s3Mock).toHaveReceivedCommandTimes(HeadBucketCommand, 0);
+  });
+
+  it('asks for the bucket while the source is being checked: one round trip for both', async () => {
+    // Arrange: the source's answer held until the four first-look S3 calls have all been sent.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const sent: string[] = [];
+    const counted =
+      <T>(name: string, answer: () => T) =>
+      async (): Promise<T> => {
+        sent.push(name);
+        if (sent.length === 4) release();
+        return answer();
+      };
+    elastiCacheMock.on(DescribeSnapshotsCommand).callsFake(async () => {
+      await held;
+      return { Snapshots: [snapshot()] };
+    });
+    givenUsableBucket();
+    s3Mock.on(ListBucketsCommand).callsFake(counted('ListBuckets', () => ({ Buckets: [{ Name: BUCKET }] })));
+    s3Mock.on(GetBucketLocationCommand).callsFake(counted('GetBucketLocation', () => ({ LocationConstraint: '' })));
+    s3Mock.on(GetBucketOwnershipControlsCommand).callsFake(
+      counted('GetBucketOwnershipControls', () => ({
+        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerPreferred' }] },
+      })),
+    );
+    s3Mock.on(GetBucketPolicyCommand).callsFake(
+      counted('GetBucketPolicy', () => {
+        throw s3Error('NoSuchBucketPolicy', 404);
+      }),
+    );
+
+    // Act
+    const result = await checkExport(request(), deps(), { exportId: EXPORT_ID, stopAtFirst: true });
+
+    // Assert
+    expect(result.problems).toEqual([]);
+    expect(sent.sort()).toEqual(['GetBucketLocation', 'GetBucketOwnershipControls', 'GetBucketPolicy', 'ListBuckets']);
   });
 });
 

@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import {
   DescribeExecutionCommand,
+  ExecutionAlreadyExists,
   ExecutionDoesNotExist,
   SFNClient,
   SFNServiceException,
@@ -189,6 +190,9 @@ describe('API error responses', () => {
 
   it('answers 409 ExportConflict when the export id belongs to a different request', async () => {
     // Arrange
+    sfnMock
+      .on(StartExecutionCommand)
+      .rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }));
     sfnMock.on(DescribeExecutionCommand).resolves({
       executionArn: 'arn:existing',
       name: 'nightly-copy-exports-bucket',
@@ -207,7 +211,7 @@ describe('API error responses', () => {
 
   it('answers 429 with Retry-After when Step Functions throttles, without the AWS message', async () => {
     // Arrange
-    sfnMock.on(DescribeExecutionCommand).rejects(throttling());
+    sfnMock.on(StartExecutionCommand).rejects(throttling());
 
     // Act
     const response = await send(postExportsEvent(VALID_BODY));
@@ -222,7 +226,7 @@ describe('API error responses', () => {
 
   it('answers 503 with Retry-After when Step Functions has a server-side fault', async () => {
     // Arrange
-    sfnMock.on(DescribeExecutionCommand).rejects(
+    sfnMock.on(StartExecutionCommand).rejects(
       new SFNServiceException({
         name: 'InternalFailure',
         $fault: 'server',
@@ -241,7 +245,6 @@ describe('API error responses', () => {
 
   it('answers 500 InternalError with the Lambda request id and no internals', async () => {
     // Arrange: a misconfigured state machine ARN; its message names the ARN and the account.
-    sfnMock.on(DescribeExecutionCommand).rejects(new ExecutionDoesNotExist({ message: 'gone', $metadata: {} }));
     sfnMock.on(StartExecutionCommand).rejects(
       new StateMachineDoesNotExist({
         message: 'State Machine Does Not Exist: arn:aws:states:us-east-1:123456789012:stateMachine:exportSnapshot-test',
@@ -285,7 +288,7 @@ describe('API logging', () => {
 
   it('never hands request headers to the logger, for rejected or failed requests', async () => {
     // Arrange
-    sfnMock.on(DescribeExecutionCommand).rejects(new Error('boom'));
+    sfnMock.on(StartExecutionCommand).rejects(new Error('boom'));
     const secretHeaders = {
       Authorization: 'AWS4-HMAC-SHA256 Credential=AKIASECRET/sig',
       'X-Amz-Security-Token': 'tok3n',
