@@ -1,9 +1,9 @@
 // POST /exports' own handler time, warm: the real handlers/request-export.ts `handler` (middy and its middlewares,
 // the request schema, the logger, the SDK client) invoked in one process many times, as a warm Lambda container
-// runs it, with realistic API Gateway (REST, AWS_IAM) proxy events. Its Step Functions call (StartExecution; a new
-// export needs no other) goes through the real SFNClient (serialisation, SigV4 signing, response parsing) to a
-// request handler that answers it locally with the bytes Step Functions sends (the new execution's ARN and
-// startDate), so the figure is the handler's own time, without the network or the service's.
+// runs it, with realistic API Gateway (REST, AWS_IAM) proxy events. Its two Step Functions calls go through the
+// real SFNClient (serialisation, SigV4 signing, response parsing) to a request handler that answers them locally
+// with the bytes Step Functions sends (DescribeExecution: ExecutionDoesNotExist; StartExecution: the execution), so
+// the figure is the handler's own time, without the network or the service's.
 //
 // Runs in a Node process of its own (stdout, where the handler logs, discarded) with the function's deployed
 // environment (POWERTOOLS_LOG_LEVEL INFO, serverless.yml's default, so each request logs as deployed) and the heap
@@ -93,7 +93,7 @@ export interface PostLatency {
   /** The machine's 1-minute load average when the measurement ended, and its CPUs. */
   loadAverage: number;
   cpus: number;
-  /** Step Functions calls the handler made per invocation (StartExecution). */
+  /** Step Functions calls the handler made per invocation (DescribeExecution, StartExecution). */
   callsPerInvocation: number;
 }
 
@@ -203,8 +203,8 @@ interface WireRequest {
 
 /**
  * Answers the SFN client's requests here, with Step Functions' JSON 1.0 wire format (API reference:
- * StartExecution's executionArn and startDate; DescribeExecution's ExecutionDoesNotExist, which a new export never
- * asks for): every export the benchmark asks for is new.
+ * DescribeExecution's ExecutionDoesNotExist error, StartExecution's executionArn and startDate): every export the
+ * benchmark asks for is new.
  */
 const localStepFunctions = () => {
   let calls = 0;

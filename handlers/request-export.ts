@@ -56,20 +56,9 @@ export const postExports = async (
   parseRequestQuery(query).dryRun ? dryRunExport(body, deps) : requestExport(body, deps);
 
 /**
- * How much earlier than our StartExecution call an execution's startDate must be for the call to have found it
- * rather than started it: Step Functions' clock and the function's are both kept by NTP (Amazon Time Sync), far
- * closer than this. Within it, a repeat of a request sent less than a second after the first is answered 202.
- */
-const START_CLOCK_TOLERANCE_MS = 1000;
-
-/**
  * Validates the request (schema, allow-list) and starts the export's execution, named by its export id. The id is
  * derived from (bucket, target name), so asking twice finds the first execution: the same request is answered
  * 200 with that execution's status, a different one 409.
- *
- * One Step Functions call for a new export: StartExecution first. For an open execution of the same name and input
- * bytes it answers with that execution (its original startDate tells it apart from a new one); for a closed one, or
- * another input, it refuses, and DescribeExecution then tells a replay (200) from a conflict (409).
  */
 export const requestExport = async (body: unknown, deps: RequestExportDeps): Promise<ApiResult<ExportAccepted>> => {
   const request = normalizeExportRequest(body, { defaultTargetBucket: deps.defaultTargetBucket, now: deps.now() });
@@ -80,46 +69,46 @@ export const requestExport = async (body: unknown, deps: RequestExportDeps): Pro
   const executionArn = executionArnFor(deps.stateMachineArn, exportId);
   logger.appendKeys({ exportId });
 
+  const existing = await describeExecution(deps.sfn, executionArn);
+  if (existing) return replay(existing, request);
+
   // `request` is canonical (fixed key order), so the same request always gives the same input bytes, which
   // StartExecution compares when the same name is started twice while the first execution is open.
-  const sentAt = deps.now().getTime();
   const started = await startExecution(deps.sfn, {
     stateMachineArn: deps.stateMachineArn,
     name: exportId,
     input: JSON.stringify(request),
   });
   if (started.started) {
-    const arn = started.executionArn || executionArn;
-    if (started.startDate && started.startDate.getTime() < sentAt - START_CLOCK_TOLERANCE_MS) {
-      // The same request while its execution is still open: Step Functions answered with that execution.
-      return replay({ executionArn: arn, name: exportId, status: 'RUNNING' }, request);
-    }
     logger.info('Export requested', { targetBucket: request.targetBucket });
     return {
       statusCode: 202,
-      body: { exportId, executionArn: arn, status: 'RUNNING', request, links: linksFor(exportId) },
+      body: {
+        exportId,
+        executionArn: started.executionArn || executionArn,
+        status: 'RUNNING',
+        request,
+        links: linksFor(exportId),
+      },
     };
   }
 
-  // Closed, or open with other input bytes: the execution says whether it is this request.
-  const existing = await describeExecution(deps.sfn, executionArn);
-  if (!existing) {
+  // Another request started this export between our DescribeExecution and StartExecution: answer as if it had
+  // come first.
+  const raced = await describeExecution(deps.sfn, executionArn);
+  if (!raced) {
     throw new AwsUnavailableError('StartExecution reported an existing execution that DescribeExecution cannot find');
   }
-  if (!isSameRequest(existing.input, request)) throw conflict(exportId, request);
-  return replay(existing, request);
+  return replay(raced, request);
 };
 
-const conflict = (exportId: string, request: ExportRequest): ExportConflictError =>
-  new ExportConflictError(
-    `Export ${exportId} (bucket ${request.targetBucket}, target name ${request.targetSnapshotName}) was already requested with a different request. Choose another targetSnapshotName, or follow the existing export at /exports/${exportId}.`,
-  );
-
-const replay = (
-  execution: Pick<ExecutionDescription, 'executionArn' | 'name' | 'status'>,
-  request: ExportRequest,
-): ApiResult<ExportAccepted> => {
+const replay = (execution: ExecutionDescription, request: ExportRequest): ApiResult<ExportAccepted> => {
   const exportId = execution.name;
+  if (!isSameRequest(execution.input, request)) {
+    throw new ExportConflictError(
+      `Export ${exportId} (bucket ${request.targetBucket}, target name ${request.targetSnapshotName}) was already requested with a different request. Choose another targetSnapshotName, or follow the existing export at /exports/${exportId}.`,
+    );
+  }
   logger.info('Export already requested', { status: execution.status });
   return {
     statusCode: 200,

@@ -262,6 +262,8 @@ describe('cancel', () => {
     const cancelled = await runCli(['cancel', exportId], { env });
     const { final } = await harness.followExport(exportId);
     const again = await runCli(['cancel', exportId], { env });
+    // Stopped after its CopySnapshot began, the export leaves the snapshot copying for the next test.
+    await harness.snapshotAvailable('demo-cache-snapshot');
 
     // Assert
     expect(cancelled.code).toBe(0);

@@ -66,14 +66,12 @@ export const describeExecution = async (
   }
 };
 
-export type StartResult = { started: true; executionArn: string; startDate?: Date } | { started: false };
+export type StartResult = { started: true; executionArn: string } | { started: false };
 
 /**
  * Starts an execution named `name`. `started: false` when an execution with that name already exists with a
  * different input or has already closed (ExecutionAlreadyExists). For an open execution with the same name and the
- * same input, Step Functions itself answers as if it had started it ("the call succeeds and return[s] the same
- * response as the original request", StartExecution API reference, STANDARD workflows): the existing execution's
- * ARN and its original `startDate`.
+ * same input, Step Functions itself answers as if it had started it, with the existing execution's ARN.
  */
 export const startExecution = async (
   client: SFNClient,
@@ -83,7 +81,7 @@ export const startExecution = async (
     const out = await client.send(
       new StartExecutionCommand({ stateMachineArn: input.stateMachineArn, name: input.name, input: input.input }),
     );
-    return { started: true, executionArn: out.executionArn ?? '', ...(out.startDate && { startDate: out.startDate }) };
+    return { started: true, executionArn: out.executionArn ?? '' };
   } catch (error) {
     if (error instanceof ExecutionAlreadyExists) return { started: false };
     // The account's quota of open executions: asking again later can succeed, so treat it like throttling.

@@ -14,7 +14,6 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   AwsThrottledError,
-  AwsUnavailableError,
   ExportConflictError,
   InvalidRequestError,
   TargetBucketNotAllowedError,
@@ -66,7 +65,6 @@ const execution = (overrides: Partial<DescribeExecutionOutput> = {}): DescribeEx
 });
 
 const notFound = () => new ExecutionDoesNotExist({ message: 'Execution Does Not Exist', $metadata: {} });
-const alreadyExists = () => new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} });
 
 /** The route's deps: the real request's, and the dry run's clients and Region. */
 const postDeps = (): PostExportsDeps => ({
@@ -92,12 +90,13 @@ beforeEach(() => {
 });
 
 describe('requestExport', () => {
-  it('starts an execution named by the export id with one call and answers 202 with the normalized request', async () => {
+  it('starts an execution named by the export id and answers 202 with the normalized request', async () => {
     // Arrange
+    sfnMock.on(DescribeExecutionCommand).rejects(notFound());
     sfnMock.on(StartExecutionCommand).resolves({ executionArn: EXECUTION_ARN, startDate: new Date() });
 
     // Act
-    const result = await requestExport(body(), deps({ now: () => new Date() }));
+    const result = await requestExport(body(), deps());
 
     // Assert
     expect(result).toEqual({
@@ -110,16 +109,17 @@ describe('requestExport', () => {
         links: { self: `/exports/${EXPORT_ID}` },
       },
     });
+    expect(sfnMock).toHaveReceivedCommandWith(DescribeExecutionCommand, { executionArn: EXECUTION_ARN });
     expect(sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, {
       stateMachineArn: STATE_MACHINE_ARN,
       name: EXPORT_ID,
       input: CANONICAL_INPUT,
     });
-    expect(sfnMock).toHaveReceivedCommandTimes(DescribeExecutionCommand, 0);
   });
 
   it('sends the same input bytes whatever the order of the fields in the body', async () => {
     // Arrange
+    sfnMock.on(DescribeExecutionCommand).rejects(notFound());
     sfnMock.on(StartExecutionCommand).resolves({ executionArn: EXECUTION_ARN, startDate: new Date() });
     const reordered = {
       targetBucket: 'exports-bucket',
@@ -136,6 +136,7 @@ describe('requestExport', () => {
 
   it('fills in the default bucket and a target name from the clock', async () => {
     // Arrange
+    sfnMock.on(DescribeExecutionCommand).rejects(notFound());
     sfnMock.on(StartExecutionCommand).resolves({ executionArn: 'arn:started', startDate: new Date() });
 
     // Act
@@ -151,44 +152,8 @@ describe('requestExport', () => {
     expect(sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, { name: result.body.exportId });
   });
 
-  it('answers 200 with one call when Step Functions answers with the open execution of the same request', async () => {
-    // Arrange: StartExecution of a running execution's name and input returns that execution, started earlier.
-    sfnMock.on(StartExecutionCommand).resolves({ executionArn: EXECUTION_ARN, startDate: execution().startDate });
-
-    // Act
-    const result = await requestExport(body(), deps());
-
-    // Assert
-    expect(result).toEqual({
-      statusCode: 200,
-      body: {
-        exportId: EXPORT_ID,
-        executionArn: EXECUTION_ARN,
-        status: 'RUNNING',
-        request: { replicationGroupId: 'orders', targetSnapshotName: 'nightly-copy', targetBucket: 'exports-bucket' },
-        links: { self: `/exports/${EXPORT_ID}` },
-      },
-    });
-    expect(sfnMock).toHaveReceivedCommandTimes(DescribeExecutionCommand, 0);
-  });
-
-  it('answers 202 when the startDate Step Functions gives is within the clock tolerance of the call', async () => {
-    // Arrange: the function's clock 0.8 s ahead of Step Functions'.
-    const now = new Date('2026-11-25T03:04:05.800Z');
-    sfnMock
-      .on(StartExecutionCommand)
-      .resolves({ executionArn: EXECUTION_ARN, startDate: new Date(now.getTime() - 800) });
-
-    // Act
-    const result = await requestExport(body(), deps({ now: () => now }));
-
-    // Assert
-    expect(result.statusCode).toBe(202);
-  });
-
   it('answers 200 with the existing execution and its status when the same export was already requested', async () => {
-    // Arrange: a closed execution's name cannot be started again.
-    sfnMock.on(StartExecutionCommand).rejects(alreadyExists());
+    // Arrange
     sfnMock.on(DescribeExecutionCommand).resolves(execution({ status: 'SUCCEEDED', stopDate: new Date() }));
 
     // Act
@@ -205,17 +170,16 @@ describe('requestExport', () => {
         links: { self: `/exports/${EXPORT_ID}` },
       },
     });
-    expect(sfnMock).toHaveReceivedCommandWith(DescribeExecutionCommand, { executionArn: EXECUTION_ARN });
+    expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 0);
   });
 
   it('treats a stored input with other spacing and key order as the same request', async () => {
-    // Arrange: other input bytes under an open execution's name are refused by StartExecution.
+    // Arrange
     const stored = JSON.stringify(
       { targetBucket: 'exports-bucket', replicationGroupId: 'orders', targetSnapshotName: 'nightly-copy' },
       null,
       2,
     );
-    sfnMock.on(StartExecutionCommand).rejects(alreadyExists());
     sfnMock.on(DescribeExecutionCommand).resolves(execution({ input: stored }));
 
     // Act
@@ -228,7 +192,6 @@ describe('requestExport', () => {
 
   it('rejects with ExportConflictError when the export id was used by a different request', async () => {
     // Arrange: same bucket and target name (the export id), but another source.
-    sfnMock.on(StartExecutionCommand).rejects(alreadyExists());
     sfnMock
       .on(DescribeExecutionCommand)
       .resolves(
@@ -241,11 +204,11 @@ describe('requestExport', () => {
     // Assert
     await expect(act).rejects.toThrow(ExportConflictError);
     await expect(act).rejects.toThrow(`/exports/${EXPORT_ID}`);
+    expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 0);
   });
 
   it('sees a target name differing only in case as the same export id and a conflicting request', async () => {
     // Arrange
-    sfnMock.on(StartExecutionCommand).rejects(alreadyExists());
     sfnMock.on(DescribeExecutionCommand).resolves(execution());
 
     // Act
@@ -256,16 +219,37 @@ describe('requestExport', () => {
     expect(sfnMock).toHaveReceivedCommandWith(DescribeExecutionCommand, { executionArn: EXECUTION_ARN });
   });
 
-  it('reports Step Functions unavailable when the refused name has no execution to describe', async () => {
+  it('answers 200 when a concurrent identical request started the execution first', async () => {
     // Arrange
-    sfnMock.on(StartExecutionCommand).rejects(alreadyExists());
-    sfnMock.on(DescribeExecutionCommand).rejects(notFound());
+    sfnMock.on(DescribeExecutionCommand).rejectsOnce(notFound()).resolves(execution());
+    sfnMock
+      .on(StartExecutionCommand)
+      .rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }));
+
+    // Act
+    const result = await requestExport(body(), deps());
+
+    // Assert
+    expect(result.statusCode).toBe(200);
+    expect(result.body.executionArn).toBe(EXECUTION_ARN);
+    expect(sfnMock).toHaveReceivedCommandTimes(DescribeExecutionCommand, 2);
+  });
+
+  it('rejects with ExportConflictError when a concurrent different request started the execution first', async () => {
+    // Arrange
+    sfnMock
+      .on(DescribeExecutionCommand)
+      .rejectsOnce(notFound())
+      .resolves(execution({ input: CANONICAL_INPUT.replace('orders', 'payments') }));
+    sfnMock
+      .on(StartExecutionCommand)
+      .rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }));
 
     // Act
     const act = requestExport(body(), deps());
 
     // Assert
-    await expect(act).rejects.toThrow(AwsUnavailableError);
+    await expect(act).rejects.toThrow(ExportConflictError);
   });
 
   it('rejects a body that breaks the schema with InvalidRequestError listing each path', async () => {
@@ -310,7 +294,7 @@ describe('requestExport', () => {
 
   it('reports Step Functions throttling as AwsThrottledError', async () => {
     // Arrange
-    sfnMock.on(StartExecutionCommand).rejects(
+    sfnMock.on(DescribeExecutionCommand).rejects(
       new SFNServiceException({
         name: 'ThrottlingException',
         $fault: 'client',
@@ -328,6 +312,7 @@ describe('requestExport', () => {
 
   it('reports the open-executions quota as AwsThrottledError, since asking later can succeed', async () => {
     // Arrange
+    sfnMock.on(DescribeExecutionCommand).rejects(notFound());
     sfnMock
       .on(StartExecutionCommand)
       .rejects(new ExecutionLimitExceeded({ message: 'Execution Limit Exceeded', $metadata: {} }));
@@ -371,6 +356,7 @@ describe('postExports', () => {
     ['no query', null],
   ])('requests the export with %s', async (_case, query) => {
     // Arrange
+    sfnMock.on(DescribeExecutionCommand).rejects(notFound());
     sfnMock.on(StartExecutionCommand).resolves({ executionArn: EXECUTION_ARN, startDate: new Date() });
 
     // Act
@@ -417,6 +403,7 @@ describe('postExports', () => {
 describe('handler', () => {
   it('answers POST /exports with 202 and a JSON body', async () => {
     // Arrange
+    sfnMock.on(DescribeExecutionCommand).rejects(notFound());
     sfnMock.on(StartExecutionCommand).resolves({ executionArn: EXECUTION_ARN, startDate: new Date() });
 
     // Act
@@ -433,6 +420,7 @@ describe('handler', () => {
     'accepts the media type %s: types are case-insensitive',
     async (contentType) => {
       // Arrange
+      sfnMock.on(DescribeExecutionCommand).rejects(notFound());
       sfnMock.on(StartExecutionCommand).resolves({ executionArn: EXECUTION_ARN, startDate: new Date() });
 
       // Act

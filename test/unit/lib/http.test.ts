@@ -1,7 +1,6 @@
 import { inspect } from 'node:util';
 import {
   DescribeExecutionCommand,
-  ExecutionAlreadyExists,
   ExecutionDoesNotExist,
   SFNClient,
   SFNServiceException,
@@ -190,9 +189,6 @@ describe('API error responses', () => {
 
   it('answers 409 ExportConflict when the export id belongs to a different request', async () => {
     // Arrange
-    sfnMock
-      .on(StartExecutionCommand)
-      .rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }));
     sfnMock.on(DescribeExecutionCommand).resolves({
       executionArn: 'arn:existing',
       name: 'nightly-copy-exports-bucket',
@@ -211,7 +207,7 @@ describe('API error responses', () => {
 
   it('answers 429 with Retry-After when Step Functions throttles, without the AWS message', async () => {
     // Arrange
-    sfnMock.on(StartExecutionCommand).rejects(throttling());
+    sfnMock.on(DescribeExecutionCommand).rejects(throttling());
 
     // Act
     const response = await send(postExportsEvent(VALID_BODY));
@@ -226,7 +222,7 @@ describe('API error responses', () => {
 
   it('answers 503 with Retry-After when Step Functions has a server-side fault', async () => {
     // Arrange
-    sfnMock.on(StartExecutionCommand).rejects(
+    sfnMock.on(DescribeExecutionCommand).rejects(
       new SFNServiceException({
         name: 'InternalFailure',
         $fault: 'server',
@@ -245,6 +241,7 @@ describe('API error responses', () => {
 
   it('answers 500 InternalError with the Lambda request id and no internals', async () => {
     // Arrange: a misconfigured state machine ARN; its message names the ARN and the account.
+    sfnMock.on(DescribeExecutionCommand).rejects(new ExecutionDoesNotExist({ message: 'gone', $metadata: {} }));
     sfnMock.on(StartExecutionCommand).rejects(
       new StateMachineDoesNotExist({
         message: 'State Machine Does Not Exist: arn:aws:states:us-east-1:123456789012:stateMachine:exportSnapshot-test',
@@ -288,7 +285,7 @@ describe('API logging', () => {
 
   it('never hands request headers to the logger, for rejected or failed requests', async () => {
     // Arrange
-    sfnMock.on(StartExecutionCommand).rejects(new Error('boom'));
+    sfnMock.on(DescribeExecutionCommand).rejects(new Error('boom'));
     const secretHeaders = {
       Authorization: 'AWS4-HMAC-SHA256 Credential=AKIASECRET/sig',
       'X-Amz-Security-Token': 'tok3n',
