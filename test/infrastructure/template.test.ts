@@ -6,6 +6,8 @@
 // flexible window (a schedules file written here), and the defaults in two other partitions.
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -809,6 +811,73 @@ describe('packaging', () => {
 
     // Assert
     expect(JSON.parse(stdout)).toEqual(Object.fromEntries(FUNCTION_KEYS.map((key) => [key, 'function'])));
+  });
+
+  it("signs with the environment's credentials, as Lambda gives them, and with nothing else", async () => {
+    // Arrange: getExport's bundle, a Step Functions endpoint here that records each request's signature, and a
+    // HOME whose shared credentials file the SDK's default chain would read (the bundles must not have that chain).
+    const root = mkdtempSync(path.join(tmpdir(), 'sls-credentials-'));
+    temporary.push(root);
+    for (const entry of readZip(path.join(defaults.dir, 'getExport.zip'))) {
+      mkdirSync(path.dirname(path.join(root, entry.name)), { recursive: true });
+      writeFileSync(path.join(root, entry.name), entry.content());
+    }
+    mkdirSync(path.join(root, 'home', '.aws'), { recursive: true });
+    writeFileSync(
+      path.join(root, 'home', '.aws', 'credentials'),
+      '[default]\naws_access_key_id = AKIAFROMFILE\naws_secret_access_key = file-secret\n',
+    );
+    const signatures: string[] = [];
+    const server = createServer((request, response) => {
+      signatures.push(`${request.headers.authorization ?? ''} token=${request.headers['x-amz-security-token'] ?? ''}`);
+      response.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
+      response.end(JSON.stringify({ __type: 'ExecutionDoesNotExist', message: 'Execution Does Not Exist' }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const bundle = pathToFileURL(path.join(root, `${FUNCTIONS.getExport}.mjs`)).href;
+    const script = `const { handler } = await import(${JSON.stringify(bundle)});
+      const event = { httpMethod: 'GET', path: '/exports/nightly', pathParameters: { exportId: 'nightly' }, headers: {} };
+      const context = { awsRequestId: 'r', functionName: 'getExport', getRemainingTimeInMillis: () => 10000 };
+      process.stdout.write('\\nstatus ' + (await handler(event, context)).statusCode);`;
+    const invoke = async (credentials: Record<string, string>) =>
+      (
+        await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+          env: {
+            PATH: process.env.PATH,
+            HOME: path.join(root, 'home'),
+            AWS_REGION: 'us-east-1',
+            AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`,
+            AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+            AWS_EC2_METADATA_DISABLED: 'true',
+            STATE_MACHINE_ARN: `arn:aws:states:us-east-1:${ACCOUNT_ID}:stateMachine:exportSnapshot-dev`,
+            ...credentials,
+          },
+        })
+      ).stdout
+        .split('\n')
+        .at(-1);
+
+    try {
+      // Act
+      const withEnvironment = await invoke({
+        AWS_ACCESS_KEY_ID: 'ASIAFROMENVIRONMENT',
+        AWS_SECRET_ACCESS_KEY: 'environment-secret',
+        AWS_SESSION_TOKEN: 'environment-token',
+      });
+      const sentWithEnvironment = signatures.splice(0);
+      const withFileOnly = await invoke({});
+
+      // Assert: 404 from the environment's signed call; with only the file, nothing is sent (a 500).
+      expect(withEnvironment).toBe('status 404');
+      expect(sentWithEnvironment).toEqual([
+        expect.stringMatching(/Credential=ASIAFROMENVIRONMENT\/.* token=environment-token$/),
+      ]);
+      expect(withFileOnly).toBe('status 500');
+      expect(signatures).toEqual([]);
+    } finally {
+      server.close();
+    }
   });
 });
 
