@@ -319,6 +319,9 @@ export const runPostLatencyBenchmark = async (): Promise<Goal[]> => {
     const environment: NodeJS.ProcessEnv = { ...process.env, ...FUNCTION_ENVIRONMENT, BENCH_RESULT_FILE: file };
     for (const name of Object.keys(environment)) if (name.startsWith('AWS_ENDPOINT_URL')) delete environment[name];
     delete environment.AWS_PROFILE;
+    // Lambda on demand, one invocation at a time: not the local runner's concurrent mode, which `npm run bench`'s
+    // earlier parts (local/lambda.ts, loaded by the polling benchmark) have put this process in.
+    delete environment.AWS_LAMBDA_MAX_CONCURRENCY;
     const code = await new Promise<number | null>((resolve, reject) => {
       const child = spawn(process.execPath, [...lambdaNodeFlags(MEMORY_MB), '--import', 'tsx', __filename], {
         env: environment,
