@@ -14,7 +14,7 @@ import { listObjects } from './lib/aws/s3.js';
 import { elastiCache } from './lib/clients/elasticache.js';
 import { s3 } from './lib/clients/s3.js';
 import type { ExportState } from './lib/contracts.js';
-import { catalogueEntryFor } from './lib/error-catalogue.js';
+import { isObjectAlreadyExists } from './lib/copy-snapshot-messages.js';
 import { decodeFailureCause, ExportRejectedError } from './lib/errors.js';
 import { logger } from './lib/logger.js';
 import { isExportObjectKey, objectKeyBase } from './lib/naming.js';
@@ -110,7 +110,7 @@ const explainRefusal = async (
 ): Promise<Refusal | undefined> => {
   if (!(error instanceof ExportRejectedError)) return undefined;
   const decoded = decodeFailureCause(error.name, error.message);
-  if (catalogueEntryFor(decoded).code === 'S3ObjectAlreadyExists') {
+  if (isObjectAlreadyExists(decoded)) {
     if (!attempted) return undefined;
     const objects = await listObjects(deps.s3, state.targetBucket, objectKeyBase(state.targetSnapshotName));
     const ours = objects.some((object) => isExportObjectKey(state.targetSnapshotName, object.key));

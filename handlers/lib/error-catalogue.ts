@@ -5,6 +5,7 @@
 // (../shared/reference/aws-cli-elasticache-copy-snapshot.rst); their Solution text is carried word for word
 // (RST markup removed, the link moved to docsUrl). `%s` in those messages is the bucket name (and the key).
 import type { OutcomeError } from './contracts.js';
+import { OBJECT_ALREADY_EXISTS_CODE, OBJECT_ALREADY_EXISTS_MESSAGE } from './copy-snapshot-messages.js';
 import type { DecodedFailure } from './errors.js';
 
 export interface CatalogueEntry {
@@ -86,8 +87,8 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     retryable: false,
   },
   {
-    code: 'S3ObjectAlreadyExists',
-    messagePattern: /^The S3 bucket \S+ already contains an object with key \S+?\.?$/m,
+    code: OBJECT_ALREADY_EXISTS_CODE,
+    messagePattern: OBJECT_ALREADY_EXISTS_MESSAGE,
     solution:
       'Give the TargetSnapshotName a new and unique value. If exporting a snapshot, you could alternatively create a new Amazon S3 bucket and use this same value for TargetSnapshotName .',
     docsUrl: COPY_SNAPSHOT_URL,
