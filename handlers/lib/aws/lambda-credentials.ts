@@ -3,9 +3,9 @@
 // AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN: Lambda Developer Guide, "Defined runtime environment variables").
 // The SDK's default chain, which this replaces, would look there first too; what it adds (SSO, shared ini files,
 // credential processes, web identity tokens, the container and instance metadata endpoints, with their own nested
-// STS and SSO clients) never runs in Lambda, and it was 120 to 130 KB of every bundle and a third of getExport's
-// import time (README "Cold start"). Only the bundles get this: jest, the CLI and the local stack's in-process
-// handlers keep the SDK's chain.
+// STS and SSO clients) never runs in Lambda, and it was 98 to 129 KiB of every bundle and about a quarter of
+// getExport's import time (README "Cold start"). Only the bundles get this: jest, the CLI and the local stack's
+// in-process handlers keep the SDK's chain.
 import { fromEnv } from '@aws-sdk/credential-providers';
 
 /** The export the SDK clients' runtime configuration imports (`defaultProvider as credentialDefaultProvider`). */
