@@ -15,10 +15,11 @@ let elastiCache: ElastiCacheClient;
 let counter = 0;
 const unique = (label: string): string => `${label}-${++counter}`;
 
-// Deletions take 0.5 s, snapshots and exports an hour: what is refused while in progress stays in progress.
+// Deletions take 2 s (the first test makes three calls inside that window, in a jest worker that may share its core
+// with others), snapshots and exports an hour: what is refused while in progress stays in progress.
 beforeAll(async () => {
   harness = await startHarness({
-    elastiCache: { snapshotDeleteSeconds: 500, snapshotSeconds: 3_600_000, exportSeconds: 3_600_000 },
+    elastiCache: { snapshotDeleteSeconds: 2000, snapshotSeconds: 3_600_000, exportSeconds: 3_600_000 },
   });
   elastiCache = harness.elastiCache();
 });
