@@ -6,7 +6,7 @@
 // it uses, one cheap call each, same esbuild settings) and an empty handler. Median of RUNS per bundle.
 //   node --import tsx bench/first-invocation.ts        (part of `npm run bench`, which runs it in its own process)
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -125,9 +125,23 @@ const invokeOnce = (
   settings: { timeout: number; memory: number; region: string; accountId: string },
 ): Promise<Sample> =>
   new Promise((resolve, reject) => {
+    if (process.env.BENCH_CPU_PROF) {
+      const dir = path.join(process.env.BENCH_CPU_PROF, subject.bundle.name.replace(/[^A-Za-z0-9]+/g, '-'));
+      mkdirSync(dir, { recursive: true });
+      if (existsSync(`${subject.bundle.file}.map`))
+        copyFileSync(`${subject.bundle.file}.map`, path.join(dir, 'bundle.map'));
+    }
     const child = spawn(
       process.execPath,
       [
+        ...(process.env.BENCH_CPU_PROF
+          ? [
+              '--cpu-prof',
+              '--cpu-prof-interval',
+              '100',
+              `--cpu-prof-dir=${path.join(process.env.BENCH_CPU_PROF, subject.bundle.name.replace(/[^A-Za-z0-9]+/g, '-'))}`,
+            ]
+          : []),
         '--input-type=module',
         '-e',
         RUNNER,

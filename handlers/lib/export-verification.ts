@@ -6,7 +6,7 @@
 import type { ExportedObject, RdbFacts, VerificationSummary, VerifyMode } from './contracts.js';
 import { Crc64, crc64Combine, crc64Hex } from './crc64.js';
 import { AwsUnavailableError, ConfigError, ExportFailedError } from './errors.js';
-import { formatSize } from './outcome.js';
+import { formatSize, groupDigits } from './outcome.js';
 import {
   headerProblem,
   parseRdbHeader,
@@ -262,7 +262,7 @@ export const verifyExportObjects = async (
       if (crc !== end.checksum) {
         throw corrupt(
           object.key,
-          `the CRC64 of its ${length.toLocaleString('en-US')} bytes is ${crc64Hex(crc)}, but the file records ${crc64Hex(end.checksum)}: bytes were changed or lost`,
+          `the CRC64 of its ${groupDigits(length)} bytes is ${crc64Hex(crc)}, but the file records ${crc64Hex(end.checksum)}: bytes were changed or lost`,
         );
       }
       verified[index] = 'full';

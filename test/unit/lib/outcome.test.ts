@@ -5,6 +5,7 @@ import {
   durationSeconds,
   formatDuration,
   formatSize,
+  groupDigits,
   MAX_SUBJECT_LENGTH,
   type OutcomeFacts,
   renderNotification,
@@ -142,6 +143,13 @@ describe('formatDuration and formatSize', () => {
     // Assert
     expect(written).toEqual(['0 bytes', '1,023 bytes', '1.5 KiB (1,536 bytes)', '3.0 GiB (3,221,225,472 bytes)']);
   });
+  it.each([0, 7, 999, 1000, 65_536, 1_234_567, 5_497_558_138_880, Number.MAX_SAFE_INTEGER, -1_234_567, 1234.5])(
+    'groups the digits of %d as en-US does',
+    (value) => {
+      // Act / Assert
+      expect(groupDigits(value)).toBe(value.toLocaleString('en-US', { maximumFractionDigits: 20 }));
+    },
+  );
 });
 
 describe('renderNotification', () => {
