@@ -5,6 +5,8 @@
 // AWS_ENDPOINT_URL. Baselines measured in the same run (bench/floors.ts): each function's SDK floor (only the clients
 // it uses, one cheap call each, same esbuild settings) and an empty handler. Median of RUNS per bundle.
 //   node --import tsx bench/first-invocation.ts        (part of `npm run bench`, which runs it in its own process)
+//   BENCH_CPU_PROF=<dir> ...                            each child's CPU profile and its bundle's source map, one
+//                                                       folder per function and floor (bench/cpu-profile-summary.ts)
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
