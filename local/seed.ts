@@ -102,7 +102,11 @@ export const seedDemoData = async (options: SeedOptions): Promise<SeedResult> =>
   const config = { endpoint: options.endpoint, region: options.region, credentials: options.credentials };
   const sns = new SNSClient(config);
   const s3 = new S3Client({ ...config, forcePathStyle: true });
-  const elastiCache = new ElastiCacheClient(config);
+  // Every seed call rides out the emulated rate limit (LOCAL_ELASTICACHE_RATE) the same way: the SDK's standard
+  // retries, throttling backoff from 1 s doubling to 20 s, with attempts enough for a bucket refilled slowly (the
+  // throttled-exports test: one call per 2 emulated seconds). Before, only the waits below did, and a throttled first
+  // look (DescribeServerlessCaches) failed the stack's start.
+  const elastiCache = new ElastiCacheClient({ ...config, retryMode: 'standard', maxAttempts: 10 });
   const log = options.log ?? (() => {});
   const polling = { pollIntervalMs: options.pollIntervalMs ?? 100, timeoutMs: options.timeoutMs ?? 120_000 };
   const created: string[] = [];
