@@ -120,6 +120,20 @@ interface Subject {
   kind: 'function' | 'floor' | 'empty';
 }
 
+/**
+ * With BENCH_CPU_PROF=<dir>: the node flags that write the child's CPU profile to <dir>/<bundle name>, where the
+ * bundle's source map is copied too (bench/cpu-profile-summary.ts reads both). Without it, none.
+ */
+const cpuProfileArgs = (subject: Subject): string[] => {
+  const root = process.env.BENCH_CPU_PROF;
+  if (!root) return [];
+  const dir = path.join(root, subject.bundle.name.replace(/[^A-Za-z0-9]+/g, '-'));
+  mkdirSync(dir, { recursive: true });
+  const map = `${subject.bundle.file}.map`;
+  if (existsSync(map)) copyFileSync(map, path.join(dir, 'bundle.map'));
+  return ['--cpu-prof', '--cpu-prof-interval', '100', `--cpu-prof-dir=${dir}`];
+};
+
 const invokeOnce = (
   subject: Subject,
   eventFile: string,
@@ -127,23 +141,11 @@ const invokeOnce = (
   settings: { timeout: number; memory: number; region: string; accountId: string },
 ): Promise<Sample> =>
   new Promise((resolve, reject) => {
-    if (process.env.BENCH_CPU_PROF) {
-      const dir = path.join(process.env.BENCH_CPU_PROF, subject.bundle.name.replace(/[^A-Za-z0-9]+/g, '-'));
-      mkdirSync(dir, { recursive: true });
-      if (existsSync(`${subject.bundle.file}.map`))
-        copyFileSync(`${subject.bundle.file}.map`, path.join(dir, 'bundle.map'));
-    }
+    const profileArgs = cpuProfileArgs(subject);
     const child = spawn(
       process.execPath,
       [
-        ...(process.env.BENCH_CPU_PROF
-          ? [
-              '--cpu-prof',
-              '--cpu-prof-interval',
-              '100',
-              `--cpu-prof-dir=${path.join(process.env.BENCH_CPU_PROF, subject.bundle.name.replace(/[^A-Za-z0-9]+/g, '-'))}`,
-            ]
-          : []),
+        ...profileArgs,
         '--input-type=module',
         '-e',
         RUNNER,

@@ -5,7 +5,7 @@ import type { HistoryEvent, SFNClient } from '@aws-sdk/client-sfn';
 import { describeExecution, latestEvents, stopExecution } from './aws/sfn.js';
 import { CANCEL_ERROR, PUBLISH_STATES } from './closed-execution.js';
 import { ExportConflictError } from './errors.js';
-import { exportExecutionArn, findExport } from './export-lookup.js';
+import { exportExecution, findExport } from './export-lookup.js';
 import { type ApiResult, type ExportDetails, toExportDetails } from './exports-api.js';
 import { logger } from './logger.js';
 
@@ -35,7 +35,7 @@ export const cancelExport = async (
 ): Promise<ApiResult<ExportDetails>> => {
   // The history's end is read alongside the description: one round trip. Of an export that does not exist or
   // has ended it is not looked at (and its refusal is dropped).
-  const recent = latestEvents(deps.sfn, exportExecutionArn(exportId, deps.stateMachineArn), RECENT_EVENTS);
+  const recent = latestEvents(deps.sfn, exportExecution(exportId, deps.stateMachineArn).executionArn, RECENT_EVENTS);
   recent.catch(() => undefined);
   const { executionArn, execution } = await findExport(exportId, deps);
   if (execution.status !== 'RUNNING') {
