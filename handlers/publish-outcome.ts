@@ -17,7 +17,7 @@ const recordMetrics = outcomeMetrics({ publisher: 'workflow', stage: optionalEnv
 
 export const handler = middy<PublishInput, Outcome>()
   .use(injectLambdaContext(logger, { clearState: true }))
-  .handler((input) =>
+  .handler((input, context) =>
     publishOutcome(input, {
       sns,
       elastiCache,
@@ -25,5 +25,6 @@ export const handler = middy<PublishInput, Outcome>()
       defaultTopicArn: DEFAULT_TOPIC_ARN,
       now: () => new Date(),
       onPublished: recordMetrics,
+      remainingMs: () => context.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY,
     }),
   );

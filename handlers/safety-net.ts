@@ -46,7 +46,7 @@ export const handler = middy<StatusChangeEvent, SafetyNetResult>()
       }),
     }),
   )
-  .handler((event) =>
+  .handler((event, context) =>
     reportIfUnnotified(event, {
       sfn,
       sns,
@@ -55,5 +55,6 @@ export const handler = middy<StatusChangeEvent, SafetyNetResult>()
       defaultTopicArn: DEFAULT_TOPIC_ARN,
       stateMachineArn: STATE_MACHINE_ARN,
       onPublished: recordMetrics,
+      remainingMs: () => context.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY,
     }),
   );

@@ -10,11 +10,34 @@ import { jsonRoundTrip } from './aws/stepfunctions/json-text.js';
 export type LambdaHandler = (event: never, context: Context) => Promise<unknown>;
 
 /**
- * A context without getRemainingTimeInMillis, so middy's early-timeout timer stays off (as HOUSE-STYLE's
- * wiring tests do), but with the ids the logger picks up.
+ * Each function's timeout (serverless.yml `timeout`), in real seconds, by function key: set by the local stack
+ * (setFunctionTimeouts). A function with one gets a context that counts it down and an invocation Lambda stops
+ * when it runs out (invokeHandler); one without (a unit test's handler) runs unbounded, with no
+ * getRemainingTimeInMillis, so middy's early-timeout timer stays off.
  */
-export const lambdaContext = (functionName: string, region = 'us-east-1', accountId = '000000000000'): Context =>
-  ({
+const functionTimeouts = new Map<string, number>();
+
+/** Sets the functions' timeouts for the invocations that follow; the returned function puts back what they were. */
+export const setFunctionTimeouts = (timeouts: Readonly<Record<string, number>>): (() => void) => {
+  const before = Object.keys(timeouts).map((functionKey) => [functionKey, functionTimeouts.get(functionKey)] as const);
+  for (const [functionKey, seconds] of Object.entries(timeouts)) functionTimeouts.set(functionKey, seconds);
+  return () => {
+    for (const [functionKey, seconds] of before) {
+      if (seconds === undefined) functionTimeouts.delete(functionKey);
+      else functionTimeouts.set(functionKey, seconds);
+    }
+  };
+};
+
+/**
+ * The Lambda context of one invocation, with the ids the logger picks up. With the function's timeout known, its
+ * getRemainingTimeInMillis counts it down from now, as Lambda's does: middy's early timeout (5 ms before) and
+ * checkExport's own deadline then act as they do on AWS.
+ */
+export const lambdaContext = (functionName: string, region = 'us-east-1', accountId = '000000000000'): Context => {
+  const timeoutSeconds = functionTimeouts.get(functionName);
+  const deadline = timeoutSeconds === undefined ? undefined : Date.now() + timeoutSeconds * 1000;
+  return {
     functionName,
     functionVersion: '$LATEST',
     invokedFunctionArn: `arn:aws:lambda:${region}:${accountId}:function:${functionName}`,
@@ -23,7 +46,24 @@ export const lambdaContext = (functionName: string, region = 'us-east-1', accoun
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'local',
     callbackWaitsForEmptyEventLoop: false,
-  }) as Context;
+    ...(deadline !== undefined && { getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) }),
+  } as Context;
+};
+
+/**
+ * The error of an invocation Lambda stopped at its timeout, as the Invoke response's payload carries it
+ * (`{"errorType":"Sandbox.Timedout","errorMessage":"RequestId: <id> Error: Task timed out after 25.00 seconds"}`;
+ * Lambda Developer Guide, "Troubleshoot invocation issues", Sandbox.Timedout). Step Functions' guide ("Handle Lambda
+ * service exceptions") files timeouts under Lambda.Unknown, matched by States.ALL and States.TaskFailed too; the
+ * state machine's Catchers match States.ALL, so either name takes the same path.
+ */
+export const lambdaTimeoutError = (requestId: string, timeoutMs: number): Error => {
+  const error = new Error(
+    `RequestId: ${requestId} Error: Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`,
+  );
+  error.name = 'Sandbox.Timedout';
+  return error;
+};
 
 // One process runs every function here, several invocations at once, as Lambda Managed Instances' Node.js runtime
 // does ("Node.js runtime for Lambda Managed Instances", AWS Lambda Developer Guide: concurrent requests share global
@@ -85,15 +125,31 @@ export const invokeHandler = async (handler: LambdaHandler, event: never, contex
     project: isProjectHandler(handler),
     requestId: context.awsRequestId,
   });
+  const running = store.run(
+    {
+      [InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID]: context.awsRequestId,
+      [InvokeStoreBase.PROTECTED_KEYS.X_RAY_TRACE_ID]: trace.traceId,
+    },
+    () => handler(event, context),
+  );
+  const timeoutMs = context.getRemainingTimeInMillis?.();
+  // Lambda stops the invocation when its time is up, whatever the handler is doing (middy's early timeout, 5 ms
+  // before, answers first when the handler is middy's): the caller gets the timeout error. What the handler still
+  // does afterwards sends nothing (the trace's end).
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut =
+    timeoutMs === undefined
+      ? undefined
+      : new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(lambdaTimeoutError(context.awsRequestId, timeoutMs)), timeoutMs);
+          timer.unref();
+        });
+  // A handler's failure after Lambda stopped it is nobody's to hear.
+  if (timedOut) running.catch(() => undefined);
   try {
-    return await store.run(
-      {
-        [InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID]: context.awsRequestId,
-        [InvokeStoreBase.PROTECTED_KEYS.X_RAY_TRACE_ID]: trace.traceId,
-      },
-      () => handler(event, context),
-    );
+    return await (timedOut ? Promise.race([running, timedOut]) : running);
   } finally {
+    clearTimeout(timer);
     trace.end();
   }
 };

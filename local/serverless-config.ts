@@ -58,6 +58,8 @@ export interface LocalDeployment {
   tables: TableSpec[];
   queues: QueueSpec[];
   eventFunctions: EventFunctionSpec[];
+  /** Every function's timeout in seconds, by function key (its `timeout`, else the provider's, else 6). */
+  functionTimeouts: Record<string, number>;
   /** The functions' own `environment` settings (the stack's resources, resolved), for the one local process. */
   environment: Record<string, string>;
 }
@@ -143,6 +145,11 @@ export const readLocalDeployment = (scope: LocalScope, file = SERVERLESS_YML): L
   };
 
   const functions = (isRecord(config.functions) ? config.functions : {}) as Record<string, Yaml>;
+  // The Serverless Framework's default timeout is 6 seconds.
+  const providerTimeout =
+    isRecord(config.provider) && typeof config.provider.timeout === 'number' ? config.provider.timeout : 6;
+  const timeoutOf = (fn: Yaml): number => (typeof fn.timeout === 'number' ? fn.timeout : providerTimeout);
+  const functionTimeouts = Object.fromEntries(Object.entries(functions).map(([key, fn]) => [key, timeoutOf(fn)]));
   const eventFunctions: EventFunctionSpec[] = [];
   // Every function runs in the one local process, so their own settings share one environment.
   const environment: Record<string, string> = {};
@@ -173,12 +180,12 @@ export const readLocalDeployment = (scope: LocalScope, file = SERVERLESS_YML): L
       handlerFile: String(fn.handler)
         .replace(/^handlers\//, '')
         .replace(/\.handler$/, ''),
-      timeoutSeconds: typeof fn.timeout === 'number' ? fn.timeout : 6,
+      timeoutSeconds: timeoutOf(fn),
       maximumRetryAttempts: typeof fn.maximumRetryAttempts === 'number' ? fn.maximumRetryAttempts : 2,
       maximumEventAgeSeconds: typeof fn.maximumEventAge === 'number' ? fn.maximumEventAge : 21_600,
       ...(onFailureQueue && { onFailureQueue }),
       rules,
     });
   }
-  return { tables, queues, eventFunctions, environment };
+  return { tables, queues, eventFunctions, functionTimeouts, environment };
 };

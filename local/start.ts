@@ -16,6 +16,7 @@ import {
   stateMachineArnOf,
   topicArnOf,
 } from './config.js';
+import { setFunctionTimeouts } from './lambda.js';
 import { AsyncInvoker } from './lambda-async.js';
 import { provisionDeployment, queueSender } from './provision.js';
 import { startLocalSchedules } from './schedules.js';
@@ -260,6 +261,8 @@ const wireEventRules = async (wiring: {
   const target = { endpoint: awsUrl, region: config.region, credentials: credentialsOf(config) };
   await provisionDeployment(deployment, target);
   cleanups.push(applyEnvironment(deployment.environment));
+  // Each invocation gets its function's timeout, counted down by its context and enforced (local/lambda.ts).
+  cleanups.push(setFunctionTimeouts(deployment.functionTimeouts));
   for (const fn of deployment.eventFunctions) {
     const sender = fn.onFailureQueue ? queueSender(fn.onFailureQueue, target) : undefined;
     if (sender) cleanups.push(() => sender.close());

@@ -9,7 +9,7 @@ import { getNotificationRecord, putNotificationRecord } from './aws/dynamodb.js'
 import { findSnapshot, listSnapshots } from './aws/elasticache.js';
 import { publishNotification } from './aws/sns.js';
 import type { Outcome } from './contracts.js';
-import { ExportRejectedError } from './errors.js';
+import { AwsUnavailableError, ExportRejectedError } from './errors.js';
 import { logger } from './logger.js';
 import { CLUSTER_ID_PATTERN, SOURCE_SNAPSHOT_NAME_PATTERN } from './naming.js';
 import { renderNotification } from './outcome.js';
@@ -30,7 +30,28 @@ export interface PublishOutcomeDeps {
    * nothing twice): the outcome metrics (handlers/lib/metrics.ts). Its failure never fails the publishing.
    */
   onPublished?: (outcome: Outcome) => void;
+  /**
+   * Milliseconds this invocation has left (Lambda's getRemainingTimeInMillis). No publish starts with less than
+   * PUBLISH_TIME_NEEDED_MS left: one that outlived the invocation would be followed by the task's retry, which
+   * publishes too (its record not written yet). Without it, publishing is not timed.
+   */
+  remainingMs?: () => number;
 }
+
+/**
+ * Time a publish needs to end inside its invocation: SNS Publish and the record's PutItem (tens of milliseconds
+ * each, more under the SDK's retries). Below it the invocation fails instead, and the task's retry publishes.
+ */
+export const PUBLISH_TIME_NEEDED_MS = 3000;
+
+/** Throws, retryably, when too little of the invocation is left for a publish to end inside it. */
+const ensureTimeToPublish = (deps: PublishOutcomeDeps): void => {
+  const remaining = deps.remainingMs?.();
+  if (remaining === undefined || remaining >= PUBLISH_TIME_NEEDED_MS) return;
+  throw new AwsUnavailableError(
+    `Only ${Math.max(0, Math.round(remaining))} ms of this invocation were left, too little to publish the notification and record it (the AWS calls before it were slow); not published, so that the task's retry publishes it once.`,
+  );
+};
 
 /**
  * The topic to notify: the snapshot's own topic when it has one. When the failure came before ValidateExport
@@ -130,10 +151,12 @@ const publishTo = async (deps: PublishOutcomeDeps, outcome: Outcome, topicArn: s
   const options = note === undefined ? {} : { note };
   let messageId: string;
   try {
+    ensureTimeToPublish(deps);
     messageId = await publishNotification(deps.sns, renderNotification(outcome, topicArn, options));
   } catch (error) {
     if (!isTooLong(error)) throw error;
     logger.warn('SNS refused the notification as too long; publishing its compact form', { topicArn });
+    ensureTimeToPublish(deps);
     messageId = await publishNotification(
       deps.sns,
       renderNotification(outcome, topicArn, { ...options, compact: true }),

@@ -30,6 +30,7 @@ import { type Clock, createClock, timeScaleFromEnv } from '../clock.js';
 import { createDynamoDbService } from './dynamodb/index.js';
 import { createElastiCacheService, type ElastiCacheHandle, type ElastiCacheSettings } from './elasticache/index.js';
 import { AwsError, authenticationError, errorResponse, internalFailure } from './errors.js';
+import { fromEndedInvocation } from './iam/attribution.js';
 import type { LocalIam } from './iam/index.js';
 import { createLocalEndpoints, type LocalRoute } from './local-endpoints.js';
 import { BodyError, type ReceivedBody, receiveBody } from './request-body.js';
@@ -281,6 +282,8 @@ export const startAwsEmulator = async (options: AwsEmulatorOptions = {}): Promis
     const requestPath = queryStart === -1 ? rawUrl : rawUrl.slice(0, queryStart);
     const query = new URLSearchParams(queryStart === -1 ? '' : rawUrl.slice(queryStart + 1));
     const headers = flattenHeaders(incoming.headers);
+    // An invocation that has ended has no running execution environment to send from (local/aws/iam/attribution.ts).
+    if (fromEndedInvocation(headers)) return undefined;
     const requestId = randomUUID();
     const authentication = authenticationOf(headers, query);
     const signedService = authentication.kind === 'signed' ? authentication.scope.service : undefined;

@@ -48,18 +48,48 @@ const newTraceId = (): { root: string; header: string } => {
   return { root, header: `Root=${root};Parent=${randomBytes(8).toString('hex')};Sampled=0` };
 };
 
-/** Registers an invocation and returns its trace id; `end` forgets it once the invocation has returned. */
+/**
+ * Trace roots of invocations that have ended. Lambda freezes an execution environment once its invocation has
+ * returned, and resets it when the invocation timed out ("Understanding the Lambda execution environment
+ * lifecycle", Lambda Developer Guide: "If the Lambda function crashes or times out during the Invoke phase, Lambda
+ * resets the execution environment"), so what the function still had under way sends nothing (a frozen
+ * environment's work resumes, at the earliest, with its next invocation; a reset one's never). In the one local
+ * process that work keeps running: requests it starts are dropped unanswered. Requests sent before the end are
+ * answered, as AWS would answer them.
+ */
+const ended = new Set<string>();
+/** How many ended roots are remembered (the oldest is forgotten first). */
+const ENDED_REMEMBERED = 10_000;
+
+/** Registers an invocation and returns its trace id; `end`, once the invocation has returned or was stopped. */
 export const startInvocationTrace = (invocation: Invocation): { traceId: string; end(): void } => {
   const { root, header } = newTraceId();
   invocations.set(root, invocation);
   for (const listener of listeners) listener(invocation);
-  return { traceId: header, end: () => invocations.delete(root) };
+  return {
+    traceId: header,
+    end: () => {
+      invocations.delete(root);
+      ended.add(root);
+      if (ended.size > ENDED_REMEMBERED) ended.delete(ended.values().next().value as string);
+    },
+  };
+};
+
+const rootOf = (headers: Readonly<Record<string, string>>): string | undefined => {
+  const header = headers['x-amzn-trace-id'];
+  if (!header) return undefined;
+  return /(?:^|;)\s*Root=([^;]+)/.exec(header)?.[1]?.trim();
+};
+
+/** Whether a request comes from an invocation that has ended (its execution environment frozen or reset). */
+export const fromEndedInvocation = (headers: Readonly<Record<string, string>>): boolean => {
+  const root = rootOf(headers);
+  return root !== undefined && ended.has(root);
 };
 
 /** The invocation whose trace id a request carries, if this process handed it out and it is still running. */
 export const invocationOf = (headers: Readonly<Record<string, string>>): Invocation | undefined => {
-  const header = headers['x-amzn-trace-id'];
-  if (!header) return undefined;
-  const root = /(?:^|;)\s*Root=([^;]+)/.exec(header)?.[1]?.trim();
+  const root = rootOf(headers);
   return root ? invocations.get(root) : undefined;
 };

@@ -13,11 +13,12 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { ExportState, FailureInput, Outcome, StepError } from '../../../handlers/lib/contracts';
 import {
   AwsThrottledError,
+  AwsUnavailableError,
   ExportDeadlineError,
   ExportFailedError,
   ExportRejectedError,
 } from '../../../handlers/lib/errors';
-import { publishOutcome } from '../../../handlers/lib/publishing';
+import { PUBLISH_TIME_NEEDED_MS, publishOutcome } from '../../../handlers/lib/publishing';
 import { handler } from '../../../handlers/publish-outcome';
 import { exportState as buildExportState, pollState, STARTED_AT } from '../../support/builders';
 import { rejectionOf } from '../../support/rejection';
@@ -269,6 +270,51 @@ describe('publishOutcome on failure', () => {
   });
 });
 
+describe('publishOutcome near the end of its invocation', () => {
+  it('does not publish with too little time left, and fails retryably so the retry publishes once', async () => {
+    // Arrange: the reads before the publish took the invocation's time (PUBLISH_TIME_NEEDED_MS is 3 s).
+    const almostOver = { ...deps(), remainingMs: () => PUBLISH_TIME_NEEDED_MS - 1 };
+
+    // Act
+    const failure = await rejectionOf(publishOutcome(exportState(), almostOver));
+
+    // Assert
+    expect(failure).toBeInstanceOf(AwsUnavailableError);
+    expect((failure as Error).message).toMatch(/^Only 2999 ms of this invocation were left/);
+    expect(snsMock.commandCalls(PublishCommand)).toHaveLength(0);
+    expect(dynamoDbMock.commandCalls(PutItemCommand)).toHaveLength(0);
+  });
+
+  it('publishes and records with the time a publish needs left', async () => {
+    // Act
+    await publishOutcome(exportState(), { ...deps(), remainingMs: () => PUBLISH_TIME_NEEDED_MS });
+
+    // Assert
+    expect(snsMock.commandCalls(PublishCommand)).toHaveLength(1);
+    expect(dynamoDbMock.commandCalls(PutItemCommand)).toHaveLength(1);
+  });
+
+  it('checks the time again before publishing the compact form', async () => {
+    // Arrange: the first publish is refused as too long after a slow answer that used up the time.
+    let remaining = PUBLISH_TIME_NEEDED_MS;
+    snsMock.on(PublishCommand).callsFakeOnce(async () => {
+      remaining = 10;
+      throw Object.assign(new Error('Invalid parameter: Message too long'), {
+        name: 'InvalidParameterException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+      });
+    });
+
+    // Act
+    const failure = await rejectionOf(publishOutcome(exportState(), { ...deps(), remainingMs: () => remaining }));
+
+    // Assert
+    expect(failure).toBeInstanceOf(AwsUnavailableError);
+    expect(snsMock.commandCalls(PublishCommand)).toHaveLength(1);
+  });
+});
+
 describe('publishOutcome when SNS refuses the message as too long', () => {
   it('publishes the compact form once instead of dropping the notification', async () => {
     // Arrange: SNS's answer to a message over 256 KiB (Publish, InvalidParameter).
@@ -488,6 +534,21 @@ describe('publishOutcome when the topic misbehaves', () => {
 });
 
 describe('handler', () => {
+  it("does not publish once its invocation's remaining time is under what a publish needs", async () => {
+    // Arrange
+    const deadline = new ExportDeadlineError('did not finish by its deadline');
+    const input: FailureInput = { exportId: 'e-1', startedAt: STARTED_AT, input: {}, error: lambdaError(deadline) };
+    // Above middy's 5 ms early timeout, below the publish's need.
+    const context = { getRemainingTimeInMillis: () => 2000 } as unknown as Context;
+
+    // Act
+    const failure = await rejectionOf(handler(input, context));
+
+    // Assert
+    expect(failure).toBeInstanceOf(AwsUnavailableError);
+    expect(snsMock.commandCalls(PublishCommand)).toHaveLength(0);
+  });
+
   it('publishes with the module clients and the DEFAULT_TOPIC_ARN setting', async () => {
     // Arrange
     const deadline = new ExportDeadlineError('did not finish by its deadline');
