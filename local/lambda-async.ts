@@ -143,11 +143,7 @@ export class AsyncInvoker {
 
   private context(): Context {
     const { functionName, region, accountId, timeoutSeconds } = this.options;
-    const deadline = Date.now() + timeoutSeconds * 1000;
-    return {
-      ...lambdaContext(functionName, region, accountId),
-      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    };
+    return lambdaContext(functionName, region, accountId, timeoutSeconds);
   }
 
   private async attempt(entry: Pending): Promise<void> {

@@ -30,12 +30,16 @@ export const setFunctionTimeouts = (timeouts: Readonly<Record<string, number>>):
 };
 
 /**
- * The Lambda context of one invocation, with the ids the logger picks up. With the function's timeout known, its
- * getRemainingTimeInMillis counts it down from now, as Lambda's does: middy's early timeout (5 ms before) and
- * checkExport's own deadline then act as they do on AWS.
+ * The Lambda context of one invocation, with the ids the logger picks up. With the function's timeout known (given,
+ * or registered by setFunctionTimeouts), its getRemainingTimeInMillis counts it down from now, as Lambda's does:
+ * middy's early timeout (5 ms before) and checkExport's own deadline then act as they do on AWS.
  */
-export const lambdaContext = (functionName: string, region = 'us-east-1', accountId = '000000000000'): Context => {
-  const timeoutSeconds = functionTimeouts.get(functionName);
+export const lambdaContext = (
+  functionName: string,
+  region = 'us-east-1',
+  accountId = '000000000000',
+  timeoutSeconds = functionTimeouts.get(functionName),
+): Context => {
   const deadline = timeoutSeconds === undefined ? undefined : Date.now() + timeoutSeconds * 1000;
   return {
     functionName,
