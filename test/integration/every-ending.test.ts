@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { BusEvent } from '../../local/aws/events/bus';
+import { lambdaContext } from '../../local/lambda';
 import { loadLocalDefinition } from '../../local/statemachine';
 import { eventually } from '../support/waiting';
 import { type Notification, type StackHarness, type StackHarnessOptions, startStackHarness } from './stack-harness';
@@ -81,6 +82,18 @@ describe('every way an export ends gives exactly one notification', () => {
     expect(status).toBe(202);
     return accepted.exportId;
   };
+
+  it("holds each function to its serverless.yml timeout, as Lambda would (publishOutcome's 25 s)", () => {
+    // Act: the context the local runner gives an invocation of each (local/lambda.ts).
+    const publishing = lambdaContext('publishOutcome').getRemainingTimeInMillis();
+    const checking = lambdaContext('checkExport').getRemainingTimeInMillis();
+
+    // Assert
+    expect(publishing).toBeGreaterThan(24_000);
+    expect(publishing).toBeLessThanOrEqual(25_000);
+    expect(checking).toBeGreaterThan(899_000);
+    expect(checking).toBeLessThanOrEqual(900_000);
+  });
 
   it('succeeded: the workflow notifies, the safety net is not even asked', async () => {
     // Act
