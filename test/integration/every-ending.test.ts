@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { BusEvent } from '../../local/aws/events/bus';
-import { lambdaContext } from '../../local/lambda';
+import { lambdaContext, setFunctionTimeouts } from '../../local/lambda';
 import { loadLocalDefinition } from '../../local/statemachine';
 import { eventually } from '../support/waiting';
 import { type Notification, type StackHarness, type StackHarnessOptions, startStackHarness } from './stack-harness';
@@ -203,6 +203,32 @@ describe('every way an export ends gives exactly one notification', () => {
       expect(ended.notifications.map((n) => n.messageAttributes.status?.StringValue)).toEqual(['SUCCEEDED']);
     } finally {
       sfn.destroy();
+    }
+  });
+
+  it("PublishFailure whose reads outlast its function's timeout: it publishes nothing late, the safety net once", async () => {
+    // Arrange: publishOutcome gets 3.5 s; ElastiCache answers its next three DescribeSnapshots after 4 s each
+    // (400 emulated seconds): ValidateExport's (within its 50 s), PublishFailure's topic lookup (past the 3.5 s, so
+    // middy's early timeout ends that invocation while the lookup is under way) and the safety net's (within 60 s).
+    const restoreTimeouts = setFunctionTimeouts({ publishOutcome: 3.5 });
+    await harness.stageFault({ action: 'DescribeSnapshots', delaySeconds: 400, count: 3 });
+
+    try {
+      // Act
+      const exportId = await post({ sourceSnapshotName: 'missing-and-slow' });
+      const ended = await endingOf(harness, exportId);
+      // The timed-out invocation's lookup is answered 4 s after it began: give what it does next time to show.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+
+      // Assert: the failure was announced once, by the safety net; the late attempt sent nothing.
+      expect(ended.status).toBe('FAILED');
+      const notifications = await harness.notificationsFor(exportId);
+      expect(notifications.map(errorCodeOf)).toEqual(['SnapshotNotFound']);
+      expect(notifications[0]?.message).toContain('failed in state PublishFailure');
+      expect(await harness.pendingFaults()).toEqual([]);
+    } finally {
+      restoreTimeouts();
+      await harness.clearFaults();
     }
   });
 

@@ -522,6 +522,25 @@ describe('faults and unknown actions', () => {
     expect(result.$metadata.attempts).toBe(3);
   });
 
+  it('answers a call after a staged delay, in emulated seconds, and the next call at once', async () => {
+    // Arrange: 300 emulated seconds (0.3 s of real time here).
+    harness.aws.elastiCache.stageFault({ action: 'DescribeSnapshots', delaySeconds: 300 });
+    const delayMs = harness.aws.clock.realMs(300);
+
+    // Act
+    const before = Date.now();
+    const delayed = await elastiCache.send(new DescribeSnapshotsCommand({}));
+    const between = Date.now();
+    await elastiCache.send(new DescribeSnapshotsCommand({}));
+    const after = Date.now();
+
+    // Assert (a timer may fire a millisecond early; the undelayed call needs far less than the delay)
+    expect(delayed.$metadata.httpStatusCode).toBe(200);
+    expect(between - before).toBeGreaterThanOrEqual(delayMs - 2);
+    expect(after - between).toBeLessThan(delayMs);
+    expect(harness.aws.elastiCache.pendingFaults()).toEqual([]);
+  });
+
   it('fails with any staged error code, message and status', async () => {
     // Arrange
     harness.aws.elastiCache.stageFault({

@@ -204,6 +204,9 @@ export const createElastiCacheWire = (context: ElastiCacheContext): EmulatedServ
         context.rateLimit.take(request.caller, action);
         const fault = context.faults.takeCallFault(action);
         if (fault) throw fault;
+        // A staged delay (a slow ElastiCache): the call is answered as usual, later.
+        const delay = context.faults.takeCallDelay(action);
+        if (delay !== undefined) await context.clock.sleep(delay);
         return run(params, request);
       } catch (error) {
         if (error instanceof AwsError) return queryErrorResponse(error, request.requestId, XMLNS);
