@@ -21,7 +21,8 @@
 //                                            {"action":"CopySnapshot","count":2} (Throttling "Rate exceeded" by default,
 //                                            or give code/message/status), {"exportOutcome":"no-objects"|"failed"|"corrupt"|"truncated"}, or
 //                                            {"snapshotOutcome":"failed","replicationGroupId":"…"} (or "cacheClusterId")
-//                                            for the next CreateSnapshot of that group or cluster;
+//                                            for the next CreateSnapshot of that group or cluster; a slow answer:
+//                                            {"action":"DescribeSnapshots","delaySeconds":400} (emulated seconds);
 //                                            {"snapshotOutcome":"failed","serverlessCacheName":"…"},
 //                                            {"exportOutcome":"failed","serverlessCacheSnapshotName":"…"} and
 //                                            {"serviceLinkedRoleMissing":true} for the serverless actions
