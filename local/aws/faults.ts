@@ -1,6 +1,6 @@
 // Faults staged for tests (through ElastiCacheHandle or POST /_local/elasticache/faults, SnsHandle or
 // POST /_local/sns/faults): the next calls of an action fail with an AWS error (or, ElastiCache, with a missing
-// service-linked role), or (ElastiCache) the next exports or the next snapshots of a replication group, cache cluster
+// service-linked role) or are answered late (`delaySeconds`, both services), or (ElastiCache) the next exports or the next snapshots of a replication group, cache cluster
 // or serverless cache end badly. Staged faults are test scaffolding, not
 // ElastiCache state, so they live in memory only and a restarted emulator starts with none. An outcome, once taken by
 // a CopySnapshot or CreateSnapshot, is part of that export or snapshot and is saved with it (see Work `finish-export`,
